@@ -1,0 +1,103 @@
+# socket_vmnet: build, test and install.
+#   make            build socket_vmnet and socket_vmnet_client
+#   make check      build and run every test (unit, integration, QEMU smoke)
+#   make sanitize   build and run the unit and integration tests with ASan+UBSan
+
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
+PREFIX  ?= /opt/socket_vmnet
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN    := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wno-unused-parameter
+CPPFLAGS += -D_GNU_SOURCE -DVERSION='"$(VERSION)"' -Isrc
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(CPPFLAGS)
+DEPFLAGS = -MMD -MP
+BUILD   ?= build
+UNAME_S := $(shell uname -s)
+
+# Platform backends are chosen here, never with #ifdef in the core.
+ifeq ($(UNAME_S),Linux)
+PLATFORM_SRCS := src/loop_epoll.c
+else
+PLATFORM_SRCS := src/loop_kqueue.c
+endif
+
+# Everything in src/ except the two programs and the other platform's files.
+PROGRAM_SRCS := src/main.c src/client.c
+OTHER_PLATFORM := $(filter-out $(PLATFORM_SRCS),src/loop_epoll.c src/loop_kqueue.c)
+LIB_SRCS := $(filter-out $(PROGRAM_SRCS) $(OTHER_PLATFORM),$(wildcard src/*.c))
+LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/%.o)
+
+UNIT_SRCS := $(wildcard test/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:test/%.c=$(BUILD)/%)
+
+all: socket_vmnet socket_vmnet_client
+
+$(BUILD)/%.o: src/%.c | $(BUILD)
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+$(BUILD)/test_%.o: test/test_%.c | $(BUILD)
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Itest -c -o $@ $<
+
+$(BUILD)/unit.o: test/unit.c | $(BUILD)
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Itest -c -o $@ $<
+
+$(BUILD)/libsvmnet.a: $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+socket_vmnet: $(BUILD)/main.o $(BUILD)/libsvmnet.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+socket_vmnet_client: $(BUILD)/client.o $(BUILD)/libsvmnet.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/test_%: $(BUILD)/test_%.o $(BUILD)/unit.o $(BUILD)/libsvmnet.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD):
+	mkdir -p $(BUILD)
+
+unit: $(UNIT_BINS)
+
+check: all unit
+	BUILD=$(BUILD) test/run-tests
+
+# Sanitizer pass: a separate build tree, the unit tests and the integration
+# tests against the instrumented daemon.
+sanitize:
+	$(MAKE) BUILD=build-san CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" all unit
+	BUILD=build-san SKIP_QEMU=1 test/run-tests
+
+format:
+	clang-format -i src/*.c src/*.h test/*.c test/*.h
+
+format-check:
+	clang-format --dry-run --Werror src/*.c src/*.h test/*.c test/*.h
+
+install.bin: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 socket_vmnet socket_vmnet_client $(DESTDIR)$(PREFIX)/bin/
+
+install.doc:
+	install -d $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0644 docs/socket_vmnet.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 docs/socket_vmnet_client.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+install: install.bin install.doc
+
+uninstall.bin:
+	rm -f $(DESTDIR)$(PREFIX)/bin/socket_vmnet $(DESTDIR)$(PREFIX)/bin/socket_vmnet_client
+
+uninstall.doc:
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man8/socket_vmnet.8 $(DESTDIR)$(PREFIX)/share/man/man1/socket_vmnet_client.1
+
+uninstall: uninstall.bin uninstall.doc
+
+clean:
+	rm -rf build build-san socket_vmnet socket_vmnet_client
+
+.PHONY: all unit check sanitize format format-check install install.bin install.doc \
+	uninstall uninstall.bin uninstall.doc clean
+
+-include $(wildcard $(BUILD)/*.d)

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef CONF_H
+#define CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <netinet/in.h>
+
+#define CONF_MAX_FDS	       64
+#define CONF_DEFAULT_MAX_FRAME 65549u	  /* MTU 65535 + Ethernet header */
+#define CONF_LIMIT_MAX_FRAME   69632u	  /* largest frame QEMU accepts */
+#define CONF_MIN_FRAME	       14u	  /* an Ethernet header */
+#define CONF_DEFAULT_QUEUE     (1u << 20) /* bytes per port output queue */
+#define CONF_DEFAULT_MAX_PORTS 1024u
+#define CONF_DEFAULT_MAC_AGE   300u /* seconds */
+
+/**
+ * enum conf_mode - what the network is attached to on the host side
+ */
+enum conf_mode {
+	CONF_MODE_SHARED = 0, /* upstream default */
+	CONF_MODE_HOST,
+	CONF_MODE_BRIDGED,
+	CONF_MODE_ISOLATED, /* VMs see only each other */
+};
+
+/**
+ * struct conf - the daemon's command line, parsed and validated
+ *
+ * Strings point into argv; addresses are in network byte order.
+ */
+struct conf {
+	const char *socket_path;  /* NULL when only --fd ports are used */
+	const char *socket_group; /* NULL: the default group (see sock.c) */
+	enum conf_mode mode;
+	const char *vmnet_interface;
+	bool have_gateway;
+	struct in_addr gateway;
+	struct in_addr dhcp_end;	/* set when have_gateway */
+	struct in_addr mask;		/* set when have_gateway */
+	const char *interface_id;	/* validated UUID text, or NULL */
+	const char *network_identifier; /* UUID text or "random", or NULL */
+	const char *nat66_prefix;	/* validated prefix text, or NULL */
+	const char *pidfile;
+	const char *dgram_path; /* --dgram-socket */
+	int fds[CONF_MAX_FDS];	/* --fd, in order given */
+	unsigned int nfds;
+	unsigned int max_frame;	 /* --max-frame, bytes of Ethernet frame */
+	unsigned int queue_size; /* --queue-size, bytes per port */
+	unsigned int max_ports;	 /* --max-ports */
+	unsigned int mac_age;	 /* --mac-age, seconds */
+	bool debug;		 /* --debug or DEBUG=1 in the environment */
+};
+
+/**
+ * enum conf_result - what conf_parse() decided
+ */
+enum conf_result {
+	CONF_OK = 0,  /* run the daemon */
+	CONF_HELP,    /* usage was asked for: print conf_usage(), exit 0 */
+	CONF_VERSION, /* version was asked for: print it, exit 0 */
+	CONF_ERROR,   /* err holds a one-line message: print it, exit 1 */
+};
+
+enum conf_result conf_parse(struct conf *c, int argc, char **argv, char *err,
+			    size_t errlen);
+int conf_check_platform(const struct conf *c, char *err, size_t errlen);
+void conf_usage(const char *prog, FILE *stream);
+const char *conf_mode_name(enum conf_mode mode);
+
+#endif /* CONF_H */

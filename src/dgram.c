@@ -1,0 +1,474 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Datagram ports: one Ethernet frame per datagram.
+ *
+ * Theory of operation: two kinds share this file. A --fd datagram socket is
+ * connected to one VM and is a port of its own. The --dgram-socket is one
+ * bound socket shared by many VMs: every distinct sender address becomes a
+ * port (found through a small hash of addresses), and frames to it are sent
+ * with that address. Input is read with recvmmsg() into a batch of buffers
+ * shared by all datagram ports, output with sendmmsg() from the port's
+ * queue. A peer that disappears (ECONNREFUSED or ENOENT on send) is
+ * forgotten. A peer whose receive queue is full makes the shared socket
+ * return EAGAIN, and Linux does not report when that one peer has room
+ * again, so its frames stay queued and a short timer retries the send.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "dgram.h"
+#include "log.h"
+#include "loop.h"
+#include "port.h"
+#include "sock.h"
+#include "switch.h"
+
+#define DGRAM_BATCH	 32u /* datagrams per recvmmsg()/sendmmsg() */
+#define DGRAM_READS	 8u  /* recvmmsg() calls per wake-up */
+#define DGRAM_RETRY_MS	 1u  /* retry delay for a peer that was full */
+#define DGRAM_HELLO	 "VFKT"
+#define DGRAM_HELLO_LEN	 4u
+
+static size_t dgram_max_frame = 65549;
+static uint8_t *dgram_bufs;		/* DGRAM_BATCH receive buffers */
+static struct iovec dgram_iov[DGRAM_BATCH];
+static struct mmsghdr dgram_msgs[DGRAM_BATCH];
+static struct sockaddr_un dgram_addrs[DGRAM_BATCH];
+static struct loop_source dgram_sock = { .fd = -1 };
+static const char *dgram_path;
+static int *dgram_peers;		/* hash of peer address -> port id */
+static unsigned int dgram_peer_mask;
+static struct dgram_stats dgram_st;
+
+static int dgram_flush(struct port *p);
+static void dgram_retry(struct loop_timer *t);
+static void dgram_peer_closed(struct port *p);
+
+static const struct port_ops dgram_fd_ops = {
+	.name = "fd-dgram",
+	.flush = dgram_flush,
+	.owns_fd = true,
+};
+
+static const struct port_ops dgram_peer_ops = {
+	.name = "dgram",
+	.flush = dgram_flush,
+	.closed = dgram_peer_closed,
+	.owns_fd = false,
+};
+
+/**
+ * dgram_init() - allocate the shared receive batch and the peer hash
+ * @max_frame:	largest frame accepted
+ * @max_ports:	number of port ids (peers cannot outnumber them)
+ *
+ * Return: 0 on success, -1 if out of memory
+ */
+int dgram_init(size_t max_frame, unsigned int max_ports)
+{
+	unsigned int size = 16;
+
+	dgram_max_frame = max_frame;
+	while (size < 2 * max_ports)
+		size <<= 1;
+	/* One spare byte per buffer tells an oversized datagram apart. */
+	dgram_bufs = malloc(DGRAM_BATCH * (max_frame + 1));
+	dgram_peers = malloc(size * sizeof(*dgram_peers));
+	if (!dgram_bufs || !dgram_peers) {
+		dgram_fini();
+		return -1;
+	}
+	for (unsigned int i = 0; i < size; i++)
+		dgram_peers[i] = -1;
+	dgram_peer_mask = size - 1;
+	return 0;
+}
+
+/**
+ * dgram_fini() - free what dgram_init() allocated
+ */
+void dgram_fini(void)
+{
+	free(dgram_bufs);
+	free(dgram_peers);
+	dgram_bufs = NULL;
+	dgram_peers = NULL;
+}
+
+/**
+ * dgram_get_stats() - read the datagram counters
+ *
+ * Return: the counters
+ */
+const struct dgram_stats *dgram_get_stats(void)
+{
+	return &dgram_st;
+}
+
+/**
+ * dgram_prepare_recv() - point the receive batch at the shared buffers
+ * @named:	collect sender addresses too
+ */
+static void dgram_prepare_recv(bool named)
+{
+	for (unsigned int i = 0; i < DGRAM_BATCH; i++) {
+		struct msghdr *h = &dgram_msgs[i].msg_hdr;
+
+		dgram_iov[i].iov_base = dgram_bufs + i * (dgram_max_frame + 1);
+		dgram_iov[i].iov_len = dgram_max_frame + 1;
+		memset(h, 0, sizeof(*h));
+		h->msg_iov = &dgram_iov[i];
+		h->msg_iovlen = 1;
+		if (named) {
+			h->msg_name = &dgram_addrs[i];
+			h->msg_namelen = sizeof(dgram_addrs[i]);
+		}
+	}
+}
+
+/**
+ * dgram_frame() - check one received datagram and switch it
+ * @p:		port it came from
+ * @buf:	its bytes
+ * @len:	its length
+ * @flags:	msg_flags from the kernel
+ */
+static void dgram_frame(struct port *p, const uint8_t *buf, size_t len,
+			int flags)
+{
+	if (len == DGRAM_HELLO_LEN && !memcmp(buf, DGRAM_HELLO, len)) {
+		dgram_st.hellos++;
+		return;
+	}
+	if ((flags & MSG_TRUNC) || len < 14 || len > dgram_max_frame) {
+		dgram_st.bad++;
+		p->st.rx_bad++;
+		if (log_limit_ok(&p->badlog, loop_now()))
+			log_warn("port %u: dropped a datagram of %zu bytes "
+				 "(allowed 14..%zu)",
+				 p->id, len, dgram_max_frame);
+		return;
+	}
+	switch_input(p, buf, len);
+}
+
+/**
+ * dgram_hash() - hash a peer address
+ * @sa:		the address
+ * @len:	its length
+ *
+ * Return: a 32-bit hash (FNV-1a over the address bytes)
+ */
+static uint32_t dgram_hash(const struct sockaddr_un *sa, socklen_t len)
+{
+	const uint8_t *b = (const uint8_t *)sa;
+	uint32_t h = 2166136261u;
+
+	for (socklen_t i = 0; i < len; i++) {
+		h ^= b[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/**
+ * dgram_peer_find() - find or create the port of a sender address
+ * @sa:		sender address
+ * @len:	its length
+ *
+ * Return: the port, or NULL if the sender has no address or no port is free
+ */
+static struct port *dgram_peer_find(const struct sockaddr_un *sa,
+				    socklen_t len)
+{
+	uint32_t i = dgram_hash(sa, len) & dgram_peer_mask;
+	struct port *p;
+
+	if (len <= (socklen_t)offsetof(struct sockaddr_un, sun_path)) {
+		dgram_st.unnamed++;
+		return NULL;
+	}
+	for (;; i = (i + 1) & dgram_peer_mask) {
+		if (dgram_peers[i] < 0)
+			break;
+		p = port_get((unsigned int)dgram_peers[i]);
+		if (p && p->peerlen == len && !memcmp(&p->peer, sa, len))
+			return p;
+	}
+	p = port_open(PORT_DGRAM_PEER, &dgram_peer_ops, dgram_sock.fd, 0);
+	if (!p)
+		return NULL;
+	memcpy(&p->peer, sa, len);
+	p->peerlen = len;
+	p->retry.fn = dgram_retry;
+	dgram_peers[i] = (int)p->id;
+	log_info("port %u connected: dgram (peer %.*s)", p->id,
+		 (int)(len - offsetof(struct sockaddr_un, sun_path)),
+		 sa->sun_path[0] ? sa->sun_path : "(abstract)");
+	return p;
+}
+
+/**
+ * dgram_peer_closed() - remove a closing peer from the address hash
+ * @p:		the peer's port
+ *
+ * Later entries of its probe run are moved up so lookups still find them.
+ */
+static void dgram_peer_closed(struct port *p)
+{
+	uint32_t i = dgram_hash(&p->peer, p->peerlen) & dgram_peer_mask;
+
+	while (dgram_peers[i] != (int)p->id) {
+		if (dgram_peers[i] < 0)
+			return;
+		i = (i + 1) & dgram_peer_mask;
+	}
+	dgram_peers[i] = -1;
+	/* Backward-shift deletion for linear probing. */
+	for (uint32_t j = (i + 1) & dgram_peer_mask; dgram_peers[j] >= 0;
+	     j = (j + 1) & dgram_peer_mask) {
+		struct port *q = port_get((unsigned int)dgram_peers[j]);
+		uint32_t home = dgram_hash(&q->peer, q->peerlen) &
+				dgram_peer_mask;
+
+		/* Move j to the hole at i unless home lies in (i, j]. */
+		if (((j - home) & dgram_peer_mask) >=
+		    ((j - i) & dgram_peer_mask)) {
+			dgram_peers[i] = dgram_peers[j];
+			dgram_peers[j] = -1;
+			i = j;
+		}
+	}
+	dgram_st.peers_gone++;
+}
+
+/**
+ * dgram_receive() - read a batch of datagrams from a socket and switch them
+ * @fd:		the socket
+ * @own:	the port owning @fd, or NULL for the shared socket
+ *
+ * Return: 0, or -1 if @own hit an error and was closed
+ */
+static int dgram_receive(int fd, struct port *own)
+{
+	for (unsigned int r = 0; r < DGRAM_READS; r++) {
+		int n;
+
+		dgram_prepare_recv(!own);
+		n = recvmmsg(fd, dgram_msgs, DGRAM_BATCH, MSG_DONTWAIT, NULL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			if (own) {
+				port_close(own, strerror(errno));
+				return -1;
+			}
+			log_warn("datagram socket: %s", strerror(errno));
+			return 0;
+		}
+		if (n == 0 && own) {
+			/* A zero-length datagram, not an end of stream. */
+			continue;
+		}
+		for (int i = 0; i < n; i++) {
+			struct msghdr *h = &dgram_msgs[i].msg_hdr;
+			struct port *p = own;
+
+			if (!p) {
+				p = dgram_peer_find(h->msg_name,
+						    h->msg_namelen);
+				if (!p)
+					continue;
+			}
+			dgram_frame(p, dgram_iov[i].iov_base,
+				    dgram_msgs[i].msg_len, h->msg_flags);
+		}
+		if ((unsigned int)n < DGRAM_BATCH)
+			return 0;
+	}
+	return 0;
+}
+
+/**
+ * dgram_retry() - timer callback: try again to send to a peer that was full
+ * @t:		the port's retry timer
+ */
+static void dgram_retry(struct loop_timer *t)
+{
+	struct port *p = container_of(t, struct port, retry);
+
+	if (!p->open)
+		return;
+	switch_mark_dirty(p);
+	switch_flush();
+}
+
+/**
+ * dgram_flush() - send a datagram port's queue
+ * @p:		the port
+ *
+ * Return: 0, or -1 if the peer is gone and the port must close
+ */
+static int dgram_flush(struct port *p)
+{
+	struct mmsghdr msgs[DGRAM_BATCH];
+	struct iovec iov[DGRAM_BATCH];
+	bool peer = p->kind == PORT_DGRAM_PEER;
+
+	while (!queue_empty(&p->txq)) {
+		unsigned int n = queue_frames_iov(&p->txq, iov, DGRAM_BATCH);
+		int sent;
+
+		memset(msgs, 0, n * sizeof(msgs[0]));
+		for (unsigned int i = 0; i < n; i++) {
+			msgs[i].msg_hdr.msg_iov = &iov[i];
+			msgs[i].msg_hdr.msg_iovlen = 1;
+			if (peer) {
+				msgs[i].msg_hdr.msg_name = &p->peer;
+				msgs[i].msg_hdr.msg_namelen = p->peerlen;
+			}
+		}
+		sent = sendmmsg(p->src.fd, msgs, n, MSG_DONTWAIT);
+		if (sent > 0) {
+			queue_pop_frames(&p->txq, (unsigned int)sent);
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == ENOBUFS) {
+			if (peer)
+				loop_timer_arm(&p->retry, DGRAM_RETRY_MS);
+			else
+				return loop_mod(&p->src, LOOP_IN | LOOP_OUT);
+			return 0;
+		}
+		if (errno == ECONNREFUSED || errno == ENOENT ||
+		    errno == ENOTCONN || errno == EPIPE ||
+		    errno == ECONNRESET)
+			return -1;
+		/* Anything else (EMSGSIZE...): drop that frame, go on. */
+		if (log_limit_ok(&p->badlog, loop_now()))
+			log_warn("port %u: send failed: %s", p->id,
+				 strerror(errno));
+		p->st.tx_dropped++;
+		queue_pop_frames(&p->txq, 1);
+	}
+	if (!peer)
+		return loop_mod(&p->src, LOOP_IN);
+	return 0;
+}
+
+/**
+ * dgram_shared_ready() - event callback of the shared datagram socket
+ * @src:	the socket's event source
+ * @events:	what is ready
+ */
+static void dgram_shared_ready(struct loop_source *src, unsigned int events)
+{
+	dgram_receive(src->fd, NULL);
+	switch_flush();
+}
+
+/**
+ * dgram_port_ready() - event callback of a --fd datagram port
+ * @src:	the port's event source
+ * @events:	what is ready
+ */
+static void dgram_port_ready(struct loop_source *src, unsigned int events)
+{
+	struct port *p = container_of(src, struct port, src);
+
+	if ((events & LOOP_OUT) && dgram_flush(p) < 0) {
+		port_close(p, "peer went away");
+		switch_flush();
+		return;
+	}
+	if (events & (LOOP_IN | LOOP_ERR))
+		dgram_receive(src->fd, p);
+	switch_flush();
+}
+
+/**
+ * dgram_port_open() - make a port of a connected datagram socket (--fd)
+ * @fd:		the socket; owned by the port from now on
+ *
+ * Return: 0 on success, -1 (and @fd closed) on failure
+ */
+int dgram_port_open(int fd)
+{
+	struct port *p = port_open(PORT_FD_DGRAM, &dgram_fd_ops, fd, 0);
+
+	if (!p) {
+		close(fd);
+		return -1;
+	}
+	sock_set_buffers(fd);
+	port_set_creds(p);
+	p->retry.fn = dgram_retry;
+	p->src.fn = dgram_port_ready;
+	if (loop_add(&p->src, LOOP_IN) < 0) {
+		log_err("cannot watch port %u: %s", p->id, strerror(errno));
+		port_close(p, "setup failed");
+		return -1;
+	}
+	log_info("port %u connected: %s (uid %ld pid %ld)", p->id,
+		 p->ops->name, p->uid, p->pid);
+	return 0;
+}
+
+/**
+ * dgram_listen() - create the shared datagram socket (--dgram-socket)
+ * @path:	socket file
+ * @gid:	group given access
+ * @strict_gid:	failing to set the group is an error
+ * @err:	message buffer
+ * @errlen:	its size
+ *
+ * Return: 0 on success, -1 with @err set
+ */
+int dgram_listen(const char *path, gid_t gid, bool strict_gid, char *err,
+		 size_t errlen)
+{
+	int fd = sock_listen_unix(path, SOCK_DGRAM, gid, strict_gid, err,
+				  errlen);
+
+	if (fd < 0)
+		return -1;
+	dgram_sock.fd = fd;
+	dgram_sock.fn = dgram_shared_ready;
+	if (loop_add(&dgram_sock, LOOP_IN) < 0) {
+		snprintf(err, errlen, "cannot watch %s: %s", path,
+			 strerror(errno));
+		close(fd);
+		unlink(path);
+		dgram_sock.fd = -1;
+		return -1;
+	}
+	dgram_path = path;
+	return 0;
+}
+
+/**
+ * dgram_unlisten() - close the shared datagram socket and remove its file
+ *
+ * Its peers' ports must be closed first.
+ */
+void dgram_unlisten(void)
+{
+	if (dgram_sock.fd < 0)
+		return;
+	loop_del(&dgram_sock);
+	close(dgram_sock.fd);
+	dgram_sock.fd = -1;
+	if (dgram_path && unlink(dgram_path) && errno != ENOENT)
+		log_warn("cannot remove %s: %s", dgram_path, strerror(errno));
+	dgram_path = NULL;
+}

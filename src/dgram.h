@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef DGRAM_H
+#define DGRAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/**
+ * struct dgram_stats - counters of the datagram side as a whole
+ * @hellos:	"VFKT" hellos consumed
+ * @bad:	datagrams dropped as truncated, too short or too long
+ * @unnamed:	datagrams from senders without an address (cannot answer)
+ * @peers_gone:	peers forgotten because their socket went away
+ */
+struct dgram_stats {
+	uint64_t hellos;
+	uint64_t bad;
+	uint64_t unnamed;
+	uint64_t peers_gone;
+};
+
+int dgram_init(size_t max_frame, unsigned int max_ports);
+void dgram_fini(void);
+int dgram_listen(const char *path, gid_t gid, bool strict_gid, char *err,
+		 size_t errlen);
+void dgram_unlisten(void);
+int dgram_port_open(int fd);
+const struct dgram_stats *dgram_get_stats(void);
+
+#endif /* DGRAM_H */

@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Single-threaded event loop: descriptors (through the backend chosen at
+ * build time) and one-shot millisecond timers. No periodic wake-up: the loop
+ * sleeps until a descriptor is ready or the earliest armed timer is due.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "loop.h"
+#include "loop_backend.h"
+
+static struct loop_timer *loop_timers; /* armed timers, unsorted */
+static bool loop_running;
+static uint64_t loop_now_ms;
+
+/**
+ * loop_clock() - read the monotonic clock
+ *
+ * Return: milliseconds since an arbitrary start, never 0
+ */
+static uint64_t loop_clock(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u +
+	       1u;
+}
+
+/**
+ * loop_init() - set up the loop
+ *
+ * Return: 0 on success, -1 with errno set
+ */
+int loop_init(void)
+{
+	loop_now_ms = loop_clock();
+	return loop_backend_init();
+}
+
+/**
+ * loop_fini() - release the loop's resources
+ */
+void loop_fini(void)
+{
+	loop_backend_fini();
+	loop_timers = NULL;
+}
+
+/**
+ * loop_add() - start watching a descriptor
+ * @src:	source with fd and fn set
+ * @events:	LOOP_IN and/or LOOP_OUT (may be 0: registered but quiet)
+ *
+ * Return: 0 on success, -1 with errno set
+ */
+int loop_add(struct loop_source *src, unsigned int events)
+{
+	if (loop_backend_set(src, events, LOOP_OP_ADD) < 0)
+		return -1;
+	src->events = events;
+	src->registered = true;
+	return 0;
+}
+
+/**
+ * loop_mod() - change the events a descriptor is watched for
+ * @src:	a source added with loop_add()
+ * @events:	new LOOP_IN/LOOP_OUT interest
+ *
+ * Return: 0 on success, -1 with errno set
+ */
+int loop_mod(struct loop_source *src, unsigned int events)
+{
+	if (src->events == events)
+		return 0;
+	if (loop_backend_set(src, events, LOOP_OP_MOD) < 0)
+		return -1;
+	src->events = events;
+	return 0;
+}
+
+/**
+ * loop_del() - stop watching a descriptor (before it is closed)
+ * @src:	a source added with loop_add()
+ */
+void loop_del(struct loop_source *src)
+{
+	if (!src->registered)
+		return;
+	loop_backend_set(src, 0, LOOP_OP_DEL);
+	src->events = 0;
+	src->registered = false;
+}
+
+/**
+ * loop_timer_arm() - (re)arm a one-shot timer
+ * @t:		timer with fn set
+ * @delay_ms:	milliseconds from now
+ */
+void loop_timer_arm(struct loop_timer *t, uint64_t delay_ms)
+{
+	if (!t->deadline_ms) {
+		t->next = loop_timers;
+		loop_timers = t;
+	}
+	t->deadline_ms = loop_now_ms + delay_ms;
+	if (!t->deadline_ms)
+		t->deadline_ms = 1;
+}
+
+/**
+ * loop_timer_cancel() - disarm a timer, if armed
+ * @t:		the timer
+ */
+void loop_timer_cancel(struct loop_timer *t)
+{
+	struct loop_timer **pp;
+
+	if (!t->deadline_ms)
+		return;
+	for (pp = &loop_timers; *pp; pp = &(*pp)->next) {
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	}
+	t->deadline_ms = 0;
+	t->next = NULL;
+}
+
+/**
+ * loop_now() - time at the start of the current loop iteration
+ *
+ * Return: monotonic milliseconds, cheap to call on the data path
+ */
+uint64_t loop_now(void)
+{
+	return loop_now_ms;
+}
+
+/**
+ * loop_stop() - make loop_run() return after the current iteration
+ */
+void loop_stop(void)
+{
+	loop_running = false;
+}
+
+/**
+ * loop_fire_timers() - run every timer that is due
+ *
+ * Return: milliseconds until the next armed timer, or -1 if none
+ */
+static int loop_fire_timers(void)
+{
+	struct loop_timer *t, *due = NULL, **pp;
+	uint64_t next = UINT64_MAX;
+
+	/* Detach the due timers first: a callback may re-arm its timer. */
+	for (pp = &loop_timers; (t = *pp);) {
+		if (t->deadline_ms <= loop_now_ms) {
+			*pp = t->next;
+			t->next = due;
+			due = t;
+		} else {
+			pp = &t->next;
+		}
+	}
+	while ((t = due)) {
+		due = t->next;
+		t->deadline_ms = 0;
+		t->next = NULL;
+		t->fn(t);
+	}
+	for (t = loop_timers; t; t = t->next)
+		if (t->deadline_ms < next)
+			next = t->deadline_ms;
+	if (next == UINT64_MAX)
+		return -1;
+	if (next <= loop_now_ms)
+		return 0;
+	return next - loop_now_ms > 60000 ? 60000 : (int)(next - loop_now_ms);
+}
+
+/**
+ * loop_run() - dispatch events until loop_stop() is called
+ *
+ * Return: 0 after loop_stop(), -1 with errno set on a backend failure
+ */
+int loop_run(void)
+{
+	loop_running = true;
+	while (loop_running) {
+		int timeout;
+
+		loop_now_ms = loop_clock();
+		timeout = loop_fire_timers();
+		if (!loop_running)
+			break;
+		if (loop_backend_wait(timeout) < 0)
+			return -1;
+		loop_now_ms = loop_clock();
+	}
+	return 0;
+}

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The pidfile: it appears only once the daemon is ready (Lima waits for
+ * it), already holding the pid (it is written under a temporary name and
+ * renamed), and it stays locked while the daemon runs, so a second daemon
+ * given the same pidfile refuses to start.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "pidfile.h"
+
+static int pidfile_fd = -1;
+static const char *pidfile_path;
+
+/**
+ * pidfile_busy() - tell whether a pidfile is locked by a running daemon
+ * @path:	pidfile
+ * @pid:	set to the pid it holds, when busy
+ *
+ * Return: 1 if busy, 0 if absent or free, -1 with errno set on failure
+ */
+static int pidfile_busy(const char *path, long *pid)
+{
+	char buf[32] = "";
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!flock(fd, LOCK_EX | LOCK_NB)) {
+		close(fd);
+		return 0;
+	}
+	if (errno != EWOULDBLOCK) {
+		close(fd);
+		return -1;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	*pid = strtol(buf, NULL, 10);
+	close(fd);
+	return 1;
+}
+
+/**
+ * pidfile_check() - fail early if another daemon holds the pidfile
+ * @path:	pidfile, or NULL
+ * @err:	message buffer
+ * @errlen:	its size
+ *
+ * Return: 0 if the pidfile is free, -1 with @err set
+ */
+int pidfile_check(const char *path, char *err, size_t errlen)
+{
+	long pid = 0;
+	int r;
+
+	if (!path)
+		return 0;
+	r = pidfile_busy(path, &pid);
+	if (r == 1) {
+		snprintf(err, errlen, "pidfile %s is held by a running "
+				      "socket_vmnet (pid %ld)", path, pid);
+		return -1;
+	}
+	if (r < 0) {
+		snprintf(err, errlen, "pidfile %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/**
+ * pidfile_create() - write, lock and publish the pidfile
+ * @path:	pidfile, or NULL
+ * @err:	message buffer
+ * @errlen:	its size
+ *
+ * Return: 0 on success, -1 with @err set
+ */
+int pidfile_create(const char *path, char *err, size_t errlen)
+{
+	char tmp[4096], buf[32];
+	int fd, n;
+
+	if (!path)
+		return 0;
+	if (pidfile_check(path, err, errlen))
+		return -1;
+	if (snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >=
+	    (int)sizeof(tmp)) {
+		snprintf(err, errlen, "pidfile path too long: %s", path);
+		return -1;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		  0644);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot create %s: %s", tmp,
+			 strerror(errno));
+		return -1;
+	}
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (flock(fd, LOCK_EX | LOCK_NB) || write(fd, buf, (size_t)n) != n ||
+	    rename(tmp, path)) {
+		snprintf(err, errlen, "cannot write pidfile %s: %s", path,
+			 strerror(errno));
+		unlink(tmp);
+		close(fd);
+		return -1;
+	}
+	pidfile_fd = fd;
+	pidfile_path = path;
+	return 0;
+}
+
+/**
+ * pidfile_remove() - remove the pidfile at exit (while still locked)
+ */
+void pidfile_remove(void)
+{
+	if (pidfile_fd < 0)
+		return;
+	unlink(pidfile_path);
+	close(pidfile_fd);
+	pidfile_fd = -1;
+	pidfile_path = NULL;
+}

@@ -1,0 +1,464 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Packet helpers: bounds-checked reading and writing of big-endian fields,
+ * the Internet checksum (RFC 1071), IPv4 header checking and the building
+ * of Ethernet, IPv4 and UDP headers.
+ *
+ * Every reader returns false, and leaves the cursor where it was, when the
+ * bytes it wants are not all there; it never touches memory outside the
+ * window it was given. Writers behave the same way and set a sticky
+ * overflow flag instead of returning, so a builder can write a whole
+ * message and check once.
+ */
+#include <string.h>
+
+#include "pkt.h"
+
+/**
+ * pkt_cur_init() - start reading a buffer
+ * @c:		cursor to set up
+ * @base:	first byte (may be NULL when @len is 0)
+ * @len:	number of readable bytes
+ */
+void pkt_cur_init(struct pkt_cur *c, const uint8_t *base, size_t len)
+{
+	c->base = base;
+	c->len = base ? len : 0;
+	c->off = 0;
+}
+
+/**
+ * pkt_left() - bytes not read yet
+ * @c:	the cursor
+ *
+ * Return: number of bytes between the cursor and the end of its window
+ */
+size_t pkt_left(const struct pkt_cur *c)
+{
+	return c->len - c->off;
+}
+
+/**
+ * pkt_get_ptr() - take @n bytes in place
+ * @c:	the cursor
+ * @n:	number of bytes
+ * @p:	set to the first of them
+ *
+ * Return: true if all @n bytes were there (the cursor moves past them)
+ */
+bool pkt_get_ptr(struct pkt_cur *c, size_t n, const uint8_t **p)
+{
+	if (n > pkt_left(c))
+		return false;
+	*p = c->base + c->off;
+	c->off += n;
+	return true;
+}
+
+/**
+ * pkt_skip() - move past @n bytes
+ * @c:	the cursor
+ * @n:	number of bytes
+ *
+ * Return: true if all @n bytes were there
+ */
+bool pkt_skip(struct pkt_cur *c, size_t n)
+{
+	if (n > pkt_left(c))
+		return false;
+	c->off += n;
+	return true;
+}
+
+/**
+ * pkt_get_bytes() - copy @n bytes out
+ * @c:		the cursor
+ * @dst:	where to copy them
+ * @n:		number of bytes
+ *
+ * Return: true if all @n bytes were there
+ */
+bool pkt_get_bytes(struct pkt_cur *c, void *dst, size_t n)
+{
+	const uint8_t *p;
+
+	if (!pkt_get_ptr(c, n, &p))
+		return false;
+	if (n)
+		memcpy(dst, p, n);
+	return true;
+}
+
+/**
+ * pkt_get_u8() - read one byte
+ * @c:	the cursor
+ * @v:	the value read
+ *
+ * Return: true if the byte was there
+ */
+bool pkt_get_u8(struct pkt_cur *c, uint8_t *v)
+{
+	const uint8_t *p;
+
+	if (!pkt_get_ptr(c, 1, &p))
+		return false;
+	*v = p[0];
+	return true;
+}
+
+/**
+ * pkt_get_u16() - read a big-endian 16-bit field
+ * @c:	the cursor
+ * @v:	the value read, host order
+ *
+ * Return: true if both bytes were there
+ */
+bool pkt_get_u16(struct pkt_cur *c, uint16_t *v)
+{
+	const uint8_t *p;
+
+	if (!pkt_get_ptr(c, 2, &p))
+		return false;
+	*v = (uint16_t)(p[0] << 8 | p[1]);
+	return true;
+}
+
+/**
+ * pkt_get_u32() - read a big-endian 32-bit field
+ * @c:	the cursor
+ * @v:	the value read, host order
+ *
+ * Return: true if all four bytes were there
+ */
+bool pkt_get_u32(struct pkt_cur *c, uint32_t *v)
+{
+	const uint8_t *p;
+
+	if (!pkt_get_ptr(c, 4, &p))
+		return false;
+	*v = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	     (uint32_t)p[2] << 8 | p[3];
+	return true;
+}
+
+/**
+ * pkt_wr_init() - start writing a buffer
+ * @w:		writer to set up
+ * @base:	first byte
+ * @cap:	size of the buffer
+ */
+void pkt_wr_init(struct pkt_wr *w, uint8_t *base, size_t cap)
+{
+	w->base = base;
+	w->cap = cap;
+	w->off = 0;
+	w->overflow = false;
+}
+
+/**
+ * pkt_wr_room() - reserve room for @n bytes
+ * @w:	the writer
+ * @n:	number of bytes
+ *
+ * Return: where to write them, or NULL (and @w->overflow set) if they do
+ * not fit
+ */
+static uint8_t *pkt_wr_room(struct pkt_wr *w, size_t n)
+{
+	uint8_t *p;
+
+	if (w->overflow || n > w->cap - w->off) {
+		w->overflow = true;
+		return NULL;
+	}
+	p = w->base + w->off;
+	w->off += n;
+	return p;
+}
+
+/**
+ * pkt_put_u8() - write one byte
+ * @w:	the writer
+ * @v:	the byte
+ */
+void pkt_put_u8(struct pkt_wr *w, uint8_t v)
+{
+	uint8_t *p = pkt_wr_room(w, 1);
+
+	if (p)
+		p[0] = v;
+}
+
+/**
+ * pkt_put_u16() - write a 16-bit field big-endian
+ * @w:	the writer
+ * @v:	the value, host order
+ */
+void pkt_put_u16(struct pkt_wr *w, uint16_t v)
+{
+	uint8_t *p = pkt_wr_room(w, 2);
+
+	if (p) {
+		p[0] = (uint8_t)(v >> 8);
+		p[1] = (uint8_t)v;
+	}
+}
+
+/**
+ * pkt_put_u32() - write a 32-bit field big-endian
+ * @w:	the writer
+ * @v:	the value, host order
+ */
+void pkt_put_u32(struct pkt_wr *w, uint32_t v)
+{
+	uint8_t *p = pkt_wr_room(w, 4);
+
+	if (p) {
+		p[0] = (uint8_t)(v >> 24);
+		p[1] = (uint8_t)(v >> 16);
+		p[2] = (uint8_t)(v >> 8);
+		p[3] = (uint8_t)v;
+	}
+}
+
+/**
+ * pkt_put_bytes() - copy bytes in
+ * @w:		the writer
+ * @src:	the bytes
+ * @n:		how many
+ */
+void pkt_put_bytes(struct pkt_wr *w, const void *src, size_t n)
+{
+	uint8_t *p = pkt_wr_room(w, n);
+
+	if (p && n)
+		memmove(p, src, n);
+}
+
+/**
+ * pkt_put_zero() - write zero bytes
+ * @w:	the writer
+ * @n:	how many
+ */
+void pkt_put_zero(struct pkt_wr *w, size_t n)
+{
+	uint8_t *p = pkt_wr_room(w, n);
+
+	if (p && n)
+		memset(p, 0, n);
+}
+
+/**
+ * pkt_csum_add() - add bytes to a running Internet checksum
+ * @sum:	the sum so far (0 to start)
+ * @data:	the bytes
+ * @len:	how many; only the last piece of a checksum may be odd
+ *
+ * Return: the new sum, to pass to pkt_csum_add() or pkt_csum_fold()
+ */
+uint32_t pkt_csum_add(uint32_t sum, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint64_t s = sum;
+
+	while (len >= 2) {
+		s += (uint32_t)(p[0] << 8 | p[1]);
+		p += 2;
+		len -= 2;
+	}
+	if (len)
+		s += (uint32_t)p[0] << 8;
+	while (s >> 32)
+		s = (s & 0xffffffffu) + (s >> 32);
+	return (uint32_t)s;
+}
+
+/**
+ * pkt_csum_fold() - finish an Internet checksum
+ * @sum:	the sum from pkt_csum_add()
+ *
+ * Return: the one's complement of the folded sum, host order, ready to be
+ * written with pkt_put_u16() or compared with a field read by pkt_get_u16()
+ */
+uint16_t pkt_csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffffu) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/**
+ * pkt_csum() - Internet checksum of a buffer
+ * @data:	the bytes
+ * @len:	how many
+ *
+ * Return: the checksum, host order; 0 when computed over bytes that
+ * already hold a correct checksum
+ */
+uint16_t pkt_csum(const void *data, size_t len)
+{
+	return pkt_csum_fold(pkt_csum_add(0, data, len));
+}
+
+/**
+ * pkt_mac_is_bcast() - tell whether a MAC address is ff:ff:ff:ff:ff:ff
+ * @mac:	six bytes
+ *
+ * Return: true for the broadcast address
+ */
+bool pkt_mac_is_bcast(const uint8_t *mac)
+{
+	static const uint8_t bcast[PKT_ETH_ALEN] = {0xff, 0xff, 0xff,
+						    0xff, 0xff, 0xff};
+
+	return memcmp(mac, bcast, PKT_ETH_ALEN) == 0;
+}
+
+/**
+ * pkt_mac_is_group() - tell whether a MAC address is multicast or broadcast
+ * @mac:	six bytes
+ *
+ * Return: true if the group bit is set
+ */
+bool pkt_mac_is_group(const uint8_t *mac)
+{
+	return mac[0] & 1;
+}
+
+/**
+ * pkt_ipv4_parse() - check an IPv4 header and find the payload
+ * @p:		first byte of the IPv4 header (after the Ethernet header)
+ * @len:	bytes available from @p (Ethernet padding included)
+ * @ip:		filled in on success
+ *
+ * Checks the version, a header length of at least 20 bytes, a total length
+ * that covers the header and fits in @len, that the datagram is not a
+ * fragment (no MF flag, offset 0) and the header checksum.
+ *
+ * Return: true if the datagram is acceptable
+ */
+bool pkt_ipv4_parse(const uint8_t *p, size_t len, struct pkt_ipv4 *ip)
+{
+	struct pkt_cur c;
+	uint8_t vihl, tos, ttl, proto;
+	uint16_t total, id, frag, csum;
+	size_t hlen;
+
+	pkt_cur_init(&c, p, len);
+	if (!pkt_get_u8(&c, &vihl) || !pkt_get_u8(&c, &tos) ||
+	    !pkt_get_u16(&c, &total) || !pkt_get_u16(&c, &id) ||
+	    !pkt_get_u16(&c, &frag) || !pkt_get_u8(&c, &ttl) ||
+	    !pkt_get_u8(&c, &proto) || !pkt_get_u16(&c, &csum) ||
+	    !pkt_get_u32(&c, &ip->src) || !pkt_get_u32(&c, &ip->dst))
+		return false;
+	hlen = (size_t)(vihl & 0x0f) * 4;
+	if ((vihl >> 4) != 4 || hlen < PKT_IPV4_HLEN || total < hlen ||
+	    total > len)
+		return false;
+	if (frag & 0x3fff) /* MF or a fragment offset */
+		return false;
+	if (pkt_csum(p, hlen) != 0)
+		return false;
+	ip->proto = proto;
+	ip->tos = tos;
+	ip->hdr_len = hlen;
+	ip->payload = p + hlen;
+	ip->payload_len = total - hlen;
+	return true;
+}
+
+/**
+ * pkt_put_eth() - write an Ethernet header
+ * @w:		the writer
+ * @dst:	destination MAC address
+ * @src:	source MAC address
+ * @type:	EtherType
+ */
+void pkt_put_eth(struct pkt_wr *w, const uint8_t *dst, const uint8_t *src,
+		 uint16_t type)
+{
+	pkt_put_bytes(w, dst, PKT_ETH_ALEN);
+	pkt_put_bytes(w, src, PKT_ETH_ALEN);
+	pkt_put_u16(w, type);
+}
+
+/**
+ * pkt_put_ipv4() - write a 20-byte IPv4 header with its checksum
+ * @w:			the writer
+ * @src:		source address, host order
+ * @dst:		destination address, host order
+ * @proto:		protocol of the payload
+ * @tos:		type of service byte
+ * @payload_len:	bytes that will follow the header; a value that does
+ *			not fit in a datagram sets @w->overflow
+ */
+void pkt_put_ipv4(struct pkt_wr *w, uint32_t src, uint32_t dst, uint8_t proto,
+		  uint8_t tos, size_t payload_len)
+{
+	static uint16_t pkt_ip_id;
+	size_t start = w->off;
+
+	if (payload_len > PKT_IPV4_MAX_LEN - PKT_IPV4_HLEN) {
+		w->overflow = true;
+		return;
+	}
+	pkt_put_u8(w, 0x45);
+	pkt_put_u8(w, tos);
+	pkt_put_u16(w, (uint16_t)(PKT_IPV4_HLEN + payload_len));
+	pkt_put_u16(w, pkt_ip_id++);
+	pkt_put_u16(w, 0); /* flags and fragment offset */
+	pkt_put_u8(w, PKT_IPV4_TTL);
+	pkt_put_u8(w, proto);
+	pkt_put_u16(w, 0); /* checksum, filled in below */
+	pkt_put_u32(w, src);
+	pkt_put_u32(w, dst);
+	if (!w->overflow) {
+		uint16_t sum = pkt_csum(w->base + start, PKT_IPV4_HLEN);
+
+		w->base[start + 10] = (uint8_t)(sum >> 8);
+		w->base[start + 11] = (uint8_t)sum;
+	}
+}
+
+/**
+ * pkt_udp_finish() - fill in a UDP header in front of its payload
+ * @udp:	first byte of the UDP header; the payload follows it
+ * @udp_len:	header plus payload, in bytes
+ * @src:	IPv4 source address, host order (for the pseudo-header)
+ * @dst:	IPv4 destination address, host order
+ * @sport:	source port
+ * @dport:	destination port
+ *
+ * Return: false if @udp_len is not a valid UDP length (nothing written)
+ */
+bool pkt_udp_finish(uint8_t *udp, size_t udp_len, uint32_t src, uint32_t dst,
+		    uint16_t sport, uint16_t dport)
+{
+	uint8_t pseudo[12];
+	struct pkt_wr w;
+	uint32_t sum;
+	uint16_t csum;
+
+	if (udp_len < PKT_UDP_HLEN ||
+	    udp_len > PKT_IPV4_MAX_LEN - PKT_IPV4_HLEN)
+		return false;
+	pkt_wr_init(&w, pseudo, sizeof(pseudo));
+	pkt_put_u32(&w, src);
+	pkt_put_u32(&w, dst);
+	pkt_put_u8(&w, 0);
+	pkt_put_u8(&w, PKT_IPPROTO_UDP);
+	pkt_put_u16(&w, (uint16_t)udp_len);
+
+	pkt_wr_init(&w, udp, PKT_UDP_HLEN);
+	pkt_put_u16(&w, sport);
+	pkt_put_u16(&w, dport);
+	pkt_put_u16(&w, (uint16_t)udp_len);
+	pkt_put_u16(&w, 0);
+	sum = pkt_csum_add(0, pseudo, sizeof(pseudo));
+	csum = pkt_csum_fold(pkt_csum_add(sum, udp, udp_len));
+	if (csum == 0)
+		csum = 0xffff; /* 0 means "no checksum" in UDP */
+	udp[6] = (uint8_t)(csum >> 8);
+	udp[7] = (uint8_t)csum;
+	return true;
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Packet helpers for guest-controlled bytes: a bounds-checked read cursor,
+ * a bounds-checked writer, the Internet checksum, and the constants and
+ * header builders of Ethernet, ARP, IPv4, ICMP and UDP.
+ *
+ * Every multi-byte field on the wire is big-endian; the readers and
+ * writers convert to and from host order, so IPv4 addresses handled with
+ * them are host-order uint32_t values.
+ */
+#ifndef PKT_H
+#define PKT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PKT_ETH_ALEN	   6u
+#define PKT_ETH_HLEN	   14u
+#define PKT_ETH_MIN_FRAME  60u /* shortest frame without the FCS */
+#define PKT_ETHERTYPE_IPV4 0x0800u
+#define PKT_ETHERTYPE_ARP  0x0806u
+
+#define PKT_ARP_LEN	      28u /* Ethernet/IPv4 ARP body */
+#define PKT_ARP_HTYPE_ETHER   1u
+#define PKT_ARP_OP_REQUEST    1u
+#define PKT_ARP_OP_REPLY      2u
+
+#define PKT_IPV4_HLEN	   20u /* header without options */
+#define PKT_IPV4_MAX_LEN   65535u
+#define PKT_IPPROTO_ICMP   1u
+#define PKT_IPPROTO_UDP	   17u
+#define PKT_IPV4_TTL	   64u
+#define PKT_IPV4_BROADCAST 0xffffffffu
+
+#define PKT_ICMP_HLEN	     8u
+#define PKT_ICMP_ECHO_REPLY   0u
+#define PKT_ICMP_ECHO_REQUEST 8u
+
+#define PKT_UDP_HLEN 8u
+
+/* Largest frame this module ever builds: a full IPv4 datagram */
+#define PKT_MAX_FRAME (PKT_ETH_HLEN + PKT_IPV4_MAX_LEN)
+
+/**
+ * struct pkt_cur - read cursor over untrusted bytes
+ * @base:	first byte
+ * @len:	number of bytes readable from @base
+ * @off:	offset of the next byte to read, never more than @len
+ */
+struct pkt_cur {
+	const uint8_t *base;
+	size_t len;
+	size_t off;
+};
+
+/**
+ * struct pkt_wr - writer into a buffer of fixed size
+ * @base:	first byte
+ * @cap:	size of the buffer
+ * @off:	offset of the next byte to write, never more than @cap
+ * @overflow:	set, and stays set, once a write did not fit
+ *
+ * A write that does not fit writes nothing; check @overflow once at the end.
+ */
+struct pkt_wr {
+	uint8_t *base;
+	size_t cap;
+	size_t off;
+	bool overflow;
+};
+
+/**
+ * struct pkt_ipv4 - a checked IPv4 datagram inside a frame
+ * @src:	source address, host order
+ * @dst:	destination address, host order
+ * @proto:	protocol number
+ * @tos:	type of service byte
+ * @hdr_len:	header length in bytes, options included
+ * @payload:	first byte after the header
+ * @payload_len: bytes of payload according to the total length field
+ */
+struct pkt_ipv4 {
+	uint32_t src;
+	uint32_t dst;
+	uint8_t proto;
+	uint8_t tos;
+	size_t hdr_len;
+	const uint8_t *payload;
+	size_t payload_len;
+};
+
+void pkt_cur_init(struct pkt_cur *c, const uint8_t *base, size_t len);
+size_t pkt_left(const struct pkt_cur *c);
+bool pkt_get_u8(struct pkt_cur *c, uint8_t *v);
+bool pkt_get_u16(struct pkt_cur *c, uint16_t *v);
+bool pkt_get_u32(struct pkt_cur *c, uint32_t *v);
+bool pkt_get_bytes(struct pkt_cur *c, void *dst, size_t n);
+bool pkt_get_ptr(struct pkt_cur *c, size_t n, const uint8_t **p);
+bool pkt_skip(struct pkt_cur *c, size_t n);
+
+void pkt_wr_init(struct pkt_wr *w, uint8_t *base, size_t cap);
+void pkt_put_u8(struct pkt_wr *w, uint8_t v);
+void pkt_put_u16(struct pkt_wr *w, uint16_t v);
+void pkt_put_u32(struct pkt_wr *w, uint32_t v);
+void pkt_put_bytes(struct pkt_wr *w, const void *src, size_t n);
+void pkt_put_zero(struct pkt_wr *w, size_t n);
+
+uint32_t pkt_csum_add(uint32_t sum, const void *data, size_t len);
+uint16_t pkt_csum_fold(uint32_t sum);
+uint16_t pkt_csum(const void *data, size_t len);
+
+bool pkt_mac_is_bcast(const uint8_t *mac);
+bool pkt_mac_is_group(const uint8_t *mac);
+
+bool pkt_ipv4_parse(const uint8_t *p, size_t len, struct pkt_ipv4 *ip);
+void pkt_put_eth(struct pkt_wr *w, const uint8_t *dst, const uint8_t *src,
+		 uint16_t type);
+void pkt_put_ipv4(struct pkt_wr *w, uint32_t src, uint32_t dst, uint8_t proto,
+		  uint8_t tos, size_t payload_len);
+bool pkt_udp_finish(uint8_t *udp, size_t udp_len, uint32_t src, uint32_t dst,
+		    uint16_t sport, uint16_t dport);
+
+#endif /* PKT_H */

@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * UNIX socket helpers: buffer sizes, peer credentials, and creating the
+ * daemon's socket files without ever taking over a live one.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sock.h"
+
+#define SOCK_DEFAULT_GROUP "staff" /* upstream's default */
+
+/**
+ * sock_set_buffers() - give a VM socket large send and receive buffers
+ * @fd:		the socket
+ *
+ * Uses the privileged variants first so root is not capped by the
+ * system-wide maximum, then the ordinary ones.
+ *
+ * Return: 0 if both sizes were set, -1 otherwise (not fatal)
+ */
+int sock_set_buffers(int fd)
+{
+	int snd = SOCK_SNDBUF, rcv = SOCK_RCVBUF, ret = 0;
+
+#ifdef SO_SNDBUFFORCE
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &snd, sizeof(snd)) &&
+	    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd)))
+		ret = -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv)))
+		ret = -1;
+#else
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd)))
+		ret = -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv)))
+		ret = -1;
+#endif
+	return ret;
+}
+
+/**
+ * sock_peer_creds() - read who is at the other end of a UNIX socket
+ * @fd:		a connected UNIX socket
+ * @uid:	set to the peer's uid, left alone if unknown
+ * @pid:	set to the peer's pid, left alone if unknown
+ */
+void sock_peer_creds(int fd, long *uid, long *pid)
+{
+#ifdef SO_PEERCRED
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (!getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) &&
+	    len == sizeof(cred)) {
+		*uid = (long)cred.uid;
+		*pid = (long)cred.pid;
+	}
+#else
+	uid_t u;
+	gid_t g;
+
+	(void)pid;
+	if (!getpeereid(fd, &u, &g))
+		*uid = (long)u;
+#endif
+}
+
+/**
+ * sock_resolve_group() - find the group that owns the socket files
+ * @name:	--socket-group, or NULL for the default
+ * @gid:	set to the group id
+ * @err:	message buffer
+ * @errlen:	its size
+ *
+ * The default is "staff" when that group exists (as upstream), otherwise
+ * the daemon's own group.
+ *
+ * Return: 0 on success, -1 with @err set if a named group does not exist
+ */
+int sock_resolve_group(const char *name, gid_t *gid, char *err, size_t errlen)
+{
+	struct group *gr = getgrnam(name ? name : SOCK_DEFAULT_GROUP);
+
+	if (gr) {
+		*gid = gr->gr_gid;
+		return 0;
+	}
+	if (!name) {
+		*gid = getegid();
+		return 0;
+	}
+	snprintf(err, errlen, "--socket-group: no such group \"%s\"", name);
+	return -1;
+}
+
+/**
+ * sock_addr() - fill a UNIX socket address
+ * @path:	file name
+ * @sa:		address to fill
+ *
+ * Return: 0, or -1 if @path does not fit
+ */
+static int sock_addr(const char *path, struct sockaddr_un *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa->sun_path))
+		return -1;
+	strcpy(sa->sun_path, path);
+	return 0;
+}
+
+/**
+ * sock_clear_path() - make room for a new socket file, safely
+ * @path:	where the socket will be bound
+ * @type:	SOCK_STREAM or SOCK_DGRAM
+ * @err:	message buffer
+ * @errlen:	its size
+ *
+ * A socket file that someone still answers on is left alone and is an
+ * error; a stale one (connection refused) is removed; anything that is not a
+ * socket is never removed.
+ *
+ * Return: 0 if @path is free now, -1 with @err set
+ */
+static int sock_clear_path(const char *path, int type, char *err,
+			   size_t errlen)
+{
+	struct sockaddr_un sa;
+	struct stat st;
+	int fd, ret;
+
+	if (lstat(path, &st)) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "%s exists and is not a socket; "
+				      "not removing it", path);
+		return -1;
+	}
+	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+	if (fd < 0 || sock_addr(path, &sa)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	ret = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	if (!ret) {
+		snprintf(err, errlen, "%s is in use by a running daemon; "
+				      "refusing to take it over", path);
+		return -1;
+	}
+	if (errno != ECONNREFUSED && errno != ENOENT) {
+		snprintf(err, errlen, "cannot check %s: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	log_info("removing stale socket %s", path);
+	if (unlink(path) && errno != ENOENT) {
+		snprintf(err, errlen, "cannot remove stale %s: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/**
+ * sock_listen_unix() - create a socket file for VMs to attach to
+ * @path:	file name
+ * @type:	SOCK_STREAM (listening) or SOCK_DGRAM (bound)
+ * @gid:	group given access (mode 0770)
+ * @strict_gid:	failing to set the group is an error (it was asked for)
+ * @err:	message buffer
+ * @errlen:	its size
+ *
+ * Return: the non-blocking descriptor, or -1 with @err set
+ */
+int sock_listen_unix(const char *path, int type, gid_t gid, bool strict_gid,
+		     char *err, size_t errlen)
+{
+	struct sockaddr_un sa;
+	mode_t old;
+	int fd;
+
+	if (sock_addr(path, &sa)) {
+		snprintf(err, errlen, "socket path too long (max %zu bytes): "
+				      "%s", sizeof(sa.sun_path) - 1, path);
+		return -1;
+	}
+	if (sock_clear_path(path, type, err, errlen))
+		return -1;
+	fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	/* No window in which others could connect before chmod. */
+	old = umask(0077);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		snprintf(err, errlen, "cannot bind %s: %s", path,
+			 strerror(errno));
+		umask(old);
+		goto fail_fd;
+	}
+	umask(old);
+	if (chown(path, (uid_t)-1, gid)) {
+		if (strict_gid) {
+			snprintf(err, errlen, "cannot give %s to group %ld: %s",
+				 path, (long)gid, strerror(errno));
+			goto fail_file;
+		}
+		log_warn("cannot give %s to group %ld: %s", path, (long)gid,
+			 strerror(errno));
+	}
+	if (chmod(path, 0770)) {
+		snprintf(err, errlen, "chmod %s: %s", path, strerror(errno));
+		goto fail_file;
+	}
+	if (type == SOCK_STREAM && listen(fd, SOMAXCONN)) {
+		snprintf(err, errlen, "listen %s: %s", path, strerror(errno));
+		goto fail_file;
+	}
+	if (type == SOCK_DGRAM)
+		sock_set_buffers(fd);
+	return fd;
+fail_file:
+	unlink(path);
+fail_fd:
+	close(fd);
+	return -1;
+}

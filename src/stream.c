@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Stream ports: connections accepted on SOCKET, and stream sockets handed
+ * over with --fd. Each frame is a 4-byte big-endian length and the frame.
+ *
+ * Theory of operation: a port reads as much as its receive buffer holds in
+ * one read(), hands every complete frame to the switch, and moves the
+ * incomplete rest (at most one frame) to the start of the buffer. A length
+ * outside [14, max-frame] means the peer is not speaking our protocol or is
+ * hostile: that connection alone is closed. Output goes through the port's
+ * queue, whose bytes are already in wire format, with one writev().
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "loop.h"
+#include "port.h"
+#include "sock.h"
+#include "stream.h"
+#include "switch.h"
+
+#define STREAM_RXBUF	  (256u << 10) /* bytes read per read() at most */
+#define STREAM_READS	  8u	       /* reads per wake-up, for fairness */
+#define STREAM_ACCEPTS	  64u	       /* accepts per wake-up */
+
+static size_t stream_max_frame = 65549;
+static struct loop_source stream_listener = { .fd = -1 };
+static const char *stream_path;
+
+static int stream_flush(struct port *p);
+
+static const struct port_ops stream_ops = {
+	.name = "stream",
+	.flush = stream_flush,
+	.owns_fd = true,
+};
+
+static const struct port_ops stream_fd_ops = {
+	.name = "fd-stream",
+	.flush = stream_flush,
+	.owns_fd = true,
+};
+
+/**
+ * stream_parse() - find the complete frames in a buffer of stream bytes
+ * @buf:	bytes received, starting at a length prefix
+ * @len:	number of bytes
+ * @max_frame:	largest frame accepted
+ * @fn:		called for each complete frame, in order
+ * @arg:	passed to @fn
+ * @bad_len:	set to the offending length when STREAM_BAD_LENGTH is returned
+ *
+ * Frames before a bad length are still delivered.
+ *
+ * Return: bytes consumed (complete frames), or STREAM_BAD_LENGTH
+ */
+ssize_t stream_parse(const uint8_t *buf, size_t len, size_t max_frame,
+		     stream_frame_fn fn, void *arg, uint32_t *bad_len)
+{
+	size_t off = 0;
+
+	while (len - off >= STREAM_HDR) {
+		const uint8_t *p = buf + off;
+		uint32_t flen = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+				(uint32_t)p[2] << 8 | p[3];
+
+		if (flen < 14 || flen > max_frame) {
+			*bad_len = flen;
+			return STREAM_BAD_LENGTH;
+		}
+		if (len - off - STREAM_HDR < flen)
+			break;
+		fn(arg, p + STREAM_HDR, flen);
+		off += STREAM_HDR + flen;
+	}
+	return (ssize_t)off;
+}
+
+/**
+ * stream_init() - set the frame size limit
+ * @max_frame:	largest frame accepted from and sent to VMs
+ */
+void stream_init(size_t max_frame)
+{
+	stream_max_frame = max_frame;
+}
+
+/**
+ * stream_frame() - hand one parsed frame to the switch
+ * @arg:	the port it came from
+ * @frame:	the frame
+ * @len:	its length
+ */
+static void stream_frame(void *arg, const uint8_t *frame, size_t len)
+{
+	switch_input(arg, frame, len);
+}
+
+/**
+ * stream_input() - read and switch what a stream port sent
+ * @p:		the port
+ *
+ * Return: 0, or -1 if the port was closed
+ */
+static int stream_input(struct port *p)
+{
+	for (unsigned int i = 0; i < STREAM_READS; i++) {
+		size_t room = p->rxcap - p->rxlen;
+		uint32_t bad = 0;
+		ssize_t n, used;
+
+		n = read(p->src.fd, p->rxbuf + p->rxlen, room);
+		if (n == 0) {
+			port_close(p, "closed by peer");
+			return -1;
+		}
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			port_close(p, strerror(errno));
+			return -1;
+		}
+		p->rxlen += (size_t)n;
+		used = stream_parse(p->rxbuf, p->rxlen, stream_max_frame,
+				    stream_frame, p, &bad);
+		if (used == STREAM_BAD_LENGTH) {
+			log_warn("port %u: bad frame length %u (allowed %u..%zu)",
+				 p->id, bad, 14u, stream_max_frame);
+			port_close(p, "bad frame length");
+			return -1;
+		}
+		p->rxlen -= (size_t)used;
+		if (p->rxlen && used)
+			memmove(p->rxbuf, p->rxbuf + used, p->rxlen);
+		if ((size_t)n < room)
+			return 0; /* drained the socket */
+	}
+	return 0;
+}
+
+/**
+ * stream_flush() - write a stream port's queue
+ * @p:		the port
+ *
+ * Writes until the queue is empty or the socket is full; in the latter case
+ * the port waits for LOOP_OUT.
+ *
+ * Return: 0, or -1 if the connection failed
+ */
+static int stream_flush(struct port *p)
+{
+	struct iovec iov[2];
+	unsigned int n;
+
+	while ((n = queue_bytes_iov(&p->txq, iov))) {
+		ssize_t w = writev(p->src.fd, iov, (int)n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			return -1;
+		}
+		queue_consume_bytes(&p->txq, (size_t)w);
+	}
+	return loop_mod(&p->src, queue_empty(&p->txq) ? LOOP_IN
+						      : LOOP_IN | LOOP_OUT);
+}
+
+/**
+ * stream_ready() - event callback of a stream port
+ * @src:	the port's event source
+ * @events:	what is ready
+ */
+static void stream_ready(struct loop_source *src, unsigned int events)
+{
+	struct port *p = container_of(src, struct port, src);
+
+	if (events & LOOP_OUT) {
+		if (stream_flush(p) < 0) {
+			port_close(p, "write failed");
+			return;
+		}
+	}
+	if (events & (LOOP_IN | LOOP_ERR)) {
+		if (stream_input(p) < 0) {
+			switch_flush();
+			return;
+		}
+	}
+	switch_flush();
+}
+
+/**
+ * stream_port_open() - make a port of a connected stream socket
+ * @fd:		the socket; owned by the port from now on
+ * @inherited:	true for --fd, false for an accepted connection
+ *
+ * Return: 0 on success, -1 (and @fd closed) on failure
+ */
+int stream_port_open(int fd, bool inherited)
+{
+	size_t rxcap = STREAM_RXBUF;
+	struct port *p;
+
+	if (rxcap < 2 * (stream_max_frame + STREAM_HDR))
+		rxcap = 2 * (stream_max_frame + STREAM_HDR);
+	p = port_open(inherited ? PORT_FD_STREAM : PORT_STREAM,
+		      inherited ? &stream_fd_ops : &stream_ops, fd, rxcap);
+	if (!p) {
+		close(fd);
+		return -1;
+	}
+	sock_set_buffers(fd);
+	port_set_creds(p);
+	p->src.fn = stream_ready;
+	if (loop_add(&p->src, LOOP_IN) < 0) {
+		log_err("cannot watch port %u: %s", p->id, strerror(errno));
+		port_close(p, "setup failed");
+		return -1;
+	}
+	log_info("port %u connected: %s (uid %ld pid %ld)", p->id,
+		 p->ops->name, p->uid, p->pid);
+	return 0;
+}
+
+/**
+ * stream_accept() - event callback of the listening socket
+ * @src:	the listener
+ * @events:	what is ready
+ */
+static void stream_accept(struct loop_source *src, unsigned int events)
+{
+	for (unsigned int i = 0; i < STREAM_ACCEPTS; i++) {
+		int fd = accept4(src->fd, NULL, NULL,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR && errno != ECONNABORTED)
+				log_warn("accept: %s", strerror(errno));
+			return;
+		}
+		stream_port_open(fd, false);
+	}
+}
+
+/**
+ * stream_listen() - create SOCKET and accept VMs on it
+ * @path:	socket file
+ * @gid:	group given access
+ * @strict_gid:	failing to set the group is an error
+ * @err:	message buffer
+ * @errlen:	its size
+ *
+ * Return: 0 on success, -1 with @err set
+ */
+int stream_listen(const char *path, gid_t gid, bool strict_gid, char *err,
+		  size_t errlen)
+{
+	int fd = sock_listen_unix(path, SOCK_STREAM, gid, strict_gid, err,
+				  errlen);
+
+	if (fd < 0)
+		return -1;
+	stream_listener.fd = fd;
+	stream_listener.fn = stream_accept;
+	if (loop_add(&stream_listener, LOOP_IN) < 0) {
+		snprintf(err, errlen, "cannot watch %s: %s", path,
+			 strerror(errno));
+		close(fd);
+		unlink(path);
+		stream_listener.fd = -1;
+		return -1;
+	}
+	stream_path = path;
+	return 0;
+}
+
+/**
+ * stream_unlisten() - close SOCKET and remove the file
+ */
+void stream_unlisten(void)
+{
+	if (stream_listener.fd < 0)
+		return;
+	loop_del(&stream_listener);
+	close(stream_listener.fd);
+	stream_listener.fd = -1;
+	if (stream_path && unlink(stream_path) && errno != ENOENT)
+		log_warn("cannot remove %s: %s", stream_path, strerror(errno));
+	stream_path = NULL;
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef STREAM_H
+#define STREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/**
+ * stream_frame_fn - called by stream_parse() for each complete frame
+ * @arg:	caller's context
+ * @frame:	the Ethernet frame (without its length prefix)
+ * @len:	its length, already checked against the limits
+ */
+typedef void (*stream_frame_fn)(void *arg, const uint8_t *frame, size_t len);
+
+#define STREAM_BAD_LENGTH ((ssize_t)-1)
+#define STREAM_HDR	  4u /* big-endian length before each frame */
+
+ssize_t stream_parse(const uint8_t *buf, size_t len, size_t max_frame,
+		     stream_frame_fn fn, void *arg, uint32_t *bad_len);
+
+void stream_init(size_t max_frame);
+int stream_listen(const char *path, gid_t gid, bool strict_gid, char *err,
+		  size_t errlen);
+void stream_unlisten(void);
+int stream_port_open(int fd, bool inherited);
+
+#endif /* STREAM_H */

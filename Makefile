@@ -16,15 +16,16 @@ BUILD   ?= build
 UNAME_S := $(shell uname -s)
 
 # Platform backends are chosen here, never with #ifdef in the core.
+ALL_PLATFORM_SRCS := src/loop_epoll.c src/tap.c src/nat.c src/loop_kqueue.c src/vmnet.c
 ifeq ($(UNAME_S),Linux)
-PLATFORM_SRCS := src/loop_epoll.c
+PLATFORM_SRCS := src/loop_epoll.c src/tap.c src/nat.c
 else
-PLATFORM_SRCS := src/loop_kqueue.c
+PLATFORM_SRCS := src/loop_kqueue.c src/vmnet.c
 endif
 
 # Everything in src/ except the two programs and the other platform's files.
 PROGRAM_SRCS := src/main.c src/client.c
-OTHER_PLATFORM := $(filter-out $(PLATFORM_SRCS),src/loop_epoll.c src/loop_kqueue.c)
+OTHER_PLATFORM := $(filter-out $(PLATFORM_SRCS),$(ALL_PLATFORM_SRCS))
 LIB_SRCS := $(filter-out $(PROGRAM_SRCS) $(OTHER_PLATFORM),$(wildcard src/*.c))
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/%.o)
 

@@ -26,8 +26,8 @@
  * Return: 1 if a reply was written to @out, 0 if the frame needs none,
  * -1 if it is not a well-formed Ethernet/IPv4 ARP packet
  */
-int arp_input(const uint8_t *frame, size_t len, uint32_t ip,
-	      const uint8_t *mac, struct pkt_wr *out)
+int arp_input(const uint8_t *frame, size_t len, uint32_t ip, const uint8_t *mac,
+	      struct pkt_wr *out)
 {
 	struct pkt_cur c;
 	uint16_t type, htype, ptype, op;

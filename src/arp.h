@@ -7,7 +7,7 @@
 
 #include "pkt.h"
 
-int arp_input(const uint8_t *frame, size_t len, uint32_t ip,
-	      const uint8_t *mac, struct pkt_wr *out);
+int arp_input(const uint8_t *frame, size_t len, uint32_t ip, const uint8_t *mac,
+	      struct pkt_wr *out);
 
 #endif /* ARP_H */

@@ -28,6 +28,11 @@
 #define MIN_MAC_AGE   1u
 #define MAX_MAC_AGE   86400u /* one day */
 #define UUID_LEN      36
+#define MIN_MTU	      576u
+#define MAX_MTU	      65535u
+#define MIN_LEASE     60u
+#define MAX_LEASE     604800u /* one week */
+#define IFNAME_MAX    15u
 #define SUN_PATH_MAX  (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 
 /* Long options without a short form; values above any char. */
@@ -48,6 +53,14 @@ enum {
 	OPT_MAX_PORTS,
 	OPT_MAC_AGE,
 	OPT_DEBUG,
+	OPT_DISABLE_DHCP,
+	OPT_MTU,
+	OPT_DNS,
+	OPT_USER,
+	OPT_DHCP_HOSTS,
+	OPT_LEASE_FILE,
+	OPT_LEASE_TIME,
+	OPT_TAP,
 };
 
 static const struct option long_options[] = {
@@ -69,6 +82,14 @@ static const struct option long_options[] = {
     {"max-ports", required_argument, NULL, OPT_MAX_PORTS},
     {"mac-age", required_argument, NULL, OPT_MAC_AGE},
     {"debug", no_argument, NULL, OPT_DEBUG},
+    {"vmnet-disable-dhcp", no_argument, NULL, OPT_DISABLE_DHCP},
+    {"mtu", required_argument, NULL, OPT_MTU},
+    {"dns", required_argument, NULL, OPT_DNS},
+    {"user", required_argument, NULL, OPT_USER},
+    {"dhcp-hosts", required_argument, NULL, OPT_DHCP_HOSTS},
+    {"lease-file", required_argument, NULL, OPT_LEASE_FILE},
+    {"lease-time", required_argument, NULL, OPT_LEASE_TIME},
+    {"tap", required_argument, NULL, OPT_TAP},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'v'},
     {NULL, 0, NULL, 0},
@@ -81,10 +102,14 @@ static const char short_options[] = ":hvp:";
  * struct parse_state - what conf_parse() tracks besides struct conf
  * @have_dhcp_end:	--vmnet-dhcp-end was given
  * @have_mask:		--vmnet-mask was given
+ * @have_max_frame:	--max-frame was given
+ * @have_mtu:		--mtu was given
  */
 struct parse_state {
 	bool have_dhcp_end;
 	bool have_mask;
+	bool have_max_frame;
+	bool have_mtu;
 };
 
 /**
@@ -337,6 +362,8 @@ static void set_defaults(struct conf *c)
 	c->queue_size = CONF_DEFAULT_QUEUE;
 	c->max_ports = CONF_DEFAULT_MAX_PORTS;
 	c->mac_age = CONF_DEFAULT_MAC_AGE;
+	c->mtu = CONF_DEFAULT_MTU;
+	c->lease_time = CONF_DEFAULT_LEASE;
 	c->debug = env_debug();
 }
 
@@ -370,6 +397,52 @@ static enum conf_result bad_option(int ret, char **argv, char *err,
 	if (optopt)
 		return fail(err, errlen, "unknown option -%c", optopt);
 	return fail(err, errlen, "unknown or ambiguous option %s", word);
+}
+
+/**
+ * parse_dns() - parse --dns=IP[,IP...]
+ * @c:		the configuration being built
+ * @arg:	comma-separated IPv4 addresses
+ * @err:	buffer for the message
+ * @errlen:	size of @err
+ *
+ * Return: 0, or -1 with a message in @err
+ */
+static int parse_dns(struct conf *c, const char *arg, char *err,
+		     size_t errlen)
+{
+	char one[INET_ADDRSTRLEN + 1];
+
+	c->ndns = 0;
+	while (*arg) {
+		size_t n = strcspn(arg, ",");
+
+		if (n == 0 || n >= sizeof(one)) {
+			fail(err, errlen, "--dns: bad address list near \"%s\"",
+			     arg);
+			return -1;
+		}
+		if (c->ndns >= CONF_MAX_DNS) {
+			fail(err, errlen, "--dns: at most %d servers",
+			     CONF_MAX_DNS);
+			return -1;
+		}
+		memcpy(one, arg, n);
+		one[n] = '\0';
+		if (parse_ipv4("--dns", one, &c->dns[c->ndns], err, errlen))
+			return -1;
+		c->ndns++;
+		arg += n;
+		if (*arg == ',' && !*++arg) {
+			fail(err, errlen, "--dns: trailing comma");
+			return -1;
+		}
+	}
+	if (!c->ndns) {
+		fail(err, errlen, "--dns needs at least one address");
+		return -1;
+	}
+	return 0;
 }
 
 /**
@@ -500,6 +573,7 @@ static enum conf_result parse_option(struct conf *c, struct parse_state *st,
 				 CONF_LIMIT_MAX_FRAME, &v, err, errlen))
 			return CONF_ERROR;
 		c->max_frame = (unsigned int)v;
+		st->have_max_frame = true;
 		break;
 	case OPT_QUEUE_SIZE:
 		if (parse_number("--queue-size", arg, true, 1, MAX_QUEUE, &v,
@@ -521,6 +595,52 @@ static enum conf_result parse_option(struct conf *c, struct parse_state *st,
 		break;
 	case OPT_DEBUG:
 		c->debug = true;
+		break;
+	case OPT_DISABLE_DHCP:
+		c->disable_dhcp = true;
+		break;
+	case OPT_MTU:
+		if (parse_number("--mtu", arg, false, MIN_MTU, MAX_MTU, &v,
+				 err, errlen))
+			return CONF_ERROR;
+		c->mtu = (unsigned int)v;
+		st->have_mtu = true;
+		break;
+	case OPT_DNS:
+		if (parse_dns(c, arg, err, errlen))
+			return CONF_ERROR;
+		break;
+	case OPT_USER:
+		if (!*arg)
+			return fail(err, errlen, "--user must not be empty");
+		c->user = arg;
+		break;
+	case OPT_DHCP_HOSTS:
+		if (!*arg)
+			return fail(err, errlen,
+				    "--dhcp-hosts must not be empty");
+		c->dhcp_hosts = arg;
+		break;
+	case OPT_LEASE_FILE:
+		if (!*arg)
+			return fail(err, errlen,
+				    "--lease-file must not be empty");
+		c->lease_file = arg;
+		break;
+	case OPT_LEASE_TIME:
+		if (parse_number("--lease-time", arg, false, MIN_LEASE,
+				 MAX_LEASE, &v, err, errlen))
+			return CONF_ERROR;
+		c->lease_time = (unsigned int)v;
+		break;
+	case OPT_TAP:
+		if (!*arg || strlen(arg) > IFNAME_MAX || strchr(arg, '/') ||
+		    strchr(arg, ' '))
+			return fail(err, errlen,
+				    "--tap=%s is not a valid interface name "
+				    "(1 to %u characters, no '/' or space)",
+				    arg, IFNAME_MAX);
+		c->tap_name = arg;
 		break;
 	default:
 		return fail(err, errlen, "internal error: option %d", opt);
@@ -710,6 +830,19 @@ enum conf_result conf_parse(struct conf *c, int argc, char **argv, char *err,
 	if (check_network(c, &st, err, errlen))
 		return CONF_ERROR;
 
+	if (c->max_frame < c->mtu + 14u) {
+		/* Only an explicit MTU that cannot pass is an error; a small
+		 * --max-frame alone lowers the default MTU to fit. */
+		if (st.have_max_frame && st.have_mtu)
+			return fail(err, errlen,
+				    "--max-frame=%u is too small for --mtu=%u "
+				    "(need at least %u)",
+				    c->max_frame, c->mtu, c->mtu + 14u);
+		if (st.have_max_frame)
+			c->mtu = c->max_frame - 14u;
+		else
+			c->max_frame = c->mtu + 14u;
+	}
 	/* A port's queue must hold two of the largest frames with prefixes. */
 	if ((unsigned long)c->queue_size < 2ul * (c->max_frame + 4u))
 		return fail(err, errlen,
@@ -723,24 +856,27 @@ enum conf_result conf_parse(struct conf *c, int argc, char **argv, char *err,
 /**
  * conf_check_platform() - whether this build can run a configuration
  * @c:		a configuration accepted by conf_parse()
+ * @pf:		what the build's host-side backend implements
  * @err:	buffer for a one-line message
  * @errlen:	size of @err
  *
- * This is the single place that knows which parts of the macOS-compatible
- * command line this platform implements. Today only isolated mode is, and
- * none of the vmnet.framework identifiers mean anything here.
+ * This is the single place that decides which parts of the macOS-compatible
+ * command line a platform runs; the backend says what it implements.
  *
  * Return: 0 when it can, -1 with a message in @err otherwise.
  */
-int conf_check_platform(const struct conf *c, char *err, size_t errlen)
+int conf_check_platform(const struct conf *c, const struct conf_platform *pf,
+			char *err, size_t errlen)
 {
-	if (c->mode != CONF_MODE_ISOLATED) {
+	if (!(pf->modes & CONF_MODE_BIT(c->mode))) {
 		fail(err, errlen,
 		     "--vmnet-mode=%s is not supported yet on this platform "
 		     "(use --vmnet-mode=isolated)",
 		     conf_mode_name(c->mode));
 		return -1;
 	}
+	if (pf->vmnet_ids)
+		return 0;
 	if (c->interface_id) {
 		fail(err, errlen,
 		     "--vmnet-interface-id is only supported on macOS");
@@ -840,6 +976,31 @@ void conf_usage(const char *prog, FILE *stream)
 	      "  Not every mode and flag is available on every platform; the "
 	      "daemon\n"
 	      "  says so when it starts.\n"
+	      "\n"
+	      "Network services and host side:\n"
+	      "  --vmnet-disable-dhcp        do not run the built-in DHCP "
+	      "server\n"
+	      "  --mtu=N                     MTU of the VM network, 576..65535; "
+	      "set on the\n"
+	      "                              host side and sent to guests "
+	      "by DHCP\n"
+	      "                              (default: 1500)\n"
+	      "  --dns=IP[,IP...]            DNS servers handed out by DHCP "
+	      "(default: the\n"
+	      "                              host's non-loopback resolvers "
+	      "in shared\n"
+	      "                              mode, none otherwise)\n"
+	      "  --lease-time=SECONDS        DHCP lease time, 60..604800 "
+	      "(default: 600)\n"
+	      "  --lease-file=FILE           keep DHCP leases across "
+	      "restarts in FILE\n"
+	      "  --dhcp-hosts=FILE           DHCP reservations in bootptab "
+	      "format,\n"
+	      "                              reread on SIGHUP\n"
+	      "  --tap=NAME                  name of the Linux TAP device "
+	      "(default: svmnetN)\n"
+	      "  --user=USER                 drop root privileges to USER "
+	      "once set up\n"
 	      "\n"
 	      "Sockets:\n"
 	      "  --socket-group=GROUP        group owning SOCKET, which gets "

@@ -15,6 +15,9 @@
 #define CONF_DEFAULT_QUEUE     (1u << 20) /* bytes per port output queue */
 #define CONF_DEFAULT_MAX_PORTS 1024u
 #define CONF_DEFAULT_MAC_AGE   300u /* seconds */
+#define CONF_DEFAULT_MTU       1500u
+#define CONF_DEFAULT_LEASE     600u /* seconds: short, so leases recycle */
+#define CONF_MAX_DNS	       3
 
 /**
  * enum conf_mode - what the network is attached to on the host side
@@ -51,7 +54,16 @@ struct conf {
 	unsigned int queue_size; /* --queue-size, bytes per port */
 	unsigned int max_ports;	 /* --max-ports */
 	unsigned int mac_age;	 /* --mac-age, seconds */
-	bool debug;		 /* --debug or DEBUG=1 in the environment */
+	bool debug;
+	bool disable_dhcp;	   /* --vmnet-disable-dhcp */
+	unsigned int mtu;	   /* --mtu: host side and DHCP option 26 */
+	struct in_addr dns[CONF_MAX_DNS]; /* --dns */
+	unsigned int ndns;
+	const char *user;	   /* --user: drop privileges to this user */
+	const char *dhcp_hosts;	   /* --dhcp-hosts: bootptab reservations */
+	const char *lease_file;	   /* --lease-file */
+	unsigned int lease_time;   /* --lease-time, seconds */
+	const char *tap_name;	   /* --tap: Linux TAP device name */		 /* --debug or DEBUG=1 in the environment */
 };
 
 /**
@@ -66,7 +78,22 @@ enum conf_result {
 
 enum conf_result conf_parse(struct conf *c, int argc, char **argv, char *err,
 			    size_t errlen);
-int conf_check_platform(const struct conf *c, char *err, size_t errlen);
+/**
+ * struct conf_platform - what this build's host-side backend implements
+ * @modes:	bit (1 << CONF_MODE_x) for each mode it runs
+ * @vmnet_ids:	it understands the vmnet.framework identifiers
+ *		(--vmnet-interface-id, --vmnet-network-identifier,
+ *		--vmnet-nat66-prefix)
+ */
+struct conf_platform {
+	unsigned int modes;
+	bool vmnet_ids;
+};
+
+#define CONF_MODE_BIT(m) (1u << (m))
+
+int conf_check_platform(const struct conf *c, const struct conf_platform *pf,
+			char *err, size_t errlen);
 void conf_usage(const char *prog, FILE *stream);
 const char *conf_mode_name(enum conf_mode mode);
 

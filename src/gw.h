@@ -101,8 +101,7 @@ struct gw_stats {
  */
 typedef void (*gw_send_fn)(void *arg, const uint8_t *frame, size_t len);
 
-int gw_init(const struct gw_conf *c, uint64_t now_ms, char *err,
-	    size_t errlen);
+int gw_init(const struct gw_conf *c, uint64_t now_ms, char *err, size_t errlen);
 bool gw_input(const uint8_t *frame, size_t len, uint64_t now_ms,
 	      gw_send_fn send, void *arg);
 uint64_t gw_tick(uint64_t now_ms);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * socket_vmnet: the daemon. Parses the command line, sets up the ports and
- * sockets, then runs the event loop until SIGINT or SIGTERM, and removes
- * everything it created on the way out.
+ * socket_vmnet: the daemon. Parses the command line, sets up the host side,
+ * the gateway services, the ports and the sockets, then runs the event loop
+ * until SIGINT or SIGTERM, and removes everything it created on the way out.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,26 +10,36 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "conf.h"
 #include "dgram.h"
+#include "gw.h"
+#include "host.h"
 #include "log.h"
 #include "loop.h"
 #include "pidfile.h"
 #include "port.h"
+#include "priv.h"
+#include "resolv.h"
 #include "sock.h"
 #include "stream.h"
 #include "switch.h"
+#include "uplink.h"
 
 #ifndef VERSION
 #define VERSION "unknown"
 #endif
 
+#define MAIN_SHARED_GW 0xc0a86901u /* 192.168.105.1, Lima's shared network */
+#define MAIN_HOST_GW   0xc0a86a01u /* 192.168.106.1, Lima's host network */
+
 static int main_sigpipe[2] = { -1, -1 };
 static struct loop_source main_sigsrc = { .fd = -1 };
-static bool main_fd_only; /* no socket file: exit when the last port goes */
+static bool main_gw_on;
+static bool main_host_on;
 
 /**
  * main_on_signal() - signal handler: pass the signal to the loop
@@ -55,11 +65,18 @@ static void main_signal_ready(struct loop_source *src, unsigned int events)
 {
 	unsigned char sigs[16];
 	ssize_t n = read(src->fd, sigs, sizeof(sigs));
+	char err[256];
 
 	for (ssize_t i = 0; i < n; i++) {
 		if (sigs[i] == SIGINT || sigs[i] == SIGTERM) {
 			log_info("received signal %d, shutting down", sigs[i]);
 			loop_stop();
+		} else if (sigs[i] == SIGHUP && main_gw_on) {
+			if (gw_reload_hosts(err, sizeof(err)))
+				log_warn("reloading DHCP reservations: %s",
+					 err);
+			else
+				log_info("DHCP reservations reloaded");
 		}
 	}
 }
@@ -146,6 +163,103 @@ static void main_fd_watch(struct loop_timer *t)
 }
 
 /**
+ * main_gw_tick() - timer: let the gateway services do their timed work
+ * @t:		the timer
+ */
+static void main_gw_tick(struct loop_timer *t)
+{
+	uint64_t next = gw_tick(loop_now());
+
+	if (next)
+		loop_timer_arm(t, next > loop_now() ? next - loop_now() : 0);
+}
+
+/**
+ * main_defaults() - fill in what depends on the mode
+ * @c:		configuration, after conf_parse()
+ *
+ * Host and shared modes need a subnet; without --vmnet-gateway they get the
+ * ones Lima uses for those networks.
+ */
+static void main_defaults(struct conf *c)
+{
+	uint32_t gw;
+
+	if (c->have_gateway ||
+	    (c->mode != CONF_MODE_SHARED && c->mode != CONF_MODE_HOST))
+		return;
+	gw = c->mode == CONF_MODE_SHARED ? MAIN_SHARED_GW : MAIN_HOST_GW;
+	c->have_gateway = true;
+	c->gateway.s_addr = htonl(gw);
+	c->mask.s_addr = htonl(0xffffff00u);
+	c->dhcp_end.s_addr = htonl((gw & 0xffffff00u) | 0xfeu);
+	log_warn("--vmnet-gateway=IP should be given to avoid clashing with "
+		 "other networks; using %s",
+		 inet_ntoa(c->gateway));
+}
+
+/**
+ * main_gateway() - start the DHCP server (and in isolated mode the gateway
+ * responder)
+ * @c:		configuration
+ * @info:	host side, or NULL in isolated mode
+ * @err:	message buffer
+ * @errlen:	its size
+ *
+ * Return: 0 on success (also when there is nothing to start), -1 with @err
+ */
+static int main_gateway(const struct conf *c, const struct uplink_info *info,
+			char *err, size_t errlen)
+{
+	struct gw_conf g;
+	uint32_t gw = ntohl(c->gateway.s_addr);
+
+	if (!c->have_gateway || c->mode == CONF_MODE_BRIDGED)
+		return 0;
+	if (c->disable_dhcp && c->mode != CONF_MODE_ISOLATED)
+		return 0;
+	memset(&g, 0, sizeof(g));
+	g.gateway = c->gateway;
+	g.mask = c->mask;
+	g.dhcp_first.s_addr = htonl(gw + 1);
+	g.dhcp_last = c->dhcp_end;
+	g.mtu = (uint16_t)(info ? info->mtu : c->mtu);
+	g.lease_secs = c->lease_time;
+	g.dhcp = !c->disable_dhcp;
+	g.responder = c->mode == CONF_MODE_ISOLATED;
+	g.hosts_file = c->dhcp_hosts;
+	g.lease_file = c->lease_file;
+	if (info) {
+		memcpy(g.mac, info->mac, 6);
+	} else {
+		/* A locally administered address made from the gateway's. */
+		g.mac[0] = 0x5a;
+		g.mac[1] = 0x94;
+		g.mac[2] = (uint8_t)(gw >> 24) ^ 0x5a;
+		g.mac[3] = (uint8_t)(gw >> 16);
+		g.mac[4] = (uint8_t)(gw >> 8);
+		g.mac[5] = (uint8_t)gw;
+	}
+	if (c->ndns) {
+		memcpy(g.dns, c->dns, c->ndns * sizeof(c->dns[0]));
+		g.ndns = c->ndns;
+	} else if (c->mode == CONF_MODE_SHARED) {
+		g.ndns = resolv_host_servers(g.dns, GW_MAX_DNS);
+		if (!g.ndns)
+			log_warn("the host has no DNS server a guest can use; "
+				 "give one with --dns=IP");
+	}
+	if (gw_init(&g, loop_now(), err, errlen))
+		return -1;
+	main_gw_on = true;
+	switch_set_gateway(true);
+	log_info("gateway %s: %s%s", inet_ntoa(c->gateway),
+		 g.dhcp ? "DHCP" : "no DHCP",
+		 g.responder ? ", ARP and ping responder" : "");
+	return 0;
+}
+
+/**
  * main_setup() - create ports, sockets and the pidfile
  * @c:		configuration
  * @err:	message buffer
@@ -155,6 +269,7 @@ static void main_fd_watch(struct loop_timer *t)
  */
 static int main_setup(const struct conf *c, char *err, size_t errlen)
 {
+	struct uplink_info info;
 	gid_t gid;
 
 	if (loop_init() || main_signals()) {
@@ -172,6 +287,22 @@ static int main_setup(const struct conf *c, char *err, size_t errlen)
 		return -1;
 	if (sock_resolve_group(c->socket_group, &gid, err, errlen))
 		return -1;
+	if (c->mode != CONF_MODE_ISOLATED) {
+		struct uplink_conf uc = {
+			.mode = c->mode,
+			.interface = c->vmnet_interface,
+			.gateway = c->gateway,
+			.mask = c->mask,
+			.mtu = c->mtu,
+			.name = c->tap_name ? c->tap_name : "",
+		};
+
+		if (host_open(&uc, &info, err, errlen))
+			return -1;
+		main_host_on = true;
+	}
+	if (main_gateway(c, main_host_on ? &info : NULL, err, errlen))
+		return -1;
 	if (main_open_fds(c, err, errlen))
 		return -1;
 	if (c->socket_path && stream_listen(c->socket_path, gid,
@@ -187,18 +318,64 @@ static int main_setup(const struct conf *c, char *err, size_t errlen)
 }
 
 /**
- * main_teardown() - close everything and remove the files we created
+ * main_stop_switch() - close the ports and save state (the worker's part)
  */
-static void main_teardown(void)
+static void main_stop_switch(void)
 {
 	port_close_all("daemon stopping");
+	if (main_gw_on)
+		gw_fini(loop_now());
+	main_gw_on = false;
+}
+
+/**
+ * main_undo_setup() - remove what setup created (the privileged part)
+ */
+static void main_undo_setup(void)
+{
 	stream_unlisten();
 	dgram_unlisten();
+	if (main_host_on)
+		uplink_close();
+	main_host_on = false;
 	pidfile_remove();
+}
+
+/**
+ * main_free() - release memory and the loop
+ */
+static void main_free(void)
+{
 	dgram_fini();
 	switch_fini();
 	port_table_fini();
 	loop_fini();
+}
+
+/**
+ * main_run() - run the switch until told to stop
+ * @c:		configuration
+ *
+ * Return: exit status
+ */
+static int main_run(const struct conf *c)
+{
+	struct loop_timer fd_watch = { .fn = main_fd_watch };
+	struct loop_timer gw_timer = { .fn = main_gw_tick };
+	int ret = 0;
+
+	if (!c->socket_path && !c->dgram_path)
+		loop_timer_arm(&fd_watch, 1000);
+	if (main_gw_on)
+		main_gw_tick(&gw_timer);
+	if (loop_run() < 0) {
+		log_err("event loop failed: %s", strerror(errno));
+		ret = 1;
+	}
+	loop_timer_cancel(&fd_watch);
+	loop_timer_cancel(&gw_timer);
+	main_stop_switch();
+	return ret;
 }
 
 /**
@@ -210,9 +387,10 @@ static void main_teardown(void)
  */
 int main(int argc, char **argv)
 {
-	struct loop_timer fd_watch = { .fn = main_fd_watch };
+	struct conf_platform pf;
 	struct conf c;
 	char err[512] = "";
+	int ret;
 
 	log_init("socket_vmnet", LOG_LVL_INFO);
 	switch (conf_parse(&c, argc, argv, err, sizeof(err))) {
@@ -237,30 +415,46 @@ int main(int argc, char **argv)
 			"or a service manager instead");
 		return 1;
 	}
-	if (conf_check_platform(&c, err, sizeof(err))) {
+	uplink_platform(&pf);
+	if (conf_check_platform(&c, &pf, err, sizeof(err))) {
 		log_err("%s", err);
 		return 1;
 	}
+	main_defaults(&c);
 	if (main_setup(&c, err, sizeof(err))) {
 		log_err("%s", err);
-		main_teardown();
+		main_stop_switch();
+		main_undo_setup();
+		main_free();
 		return 1;
 	}
-	main_fd_only = !c.socket_path && !c.dgram_path;
-	if (main_fd_only)
-		loop_timer_arm(&fd_watch, 1000);
 	log_info("socket_vmnet %s ready: mode %s, socket %s%s%s, max frame %u, "
 		 "queue %u bytes per port",
 		 VERSION, conf_mode_name(c.mode),
 		 c.socket_path ? c.socket_path : "(none)",
 		 c.dgram_path ? ", datagram socket " : "",
 		 c.dgram_path ? c.dgram_path : "", c.max_frame, c.queue_size);
-	if (loop_run() < 0) {
-		log_err("event loop failed: %s", strerror(errno));
-		main_teardown();
-		return 1;
+	if (c.user) {
+		switch (priv_separate(c.user, &ret, err, sizeof(err))) {
+		case PRIV_WORKER:
+			/* The worker leaves files and host side to the
+			 * monitor, which still has the rights to undo them. */
+			ret = main_run(&c);
+			main_free();
+			return ret;
+		case PRIV_MONITOR:
+			break;
+		case PRIV_ERROR:
+			log_err("%s", err);
+			ret = 1;
+			main_stop_switch();
+			break;
+		}
+	} else {
+		ret = main_run(&c);
 	}
-	main_teardown();
+	main_undo_setup();
+	main_free();
 	log_info("stopped");
-	return 0;
+	return ret;
 }

@@ -136,8 +136,8 @@ bool pkt_get_u32(struct pkt_cur *c, uint32_t *v)
 
 	if (!pkt_get_ptr(c, 4, &p))
 		return false;
-	*v = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	     (uint32_t)p[2] << 8 | p[3];
+	*v = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+	     p[3];
 	return true;
 }
 

@@ -21,10 +21,10 @@
 #define PKT_ETHERTYPE_IPV4 0x0800u
 #define PKT_ETHERTYPE_ARP  0x0806u
 
-#define PKT_ARP_LEN	      28u /* Ethernet/IPv4 ARP body */
-#define PKT_ARP_HTYPE_ETHER   1u
-#define PKT_ARP_OP_REQUEST    1u
-#define PKT_ARP_OP_REPLY      2u
+#define PKT_ARP_LEN	    28u /* Ethernet/IPv4 ARP body */
+#define PKT_ARP_HTYPE_ETHER 1u
+#define PKT_ARP_OP_REQUEST  1u
+#define PKT_ARP_OP_REPLY    2u
 
 #define PKT_IPV4_HLEN	   20u /* header without options */
 #define PKT_IPV4_MAX_LEN   65535u
@@ -33,7 +33,7 @@
 #define PKT_IPV4_TTL	   64u
 #define PKT_IPV4_BROADCAST 0xffffffffu
 
-#define PKT_ICMP_HLEN	     8u
+#define PKT_ICMP_HLEN	      8u
 #define PKT_ICMP_ECHO_REPLY   0u
 #define PKT_ICMP_ECHO_REQUEST 8u
 

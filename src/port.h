@@ -22,6 +22,7 @@ enum port_kind {
 	PORT_FD_STREAM,	 /* inherited with --fd, length-prefixed frames */
 	PORT_FD_DGRAM,	 /* inherited with --fd, one frame per datagram */
 	PORT_DGRAM_PEER, /* a peer address of --dgram-socket */
+	PORT_HOST,	 /* the host side (uplink.h backend) */
 };
 
 /**

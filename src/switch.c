@@ -12,11 +12,15 @@
  * frames are put on a dirty list, and switch_flush(), called once after a
  * whole batch of input, writes each dirty port's queue with one batched
  * system call. The cost of a unicast frame is one fdb lookup and one copy,
- * whatever the number of ports.
+ * whatever the number of ports. When the gateway services run (gw.c), every
+ * frame from a VM is shown to them first; their replies go straight back to
+ * the port that asked, and a frame addressed to the gateway alone goes no
+ * further.
  */
 #include <string.h>
 
 #include "fdb.h"
+#include "gw.h"
 #include "log.h"
 #include "loop.h"
 #include "port.h"
@@ -29,6 +33,7 @@ static struct fdb switch_fdb;
 static struct switch_stats switch_st;
 static struct port *switch_dirty; /* ports with queued frames, a stack */
 static struct log_limit switch_droplog;
+static bool switch_gw_on; /* hand VM frames to the gateway services */
 
 /**
  * switch_init() - set up the forwarding database
@@ -55,6 +60,29 @@ int switch_init(unsigned int max_ports, unsigned int mac_age_s)
 void switch_fini(void)
 {
 	fdb_free(&switch_fdb);
+}
+
+/**
+ * switch_set_gateway() - turn the hand-off to the gateway services on or off
+ * @on:		true once gw_init() succeeded
+ */
+void switch_set_gateway(bool on)
+{
+	switch_gw_on = on;
+}
+
+/**
+ * switch_gw_reply() - send a frame of the gateway back to a port
+ * @arg:	the port that sent the frame being answered
+ * @frame:	the reply
+ * @len:	its length
+ */
+static void switch_gw_reply(void *arg, const uint8_t *frame, size_t len)
+{
+	struct port *p = arg;
+
+	if (p->open)
+		switch_enqueue(p, frame, len);
 }
 
 /**
@@ -142,6 +170,9 @@ void switch_input(struct port *src, const uint8_t *frame, size_t len)
 		return;
 	}
 	switch_learn(src, smac, now);
+	if (switch_gw_on && src->kind != PORT_HOST &&
+	    gw_input(frame, len, now, switch_gw_reply, src))
+		return;
 
 	if (!(dmac[0] & 1)) {
 		to = fdb_lookup(&switch_fdb, dmac, now);

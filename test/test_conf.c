@@ -721,28 +721,108 @@ static void test_debug_env(void)
 	free(saved);
 }
 
+static const struct conf_platform isolated_only = {
+	.modes = CONF_MODE_BIT(CONF_MODE_ISOLATED),
+};
+
+static const struct conf_platform linux_tap = {
+	.modes = CONF_MODE_BIT(CONF_MODE_ISOLATED) |
+		 CONF_MODE_BIT(CONF_MODE_HOST) |
+		 CONF_MODE_BIT(CONF_MODE_SHARED) |
+		 CONF_MODE_BIT(CONF_MODE_BRIDGED),
+};
+
+static const struct conf_platform macos = {
+	.modes = CONF_MODE_BIT(CONF_MODE_HOST) |
+		 CONF_MODE_BIT(CONF_MODE_SHARED) |
+		 CONF_MODE_BIT(CONF_MODE_BRIDGED),
+	.vmnet_ids = true,
+};
+
+/**
+ * test_platform_modes() - the backend's modes decide, identifiers need vmnet
+ */
+static void test_platform_modes(void)
+{
+	CHECK_EQ(PARSE("--vmnet-mode=shared", "s"), CONF_OK);
+	CHECK_EQ(conf_check_platform(&c, &linux_tap, err, sizeof(err)), 0);
+	CHECK_EQ(PARSE("--vmnet-mode=bridged", "--vmnet-interface=br0", "s"),
+		 CONF_OK);
+	CHECK_EQ(conf_check_platform(&c, &linux_tap, err, sizeof(err)), 0);
+	CHECK_EQ(PARSE("--vmnet-mode=isolated", "s"), CONF_OK);
+	CHECK_EQ(conf_check_platform(&c, &macos, err, sizeof(err)), -1);
+	CHECK_STR_CONTAINS(err, "--vmnet-mode=isolated is not supported yet");
+	CHECK_EQ(PARSE("--vmnet-mode=shared",
+		       "--vmnet-interface-id=00000000-0000-0000-0000-000000000001",
+		       "s"),
+		 CONF_OK);
+	CHECK_EQ(conf_check_platform(&c, &macos, err, sizeof(err)), 0);
+	CHECK_EQ(conf_check_platform(&c, &linux_tap, err, sizeof(err)), -1);
+	CHECK_STR_CONTAINS(err, "only supported on macOS");
+}
+
+/**
+ * test_new_options() - the network-service options of the Linux host side
+ */
+static void test_new_options(void)
+{
+	CHECK_EQ(PARSE("--vmnet-mode=isolated", "s"), CONF_OK);
+	CHECK_EQ(c.mtu, 1500);
+	CHECK_EQ(c.lease_time, 600);
+	CHECK_EQ(c.ndns, 0);
+	CHECK(!c.disable_dhcp);
+	CHECK_EQ(PARSE("--mtu=9000", "--dns=1.1.1.1,9.9.9.9",
+		       "--vmnet-disable-dhcp", "--lease-time=120",
+		       "--lease-file=/tmp/l", "--dhcp-hosts=/tmp/h",
+		       "--user=nobody", "--tap=vm0", "s"),
+		 CONF_OK);
+	CHECK_EQ(c.mtu, 9000);
+	CHECK_EQ(c.ndns, 2);
+	CHECK_EQ(ntohl(c.dns[1].s_addr), 0x09090909);
+	CHECK(c.disable_dhcp);
+	CHECK_EQ(c.lease_time, 120);
+	CHECK_STR_CONTAINS(c.lease_file, "/tmp/l");
+	CHECK_STR_CONTAINS(c.dhcp_hosts, "/tmp/h");
+	CHECK_STR_CONTAINS(c.user, "nobody");
+	CHECK_STR_CONTAINS(c.tap_name, "vm0");
+	/* Largest frame follows a large MTU unless given. */
+	CHECK_EQ(PARSE("--mtu=65535", "--max-frame=1514", "s"), CONF_ERROR);
+	CHECK_STR_CONTAINS(err, "--max-frame=1514 is too small for --mtu=65535");
+	CHECK_EQ(PARSE("--mtu=100", "s"), CONF_ERROR);
+	CHECK_EQ(PARSE("--mtu=65536", "s"), CONF_ERROR);
+	CHECK_EQ(PARSE("--dns=1.1.1.1,", "s"), CONF_ERROR);
+	CHECK_STR_CONTAINS(err, "--dns");
+	CHECK_EQ(PARSE("--dns=1.1.1.1,2.2.2.2,3.3.3.3,4.4.4.4", "s"),
+		 CONF_ERROR);
+	CHECK_STR_CONTAINS(err, "at most 3");
+	CHECK_EQ(PARSE("--dns=banana", "s"), CONF_ERROR);
+	CHECK_EQ(PARSE("--lease-time=10", "s"), CONF_ERROR);
+	CHECK_EQ(PARSE("--tap=a/b", "s"), CONF_ERROR);
+	CHECK_EQ(PARSE("--tap=sixteen-chars-xx", "s"), CONF_ERROR);
+}
+
 /**
  * test_check_platform() - what this build can run
  */
 static void test_check_platform(void)
 {
 	CHECK_EQ(PARSE("s"), CONF_OK);
-	CHECK_EQ(conf_check_platform(&c, err, sizeof(err)), -1);
+	CHECK_EQ(conf_check_platform(&c, &isolated_only, err, sizeof(err)), -1);
 	CHECK_STR_CONTAINS(err, "--vmnet-mode=shared is not supported yet on "
 				"this platform (use --vmnet-mode=isolated)");
 	CHECK_EQ(PARSE("--vmnet-mode=host", "s"), CONF_OK);
-	CHECK_EQ(conf_check_platform(&c, err, sizeof(err)), -1);
+	CHECK_EQ(conf_check_platform(&c, &isolated_only, err, sizeof(err)), -1);
 	CHECK_STR_CONTAINS(err, "--vmnet-mode=host is not supported yet");
 	CHECK_EQ(PARSE("--vmnet-mode=bridged", "--vmnet-interface=eth0", "s"),
 		 CONF_OK);
-	CHECK_EQ(conf_check_platform(&c, err, sizeof(err)), -1);
+	CHECK_EQ(conf_check_platform(&c, &isolated_only, err, sizeof(err)), -1);
 	CHECK_STR_CONTAINS(err, "--vmnet-mode=bridged is not supported yet");
 
 	CHECK_EQ(PARSE("--vmnet-mode=isolated", "--vmnet-gateway=10.9.0.1",
 		       "--fd=3", "--dgram-socket=/d", "s"),
 		 CONF_OK);
 	err[0] = '\0';
-	CHECK_EQ(conf_check_platform(&c, err, sizeof(err)), 0);
+	CHECK_EQ(conf_check_platform(&c, &isolated_only, err, sizeof(err)), 0);
 	CHECK_EQ(err[0], '\0');
 
 	CHECK_EQ(PARSE("--vmnet-mode=isolated",
@@ -750,23 +830,23 @@ static void test_check_platform(void)
 		       "1b4e28ba-2fa1-11d2-883f-0016d3cca427",
 		       "s"),
 		 CONF_OK);
-	CHECK_EQ(conf_check_platform(&c, err, sizeof(err)), -1);
+	CHECK_EQ(conf_check_platform(&c, &isolated_only, err, sizeof(err)), -1);
 	CHECK_STR_CONTAINS(err,
 			   "--vmnet-interface-id is only supported on macOS");
 	CHECK_EQ(PARSE("--vmnet-mode=isolated",
 		       "--vmnet-network-identifier=random", "s"),
 		 CONF_OK);
-	CHECK_EQ(conf_check_platform(&c, err, sizeof(err)), -1);
+	CHECK_EQ(conf_check_platform(&c, &isolated_only, err, sizeof(err)), -1);
 	CHECK_STR_CONTAINS(
 	    err, "--vmnet-network-identifier is only supported on macOS");
 	CHECK_EQ(
 	    PARSE("--vmnet-mode=isolated", "--vmnet-nat66-prefix=fd00::", "s"),
 	    CONF_OK);
-	CHECK_EQ(conf_check_platform(&c, err, sizeof(err)), -1);
+	CHECK_EQ(conf_check_platform(&c, &isolated_only, err, sizeof(err)), -1);
 	CHECK_STR_CONTAINS(err,
 			   "--vmnet-nat66-prefix is only supported on macOS");
 	/* NULL buffer is allowed. */
-	CHECK_EQ(conf_check_platform(&c, NULL, 0), -1);
+	CHECK_EQ(conf_check_platform(&c, &isolated_only, NULL, 0), -1);
 }
 
 /**
@@ -876,6 +956,8 @@ static const struct unit_test tests[] = {
     {"queue_size", test_queue_size},
     {"debug_env", test_debug_env},
     {"check_platform", test_check_platform},
+    {"platform_modes", test_platform_modes},
+    {"new_options", test_new_options},
     {"error_buffer", test_error_buffer},
     {"usage", test_usage},
 };

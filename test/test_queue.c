@@ -105,8 +105,7 @@ static bool frame_iov_is(const struct queue *q, const struct iovec *iov,
 {
 	const uint8_t *p = iov->iov_base;
 
-	if (iov->iov_len != len || !in_buf(q, p, len) ||
-	    p < q->buf + QUEUE_HDR)
+	if (iov->iov_len != len || !in_buf(q, p, len) || p < q->buf + QUEUE_HDR)
 		return false;
 	if (p[-4] != (uint8_t)(len >> 24) || p[-3] != (uint8_t)(len >> 16) ||
 	    p[-2] != (uint8_t)(len >> 8) || p[-1] != (uint8_t)len)
@@ -177,8 +176,8 @@ static void test_wire_format(void)
 {
 	static const uint8_t hello[14] = "hello, world!";
 	static const uint8_t want_head[] = {0x00, 0x00, 0x00, 0x0e, 'h', 'e',
-					    'l',  'l',  'o',  ',',  ' ', 'w',
-					    'o',  'r',  'l',  'd',  '!', 0x00};
+					    'l',  'l',	'o',  ',',  ' ', 'w',
+					    'o',  'r',	'l',  'd',  '!', 0x00};
 	static uint8_t got[1u << 18];
 	struct queue q;
 	struct iovec iov[2];
@@ -685,7 +684,8 @@ static void run_model(uint64_t seed, size_t cap, size_t maxlen, bool datagram,
 
 			if (ok != room) {
 				CHECK(!"push result does not match free space");
-				fprintf(stderr, "  seed %llu op %u len %zu: %s\n",
+				fprintf(stderr,
+					"  seed %llu op %u len %zu: %s\n",
 					(unsigned long long)seed, op, len,
 					ok ? "accepted" : "refused");
 				break;
@@ -701,7 +701,8 @@ static void run_model(uint64_t seed, size_t cap, size_t maxlen, bool datagram,
 			if (m->used == 0 && REC(len) <= cap) {
 				must_ok++;
 				if (!ok) {
-					CHECK(!"push refused by an empty queue");
+					CHECK(
+					    !"push refused by an empty queue");
 					break;
 				}
 			}
@@ -722,7 +723,8 @@ static void run_model(uint64_t seed, size_t cap, size_t maxlen, bool datagram,
 			size_t bytes = 0;
 
 			for (unsigned int i = 0; i < k; i++)
-				bytes += REC(m->len[(m->first + i) % MODEL_MAX]);
+				bytes +=
+				    REC(m->len[(m->first + i) % MODEL_MAX]);
 			queue_pop_frames(&q, k);
 			model_consume(m, bytes);
 		} else if (m->count) {
@@ -741,13 +743,14 @@ static void run_model(uint64_t seed, size_t cap, size_t maxlen, bool datagram,
 		}
 		if (!model_check(&q, m, datagram)) {
 			CHECK(!"queue differs from the reference model");
-			fprintf(stderr,
-				"  seed %llu cap %zu op %u: used %zu/%zu frames "
-				"%zu/%zu dropped %llu/%llu\n",
-				(unsigned long long)seed, cap, op, q.used,
-				m->used + m->skip, q.frames, m->count,
-				(unsigned long long)q.dropped,
-				(unsigned long long)m->dropped);
+			fprintf(
+			    stderr,
+			    "  seed %llu cap %zu op %u: used %zu/%zu frames "
+			    "%zu/%zu dropped %llu/%llu\n",
+			    (unsigned long long)seed, cap, op, q.used,
+			    m->used + m->skip, q.frames, m->count,
+			    (unsigned long long)q.dropped,
+			    (unsigned long long)m->dropped);
 			break;
 		}
 	}
@@ -778,19 +781,19 @@ static void test_model_datagram(void)
 }
 
 static const struct unit_test tests[] = {
-	{"init_empty", test_init_empty},
-	{"push_pop_order", test_push_pop_order},
-	{"wire_format", test_wire_format},
-	{"wrap_around", test_wrap_around},
-	{"wrap_tiny_gap", test_wrap_tiny_gap},
-	{"partial_consume", test_partial_consume},
-	{"partial_consume_frames_counter", test_partial_consume_frames_counter},
-	{"overflow", test_overflow},
-	{"too_big_for_empty", test_too_big_for_empty},
-	{"frames_iov_max", test_frames_iov_max},
-	{"capacity_one_record", test_capacity_one_record},
-	{"model_stream", test_model_stream},
-	{"model_datagram", test_model_datagram},
+    {"init_empty", test_init_empty},
+    {"push_pop_order", test_push_pop_order},
+    {"wire_format", test_wire_format},
+    {"wrap_around", test_wrap_around},
+    {"wrap_tiny_gap", test_wrap_tiny_gap},
+    {"partial_consume", test_partial_consume},
+    {"partial_consume_frames_counter", test_partial_consume_frames_counter},
+    {"overflow", test_overflow},
+    {"too_big_for_empty", test_too_big_for_empty},
+    {"frames_iov_max", test_frames_iov_max},
+    {"capacity_one_record", test_capacity_one_record},
+    {"model_stream", test_model_stream},
+    {"model_datagram", test_model_datagram},
 };
 
 UNIT_MAIN("queue", tests)

@@ -113,9 +113,9 @@ static void test_partial_header(void)
 			uint8_t buf[3];
 
 			memset(buf, fill[f], sizeof(buf));
-			CHECK_EQ(stream_parse(buf, n, MAX_FRAME, on_frame, &s,
-					      &bad),
-				 0);
+			CHECK_EQ(
+			    stream_parse(buf, n, MAX_FRAME, on_frame, &s, &bad),
+			    0);
 			CHECK_EQ(s.n, 0);
 			seen_reset(&s);
 		}
@@ -176,7 +176,7 @@ static void test_incomplete_tail(void)
 	for (size_t len = 0; len <= c; len++) {
 		struct seen s = {0};
 		uint32_t bad = SENTINEL;
-		ssize_t want = len >= c ? (ssize_t)c
+		ssize_t want = len >= c	  ? (ssize_t)c
 			       : len >= b ? (ssize_t)b
 			       : len >= a ? (ssize_t)a
 					  : 0;
@@ -316,8 +316,14 @@ static void test_limits_accepted(void)
  */
 static void test_bad_lengths(void)
 {
-	const uint32_t bads[] = {0, 1, 13, MAX_FRAME + 1, MAX_FRAME + 1000,
-				 0x7fffffffu, 0x80000000u, 0xffffffffu};
+	const uint32_t bads[] = {0,
+				 1,
+				 13,
+				 MAX_FRAME + 1,
+				 MAX_FRAME + 1000,
+				 0x7fffffffu,
+				 0x80000000u,
+				 0xffffffffu};
 
 	for (size_t i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
 		uint8_t buf[256];
@@ -329,9 +335,9 @@ static void test_bad_lengths(void)
 			uint32_t bad = SENTINEL;
 
 			n = put_header(buf, 0, bads[i]);
-			CHECK_EQ(stream_parse(buf, n, MAX_FRAME, on_frame, &s,
-					      &bad),
-				 STREAM_BAD_LENGTH);
+			CHECK_EQ(
+			    stream_parse(buf, n, MAX_FRAME, on_frame, &s, &bad),
+			    STREAM_BAD_LENGTH);
 			CHECK_EQ(bad, bads[i]);
 			CHECK_EQ(s.n, 0);
 			seen_reset(&s);
@@ -396,9 +402,9 @@ static void test_bad_below_min_with_small_max(void)
 	n = put_header(buf, 0, MIN_FRAME + 1);
 	memset(buf + n, 0, MIN_FRAME + 1);
 	bad = SENTINEL;
-	CHECK_EQ(stream_parse(buf, n + MIN_FRAME + 1, MIN_FRAME, on_frame, &s,
-			      &bad),
-		 STREAM_BAD_LENGTH);
+	CHECK_EQ(
+	    stream_parse(buf, n + MIN_FRAME + 1, MIN_FRAME, on_frame, &s, &bad),
+	    STREAM_BAD_LENGTH);
 	CHECK_EQ(bad, MIN_FRAME + 1);
 	CHECK_EQ(s.n, 0);
 	seen_reset(&s);
@@ -427,18 +433,18 @@ static void test_big_endian_length(void)
 }
 
 static const struct unit_test tests[] = {
-	{"empty_buffer", test_empty_buffer},
-	{"partial_header", test_partial_header},
-	{"one_frame", test_one_frame},
-	{"many_frames", test_many_frames},
-	{"incomplete_tail", test_incomplete_tail},
-	{"split_every_offset", test_split_every_offset},
-	{"split_three_ways_and_bytewise", test_split_three_ways_and_bytewise},
-	{"limits_accepted", test_limits_accepted},
-	{"bad_lengths", test_bad_lengths},
-	{"frames_before_bad", test_frames_before_bad},
-	{"bad_below_min_with_small_max", test_bad_below_min_with_small_max},
-	{"big_endian_length", test_big_endian_length},
+    {"empty_buffer", test_empty_buffer},
+    {"partial_header", test_partial_header},
+    {"one_frame", test_one_frame},
+    {"many_frames", test_many_frames},
+    {"incomplete_tail", test_incomplete_tail},
+    {"split_every_offset", test_split_every_offset},
+    {"split_three_ways_and_bytewise", test_split_three_ways_and_bytewise},
+    {"limits_accepted", test_limits_accepted},
+    {"bad_lengths", test_bad_lengths},
+    {"frames_before_bad", test_frames_before_bad},
+    {"bad_below_min_with_small_max", test_bad_below_min_with_small_max},
+    {"big_endian_length", test_big_endian_length},
 };
 
 UNIT_MAIN("stream", tests)

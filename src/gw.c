@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The gateway's network services: checks the configuration, then looks at
+ * every frame a VM sends and hands the ones for the gateway to the ARP,
+ * ICMP and DHCP modules, which write their replies into one static buffer
+ * that is passed to the caller's send function.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "arp.h"
+#include "dhcp.h"
+#include "gw.h"
+#include "icmp.h"
+#include "log.h"
+#include "pkt.h"
+
+/**
+ * struct gw_state - what gw_input() needs, host order
+ */
+struct gw_state {
+	bool up;
+	bool dhcp;
+	bool responder;
+	uint32_t ip;
+	uint32_t bcast;
+	uint8_t mac[PKT_ETH_ALEN];
+};
+
+static struct gw_state gw;
+static struct gw_stats gw_st;
+static uint8_t gw_buf[PKT_MAX_FRAME];
+
+/**
+ * gw_check() - check a configuration and fill in its defaults
+ * @c:		the configuration; zero fields that have a default get it
+ * @err:	error message buffer
+ * @errlen:	its size
+ *
+ * Return: 0 if the configuration is usable, -1 with @err set
+ */
+static int gw_check(struct gw_conf *c, char *err, size_t errlen)
+{
+	static const uint8_t zero[PKT_ETH_ALEN];
+	uint32_t g = ntohl(c->gateway.s_addr), m = ntohl(c->mask.s_addr);
+	uint32_t net, bcast, first, last;
+	uint64_t range;
+
+	if (m == 0)
+		m = 0xffffff00u;
+	if ((~m & (~m + 1)) != 0 || ~m < 3) {
+		snprintf(err, errlen,
+			 "mask %s is not a subnet mask with room "
+			 "for hosts",
+			 inet_ntoa(c->mask));
+		return -1;
+	}
+	net = g & m;
+	bcast = net | ~m;
+	if (g == net || g == bcast || (g >> 24) == 0 || (g >> 24) == 127 ||
+	    (g >> 24) >= 224) {
+		snprintf(err, errlen, "gateway %s is not a host address",
+			 inet_ntoa(c->gateway));
+		return -1;
+	}
+	if (pkt_mac_is_group(c->mac) ||
+	    memcmp(c->mac, zero, PKT_ETH_ALEN) == 0) {
+		snprintf(err, errlen,
+			 "the gateway MAC address must be a "
+			 "non-zero unicast address");
+		return -1;
+	}
+	if (c->mtu && c->mtu < 68) {
+		snprintf(err, errlen, "MTU %u is below 68", c->mtu);
+		return -1;
+	}
+	if (c->ndns > GW_MAX_DNS) {
+		snprintf(err, errlen, "at most %u DNS servers", GW_MAX_DNS);
+		return -1;
+	}
+	if (c->lease_secs == 0)
+		c->lease_secs = GW_DEFAULT_LEASE_SECS;
+	if (c->lease_secs < 10 || c->lease_secs > 31536000u) {
+		snprintf(err, errlen,
+			 "lease time %u s is not within 10 s .. "
+			 "1 year",
+			 c->lease_secs);
+		return -1;
+	}
+	first = c->dhcp_first.s_addr ? ntohl(c->dhcp_first.s_addr) : g + 1;
+	last = c->dhcp_last.s_addr ? ntohl(c->dhcp_last.s_addr) : bcast - 1;
+	if (c->dhcp) {
+		if ((first & m) != net || (last & m) != net || first == net ||
+		    last == bcast || first > last) {
+			struct in_addr f = {htonl(first)}, l = {htonl(last)};
+			char fs[INET_ADDRSTRLEN], ls[INET_ADDRSTRLEN];
+
+			inet_ntop(AF_INET, &f, fs, sizeof(fs));
+			inet_ntop(AF_INET, &l, ls, sizeof(ls));
+			snprintf(err, errlen,
+				 "DHCP range %s-%s is not inside "
+				 "the subnet",
+				 fs, ls);
+			return -1;
+		}
+		range = (uint64_t)last - first + 1;
+		if (c->max_leases == 0)
+			c->max_leases =
+			    range < GW_MAX_POOL ? (unsigned)range : GW_MAX_POOL;
+		if (c->max_leases > GW_MAX_POOL)
+			c->max_leases = GW_MAX_POOL;
+		if (c->max_leases < range)
+			log_warn("dhcp: range has %llu addresses; only the "
+				 "first %u are handed out",
+				 (unsigned long long)range, c->max_leases);
+	}
+	c->mask.s_addr = htonl(m);
+	c->dhcp_first.s_addr = htonl(first);
+	c->dhcp_last.s_addr = htonl(last);
+	return 0;
+}
+
+/**
+ * gw_init() - check the configuration and start the services
+ * @c:		the configuration (copied; strings are copied too)
+ * @now_ms:	current time, monotonic milliseconds
+ * @err:	error message buffer
+ * @errlen:	its size
+ *
+ * Allocates every table the services use; nothing is allocated per frame
+ * afterwards. Reads the hosts file and the lease file when configured.
+ *
+ * Return: 0 on success, -1 with @err set
+ */
+int gw_init(const struct gw_conf *c, uint64_t now_ms, char *err, size_t errlen)
+{
+	struct gw_conf cc = *c;
+
+	gw_fini(now_ms);
+	memset(&gw_st, 0, sizeof(gw_st));
+	if (gw_check(&cc, err, errlen) < 0)
+		return -1;
+	if (cc.dhcp && dhcp_init(&cc, now_ms, err, errlen) < 0)
+		return -1;
+	gw.ip = ntohl(cc.gateway.s_addr);
+	gw.bcast = gw.ip | ~ntohl(cc.mask.s_addr);
+	memcpy(gw.mac, cc.mac, PKT_ETH_ALEN);
+	gw.dhcp = cc.dhcp;
+	gw.responder = cc.responder;
+	gw.up = true;
+	return 0;
+}
+
+/**
+ * gw_input() - look at a frame a VM sent
+ * @frame:	the Ethernet frame
+ * @len:	its length
+ * @now_ms:	current time, monotonic milliseconds
+ * @send:	called with every reply frame (0..n of them); it must not call
+ *		gw_input() again
+ * @arg:	passed to @send
+ *
+ * Handles ARP requests and ICMP echo requests for the gateway (when the
+ * responder is on) and DHCP client messages (when DHCP is on). Any input,
+ * of any length, is safe.
+ *
+ * Return: true if the frame was for the gateway alone and must not be
+ * switched further: sent to the gateway's MAC address while the responder
+ * is on, or a DHCP message sent to the gateway's MAC address
+ */
+bool gw_input(const uint8_t *frame, size_t len, uint64_t now_ms,
+	      gw_send_fn send, void *arg)
+{
+	struct pkt_cur c;
+	struct pkt_wr w;
+	struct pkt_ipv4 ip;
+	const uint8_t *dst, *src;
+	uint16_t type;
+	bool to_gw, consumed;
+	int r;
+
+	pkt_cur_init(&c, frame, len);
+	if (!gw.up || !pkt_get_ptr(&c, PKT_ETH_ALEN, &dst) ||
+	    !pkt_get_ptr(&c, PKT_ETH_ALEN, &src) || !pkt_get_u16(&c, &type))
+		return false;
+	to_gw = memcmp(dst, gw.mac, PKT_ETH_ALEN) == 0;
+	if (!to_gw && !pkt_mac_is_bcast(dst))
+		return false;
+	consumed = to_gw && gw.responder;
+	if (pkt_mac_is_group(src))
+		return consumed;
+	pkt_wr_init(&w, gw_buf, sizeof(gw_buf));
+
+	if (type == PKT_ETHERTYPE_ARP && gw.responder) {
+		r = arp_input(frame, len, gw.ip, gw.mac, &w);
+		if (r < 0)
+			gw_st.malformed++;
+		if (r > 0) {
+			gw_st.arp_replies++;
+			send(arg, w.base, w.off);
+		}
+		return consumed;
+	}
+	if (type != PKT_ETHERTYPE_IPV4)
+		return consumed;
+	if (!pkt_ipv4_parse(frame + PKT_ETH_HLEN, len - PKT_ETH_HLEN, &ip)) {
+		if (consumed)
+			gw_st.malformed++;
+		return consumed;
+	}
+	if (ip.proto == PKT_IPPROTO_UDP && gw.dhcp &&
+	    (ip.dst == PKT_IPV4_BROADCAST || ip.dst == gw.bcast ||
+	     ip.dst == gw.ip)) {
+		enum dhcp_result d = dhcp_input(src, &ip, now_ms, &w);
+
+		if (d != DHCP_NOT_MINE && to_gw)
+			consumed = true;
+		if (d == DHCP_REPLY)
+			send(arg, w.base, w.off);
+	} else if (ip.proto == PKT_IPPROTO_ICMP && gw.responder && to_gw) {
+		r = icmp_input(src, &ip, gw.ip, gw.mac, &w);
+		if (r < 0)
+			gw_st.malformed++;
+		if (r > 0) {
+			gw_st.icmp_replies++;
+			send(arg, w.base, w.off);
+		}
+	}
+	return consumed;
+}
+
+/**
+ * gw_tick() - timed work: write the lease file when a write is due
+ * @now_ms:	current time, monotonic milliseconds
+ *
+ * Changes to the leases are written at most once a second; gw_input()
+ * writes when it can, gw_tick() writes what is left pending.
+ *
+ * Return: when gw_tick() should be called next (monotonic milliseconds,
+ * at most about a second from now while a lease file is kept), 0 if never
+ * (no DHCP or no lease file)
+ */
+uint64_t gw_tick(uint64_t now_ms)
+{
+	if (!gw.up || !gw.dhcp)
+		return 0;
+	return dhcp_tick(now_ms);
+}
+
+/**
+ * gw_reload_hosts() - read the DHCP hosts file again (on SIGHUP)
+ * @err:	error message buffer ("FILE:LINE: reason")
+ * @errlen:	its size
+ *
+ * A file with a bad line is refused as a whole and the reservations in
+ * force stay as they were.
+ *
+ * Return: 0 on success or when there is nothing to reload, -1 with @err set
+ */
+int gw_reload_hosts(char *err, size_t errlen)
+{
+	if (!gw.up || !gw.dhcp)
+		return 0;
+	return dhcp_reload_hosts(err, errlen);
+}
+
+/**
+ * gw_stats() - copy the counters
+ * @s:	filled in
+ */
+void gw_stats(struct gw_stats *s)
+{
+	*s = gw_st;
+	if (gw.dhcp)
+		dhcp_stats(s);
+}
+
+/**
+ * gw_fini() - stop the services: write the lease file, free the tables
+ * @now_ms:	current time, monotonic milliseconds
+ *
+ * Safe to call more than once, and when gw_init() failed.
+ */
+void gw_fini(uint64_t now_ms)
+{
+	dhcp_fini(now_ms);
+	memset(&gw, 0, sizeof(gw));
+}

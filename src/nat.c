@@ -1,0 +1,919 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Shared mode on Linux: IPv4 forwarding plus masquerading NAT for the VM
+ * subnet, with nftables.
+ *
+ * What is changed, and how it is undone:
+ *
+ * - An nftables table of our own, "ip socket_vmnet_A_B_C_D_P" (named after the
+ *   subnet A.B.C.D/P, so one table per subnet), loaded with "nft -f -". Its
+ *   postrouting chain masquerades what the subnet sends out of any interface
+ *   but the TAP; its forward chain accepts traffic from and to the TAP.
+ * - net.ipv4.ip_forward, set to 1 when it was not. The value found is kept
+ *   in NAT_STATE_DIR/ip_forward-NETNS.orig; it is put back when the last
+ *   shared-mode daemon of that network namespace is gone, and only if the
+ *   value is still the 1 we wrote.
+ *
+ * Each daemon records, before it changes anything, a state file
+ * NAT_STATE_DIR/nat-NETNS-A.B.C.D-P.state (pid, process start time, table,
+ * TAP name), written atomically. All of this is done under an flock() on
+ * NAT_STATE_DIR/lock. On a clean stop the table is deleted, the state file
+ * removed and ip_forward restored if we were the last user.
+ *
+ * After setup, nat_start() forks a small "keeper" process that keeps the
+ * privileges it was started with, holds no descriptor but a pipe from the
+ * daemon (and stderr), and ignores SIGTERM/SIGINT/SIGHUP. When the pipe
+ * reaches end of file (every process holding its write end called
+ * nat_stop(), exited, or was killed, even with SIGKILL) the keeper undoes
+ * the changes and exits; nat_stop() waits for that. So a daemon killed with
+ * SIGKILL, or the OOM killer, leaves nothing behind for long, and a daemon
+ * that gave up root can still clean up. If the keeper dies too (SIGKILL to
+ * the whole process group), the next start finds the state file whose
+ * process is dead (nat_recover(), in every mode) and undoes what it lists;
+ * after a reboot, /run is empty and so is the ruleset.
+ *
+ * Only IPv4 is handled: no IPv6 forwarding or NAT66 is set up.
+ *
+ * Other firewalls: nftables evaluates every base chain registered on a hook.
+ * An "accept" in our forward chain ends evaluation of our chain only; a
+ * packet that another base chain drops (for example iptables' FORWARD chain
+ * with policy DROP, as Docker installs it) is still dropped. Our chain
+ * cannot override that; the administrator must allow the TAP in the other
+ * firewall (with Docker: iptables -I DOCKER-USER -i TAP -j ACCEPT and
+ * iptables -I DOCKER-USER -o TAP -j ACCEPT).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include "log.h"
+#include "nat.h"
+
+#define NAT_LOCK_FILE	   NAT_STATE_DIR "/lock"
+#define NAT_IP_FORWARD	   "/proc/sys/net/ipv4/ip_forward"
+#define NAT_KEEPER_WAIT_MS 5000 /* longest nat_stop() waits for the keeper */
+
+/**
+ * struct nat_state - what one daemon changed, as kept in its state file
+ * @pid:	the daemon's process id
+ * @start:	its start time (field 22 of /proc/PID/stat), against pid reuse
+ * @table:	name of its nftables table (family ip)
+ * @ifname:	its TAP device
+ */
+struct nat_state {
+	long pid;
+	unsigned long long start;
+	char table[64];
+	char ifname[IFNAMSIZ];
+};
+
+/* This process's shared-mode setup, if any. */
+static struct {
+	bool active;
+	unsigned long long netns;
+	char path[PATH_MAX];
+	struct nat_state st;
+	pid_t keeper;	 /* -1 when none */
+	int keeper_pipe; /* our end of the keeper's pipe, -1 when none */
+} nat = {.keeper = -1, .keeper_pipe = -1};
+
+/**
+ * nat_netns() - identify the network namespace this process is in
+ *
+ * Return: the inode number of /proc/self/ns/net, 0 if it cannot be read
+ */
+static unsigned long long nat_netns(void)
+{
+	struct stat sb;
+
+	if (stat("/proc/self/ns/net", &sb) < 0)
+		return 0;
+	return (unsigned long long)sb.st_ino;
+}
+
+/**
+ * nat_proc_start() - read the start time of a running process
+ * @pid:	the process
+ *
+ * Return: field 22 of /proc/PID/stat, 0 when the process does not exist or
+ * is a zombie (dead, not yet reaped)
+ */
+static unsigned long long nat_proc_start(long pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long start = 0;
+	ssize_t n;
+	int fd, field;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* The command name may hold spaces and parentheses: skip to the last
+	 * ')', after which fields are plain: " S ppid ..." (field 3 on). */
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X' || p[2] == 'x')
+		return 0;
+	for (field = 2; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		start = strtoull(p + 1, NULL, 10);
+	return start;
+}
+
+/**
+ * nat_alive() - tell whether the daemon a state file names still runs
+ * @st:		the state
+ *
+ * Return: true if a process with that pid and start time exists
+ */
+static bool nat_alive(const struct nat_state *st)
+{
+	return st->pid > 0 && st->start && nat_proc_start(st->pid) == st->start;
+}
+
+/**
+ * nat_close_from() - close every descriptor from a number up
+ * @lowfd:	first descriptor closed
+ */
+static void nat_close_from(int lowfd)
+{
+	long max, fd;
+
+	if (close_range((unsigned int)lowfd, ~0U, 0) == 0)
+		return;
+	max = sysconf(_SC_OPEN_MAX);
+	if (max < 0 || max > 65536)
+		max = 65536;
+	for (fd = lowfd; fd < max; fd++)
+		close((int)fd);
+}
+
+/**
+ * nat_run_nft() - run "nft -f -" with a ruleset on its standard input
+ * @script:	the ruleset text (well under a pipe's capacity)
+ * @err:	where to write what went wrong
+ * @errlen:	size of @err
+ *
+ * The script is written into the pipe before the fork, so nft finds it all
+ * and no SIGPIPE can reach us. The child closes every other descriptor.
+ *
+ * Return: 0 when nft succeeded, -1 with @err set otherwise
+ */
+static int nat_run_nft(const char *script, char *err, size_t errlen)
+{
+	static const char *const paths[] = {"/usr/sbin/nft", "/sbin/nft",
+					    "/usr/local/sbin/nft"};
+	char out[512];
+	size_t len = strlen(script), got = 0;
+	int in[2], outp[2], status;
+	unsigned int i;
+	ssize_t n;
+	pid_t pid;
+
+	log_debug("nft -f - <<EOF\n%sEOF", script);
+	if (pipe2(in, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	if (pipe2(outp, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		close(in[0]);
+		close(in[1]);
+		return -1;
+	}
+	n = write(in[1], script, len);
+	close(in[1]);
+	if (n < 0 || (size_t)n != len) {
+		snprintf(err, errlen, "writing the nft ruleset: %s",
+			 n < 0 ? strerror(errno) : "short write");
+		close(in[0]);
+		close(outp[0]);
+		close(outp[1]);
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		close(in[0]);
+		close(outp[0]);
+		close(outp[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (dup2(in[0], 0) < 0 || dup2(outp[1], 1) < 0 ||
+		    dup2(outp[1], 2) < 0)
+			_exit(126);
+		nat_close_from(3);
+		for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+			execl(paths[i], "nft", "-f", "-", (char *)NULL);
+		execlp("nft", "nft", "-f", "-", (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(outp[1]);
+	for (;;) {
+		char sink[256];
+
+		if (got < sizeof(out) - 1)
+			n = read(outp[0], out + got, sizeof(out) - 1 - got);
+		else
+			n = read(outp[0], sink, sizeof(sink));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (got < sizeof(out) - 1)
+			got += (size_t)n;
+	}
+	out[got] = '\0';
+	close(outp[0]);
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			snprintf(err, errlen, "waitpid: %s", strerror(errno));
+			return -1;
+		}
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+		snprintf(err, errlen,
+			 "nft not found: shared mode needs nftables "
+			 "(apt-get install nftables)");
+		return -1;
+	}
+	/* Keep nft's first line: it says what it rejected. */
+	out[strcspn(out, "\n")] = '\0';
+	snprintf(err, errlen, "nft failed (%s%d): %s",
+		 WIFEXITED(status) ? "status " : "signal ",
+		 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+		 out[0] ? out : "no message");
+	return -1;
+}
+
+/**
+ * nat_delete_table() - delete an nftables table if it exists
+ * @table:	its name (family ip)
+ *
+ * "add" then "delete" in one transaction succeeds whether or not the table
+ * was there (nft 1.0.6 has no "destroy").
+ *
+ * Return: 0 on success, -1 (logged) on failure
+ */
+static int nat_delete_table(const char *table)
+{
+	char script[256], err[600];
+
+	snprintf(script, sizeof(script),
+		 "add table ip %s\ndelete table ip %s\n", table, table);
+	if (nat_run_nft(script, err, sizeof(err)) < 0) {
+		log_warn("deleting nft table ip %s: %s", table, err);
+		return -1;
+	}
+	return 0;
+}
+
+/**
+ * nat_read_file() - read a small text file
+ * @path:	the file
+ * @buf:	where its text goes, NUL-terminated
+ * @len:	size of @buf
+ *
+ * Return: bytes read, -1 with errno set on failure
+ */
+static ssize_t nat_read_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
+/**
+ * nat_write_atomic() - replace a file's content atomically
+ * @path:	the file
+ * @text:	its new content
+ *
+ * Writes PATH.tmp, syncs it and renames it over @path.
+ *
+ * Return: 0 on success, -1 with errno set on failure
+ */
+static int nat_write_atomic(const char *path, const char *text)
+{
+	char tmp[PATH_MAX];
+	size_t len = strlen(text);
+	ssize_t n;
+	int fd, saved;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, len);
+	if (n < 0 || (size_t)n != len || fsync(fd) < 0) {
+		saved = n < 0 || (size_t)n == len ? errno : EIO;
+		close(fd);
+		unlink(tmp);
+		errno = saved;
+		return -1;
+	}
+	if (close(fd) < 0 || rename(tmp, path) < 0) {
+		saved = errno;
+		unlink(tmp);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+/**
+ * nat_state_read() - parse a state file
+ * @path:	the file
+ * @st:		filled with what it records
+ *
+ * Return: 0 on success, -1 if it cannot be read or names no table
+ */
+static int nat_state_read(const char *path, struct nat_state *st)
+{
+	char buf[1024], *line, *save = NULL;
+
+	memset(st, 0, sizeof(*st));
+	if (nat_read_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "pid=", 4))
+			st->pid = strtol(line + 4, NULL, 10);
+		else if (!strncmp(line, "start=", 6))
+			st->start = strtoull(line + 6, NULL, 10);
+		else if (!strncmp(line, "table=", 6))
+			snprintf(st->table, sizeof(st->table), "%s", line + 6);
+		else if (!strncmp(line, "ifname=", 7))
+			snprintf(st->ifname, sizeof(st->ifname), "%s",
+				 line + 7);
+	}
+	/* The table name goes into an nft script: accept only our own. */
+	if (strncmp(st->table, "socket_vmnet_", 13) ||
+	    strspn(st->table, "abcdefghijklmnopqrstuvwxyz0123456789_") !=
+		strlen(st->table))
+		return -1;
+	return 0;
+}
+
+/**
+ * nat_state_write() - record a state atomically
+ * @path:	the state file
+ * @st:		what to record
+ *
+ * Return: 0 on success, -1 with errno set on failure
+ */
+static int nat_state_write(const char *path, const struct nat_state *st)
+{
+	char text[512];
+
+	snprintf(text, sizeof(text),
+		 "# socket_vmnet shared mode: undone when this process is "
+		 "gone\npid=%ld\nstart=%llu\ntable=%s\nifname=%s\n",
+		 st->pid, st->start, st->table, st->ifname);
+	return nat_write_atomic(path, text);
+}
+
+/**
+ * nat_lock() - create the state directory and take its lock
+ * @err:	where to write what went wrong
+ * @errlen:	size of @err
+ *
+ * Return: the lock's descriptor (close it to unlock), -1 on failure
+ */
+static int nat_lock(char *err, size_t errlen)
+{
+	int fd;
+
+	if (mkdir(NAT_STATE_DIR, 0755) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "creating %s: %s", NAT_STATE_DIR,
+			 strerror(errno));
+		return -1;
+	}
+	fd = open(NAT_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err, errlen, "opening %s: %s", NAT_LOCK_FILE,
+			 strerror(errno));
+		return -1;
+	}
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			snprintf(err, errlen, "locking %s: %s", NAT_LOCK_FILE,
+				 strerror(errno));
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+/**
+ * nat_forward_path() - name the file keeping ip_forward's original value
+ * @buf:	where the path goes
+ * @len:	size of @buf
+ * @netns:	the network namespace, from nat_netns()
+ */
+static void nat_forward_path(char *buf, size_t len, unsigned long long netns)
+{
+	snprintf(buf, len, "%s/ip_forward-%llu.orig", NAT_STATE_DIR, netns);
+}
+
+/**
+ * nat_users() - count live shared-mode daemons of a network namespace
+ * @netns:	the network namespace
+ *
+ * Must be called with the lock held.
+ *
+ * Return: how many state files of @netns name a live process
+ */
+static unsigned int nat_users(unsigned long long netns)
+{
+	char prefix[64], path[PATH_MAX];
+	struct nat_state st;
+	unsigned int users = 0;
+	struct dirent *de;
+	size_t plen;
+	DIR *d;
+
+	plen = (size_t)snprintf(prefix, sizeof(prefix), "nat-%llu-", netns);
+	d = opendir(NAT_STATE_DIR);
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		size_t nlen = strlen(de->d_name);
+
+		if (strncmp(de->d_name, prefix, plen) || nlen < 6 ||
+		    strcmp(de->d_name + nlen - 6, ".state"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", NAT_STATE_DIR,
+			 de->d_name);
+		if (nat_state_read(path, &st) == 0 && nat_alive(&st))
+			users++;
+	}
+	closedir(d);
+	return users;
+}
+
+/**
+ * nat_forward_release() - restore ip_forward once no daemon needs it
+ * @netns:	the network namespace
+ *
+ * Must be called with the lock held, after the caller's own state file is
+ * gone. Does nothing unless one of our daemons changed the value.
+ */
+static void nat_forward_release(unsigned long long netns)
+{
+	char path[PATH_MAX], orig[16], cur[16];
+
+	nat_forward_path(path, sizeof(path), netns);
+	if (nat_read_file(path, orig, sizeof(orig)) < 0)
+		return;
+	if (nat_users(netns) > 0)
+		return;
+	orig[strcspn(orig, "\n")] = '\0';
+	if (strcmp(orig, "0") && strcmp(orig, "1")) {
+		log_warn("%s holds no 0/1 value: ignored", path);
+	} else if (nat_read_file(NAT_IP_FORWARD, cur, sizeof(cur)) >= 0 &&
+		   cur[0] == '1' && strcmp(orig, "1")) {
+		int fd = open(NAT_IP_FORWARD, O_WRONLY | O_CLOEXEC);
+
+		if (fd < 0 || write(fd, orig, strlen(orig)) < 0)
+			log_warn("restoring net.ipv4.ip_forward=%s: %s", orig,
+				 strerror(errno));
+		else
+			log_info("net.ipv4.ip_forward restored to %s", orig);
+		if (fd >= 0)
+			close(fd);
+	}
+	unlink(path);
+}
+
+/**
+ * nat_forward_enable() - set ip_forward to 1, remembering the old value
+ * @netns:	the network namespace
+ * @err:	where to write what went wrong
+ * @errlen:	size of @err
+ *
+ * Must be called with the lock held.
+ *
+ * Return: 0 on success, -1 with @err set on failure
+ */
+static int nat_forward_enable(unsigned long long netns, char *err,
+			      size_t errlen)
+{
+	char path[PATH_MAX], cur[16];
+	struct stat sb;
+	int fd;
+
+	if (nat_read_file(NAT_IP_FORWARD, cur, sizeof(cur)) < 0) {
+		snprintf(err, errlen, "reading %s: %s", NAT_IP_FORWARD,
+			 strerror(errno));
+		return -1;
+	}
+	if (cur[0] == '1')
+		return 0;
+	nat_forward_path(path, sizeof(path), netns);
+	if (stat(path, &sb) < 0) {
+		char text[4];
+
+		snprintf(text, sizeof(text), "%c\n", cur[0]);
+
+		if (nat_write_atomic(path, text) < 0) {
+			snprintf(err, errlen, "writing %s: %s", path,
+				 strerror(errno));
+			return -1;
+		}
+	}
+	fd = open(NAT_IP_FORWARD, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "1", 1) != 1) {
+		snprintf(err, errlen, "setting net.ipv4.ip_forward=1: %s",
+			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	log_info("net.ipv4.ip_forward set to 1 (was 0; restored on exit)");
+	return 0;
+}
+
+/**
+ * nat_undo_locked() - undo one daemon's changes, as its state file lists
+ * @path:	the state file
+ * @st:		what it records
+ * @netns:	the network namespace
+ *
+ * Must be called with the lock held. Deletes the table, removes the state
+ * file and restores ip_forward when no other daemon needs it.
+ */
+static void nat_undo_locked(const char *path, const struct nat_state *st,
+			    unsigned long long netns)
+{
+	if (nat_delete_table(st->table) == 0)
+		log_info("nft table ip %s deleted", st->table);
+	unlink(path);
+	nat_forward_release(netns);
+}
+
+/**
+ * nat_recover_locked() - undo what dead daemons of this namespace left
+ * @netns:	the network namespace
+ *
+ * Must be called with the lock held.
+ */
+static void nat_recover_locked(unsigned long long netns)
+{
+	char prefix[64], path[PATH_MAX];
+	struct nat_state st;
+	struct dirent *de;
+	size_t plen;
+	DIR *d;
+
+	plen = (size_t)snprintf(prefix, sizeof(prefix), "nat-%llu-", netns);
+	d = opendir(NAT_STATE_DIR);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		size_t nlen = strlen(de->d_name);
+
+		if (strncmp(de->d_name, prefix, plen) || nlen < 6 ||
+		    strcmp(de->d_name + nlen - 6, ".state"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", NAT_STATE_DIR,
+			 de->d_name);
+		if (nat_state_read(path, &st) < 0) {
+			log_warn("removing unreadable state file %s", path);
+			unlink(path);
+			continue;
+		}
+		if (nat_alive(&st))
+			continue;
+		log_warn("socket_vmnet pid %ld (TAP %s) did not clean up; "
+			 "undoing what %s lists",
+			 st.pid, st.ifname, path);
+		nat_undo_locked(path, &st, netns);
+	}
+	closedir(d);
+	/* ip_forward may be left from a daemon whose state file was lost */
+	nat_forward_release(netns);
+}
+
+/**
+ * nat_recover() - undo what crashed shared-mode daemons left behind
+ *
+ * Best effort, for every mode: deletes the tables of dead daemons of this
+ * network namespace and restores ip_forward. Does nothing when no state
+ * directory exists or it cannot be locked.
+ */
+void nat_recover(void)
+{
+	char err[256];
+	struct stat sb;
+	int lock;
+
+	if (stat(NAT_STATE_DIR, &sb) < 0)
+		return;
+	lock = nat_lock(err, sizeof(err));
+	if (lock < 0) {
+		log_debug("crash recovery skipped: %s", err);
+		return;
+	}
+	nat_recover_locked(nat_netns());
+	close(lock);
+}
+
+/**
+ * nat_keeper() - body of the keeper process; never returns
+ * @rfd:	read end of the pipe from the daemon
+ * @wfd:	its write end, closed here so that end of file can come
+ *
+ * Waits for end of file on @rfd, then undoes the changes this daemon's
+ * state file lists, if it still lists them (a newer daemon may have
+ * recovered them already).
+ */
+static void nat_keeper(int rfd, int wfd)
+{
+	struct sigaction sa;
+	struct nat_state st;
+	char err[256], c;
+	int lock, null;
+	ssize_t n;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+	prctl(PR_SET_NAME, "svmnet-nat", 0, 0, 0);
+	close(wfd);
+	if (dup2(rfd, 0) < 0)
+		_exit(1);
+	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (null >= 0)
+		dup2(null, 1);
+	nat_close_from(3);
+	if (chdir("/") < 0)
+		log_debug("chdir /: %s", strerror(errno));
+	do
+		n = read(0, &c, 1);
+	while (n > 0 || (n < 0 && errno == EINTR));
+	lock = nat_lock(err, sizeof(err));
+	if (lock < 0) {
+		log_warn("cannot undo shared mode: %s", err);
+		_exit(1);
+	}
+	if (nat_state_read(nat.path, &st) == 0 && st.pid == nat.st.pid &&
+	    st.start == nat.st.start)
+		nat_undo_locked(nat.path, &st, nat.netns);
+	close(lock);
+	_exit(0);
+}
+
+/**
+ * nat_start_keeper() - fork the keeper that undoes the setup at the end
+ *
+ * On failure the daemon undoes the setup itself in nat_stop(), which then
+ * needs the privileges it had at setup.
+ */
+static void nat_start_keeper(void)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		log_warn("keeper pipe: %s", strerror(errno));
+		return;
+	}
+	pid = fork();
+	if (pid < 0) {
+		log_warn("forking the NAT keeper: %s", strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		return;
+	}
+	if (pid == 0)
+		nat_keeper(p[0], p[1]);
+	close(p[0]);
+	nat.keeper = pid;
+	nat.keeper_pipe = p[1];
+	log_debug("NAT keeper is pid %ld", (long)pid);
+}
+
+/**
+ * nat_start() - turn on forwarding and masquerading for the VM subnet
+ * @ifname:	the TAP device carrying the subnet
+ * @net:	the subnet's network address
+ * @prefix:	its prefix length (0-32)
+ * @err:	where to write what went wrong
+ * @errlen:	size of @err
+ *
+ * First undoes what dead daemons left behind. Fails if a live daemon of
+ * this network namespace already serves the same subnet.
+ *
+ * The ruleset, for TAP svmnet0 and subnet 10.0.0.0/24 (a table of that name
+ * left by anyone is replaced in the same transaction):
+ *
+ *   table ip socket_vmnet_10_0_0_0_24 {
+ *     chain postrouting {
+ *       type nat hook postrouting priority srcnat; policy accept;
+ *       ip saddr 10.0.0.0/24 oifname != "svmnet0" masquerade
+ *     }
+ *     chain forward {
+ *       type filter hook forward priority filter - 5; policy accept;
+ *       iifname "svmnet0" accept
+ *       oifname "svmnet0" accept
+ *     }
+ *   }
+ *
+ * Return: 0 on success, -1 with @err set and nothing changed on failure
+ */
+int nat_start(const char *ifname, struct in_addr net, unsigned int prefix,
+	      char *err, size_t errlen)
+{
+	uint32_t a = ntohl(net.s_addr);
+	char netstr[INET_ADDRSTRLEN], script[1024];
+	struct nat_state old;
+	int lock;
+
+	if (nat.active) {
+		snprintf(err, errlen, "NAT is already set up");
+		return -1;
+	}
+	if (prefix > 32 || !ifname[0] ||
+	    strspn(ifname, "abcdefghijklmnopqrstuvwxyz"
+			   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
+		strlen(ifname)) {
+		snprintf(err, errlen, "bad interface name or prefix for NAT");
+		return -1;
+	}
+	inet_ntop(AF_INET, &net, netstr, sizeof(netstr));
+	memset(&nat.st, 0, sizeof(nat.st));
+	nat.netns = nat_netns();
+	nat.st.pid = (long)getpid();
+	nat.st.start = nat_proc_start(nat.st.pid);
+	snprintf(nat.st.table, sizeof(nat.st.table),
+		 "socket_vmnet_%u_%u_%u_%u_%u", a >> 24, (a >> 16) & 255,
+		 (a >> 8) & 255, a & 255, prefix);
+	snprintf(nat.st.ifname, sizeof(nat.st.ifname), "%s", ifname);
+	snprintf(nat.path, sizeof(nat.path), "%s/nat-%llu-%s-%u.state",
+		 NAT_STATE_DIR, nat.netns, netstr, prefix);
+
+	lock = nat_lock(err, errlen);
+	if (lock < 0)
+		return -1;
+	nat_recover_locked(nat.netns);
+	if (nat_state_read(nat.path, &old) == 0 && nat_alive(&old)) {
+		snprintf(err, errlen,
+			 "subnet %s/%u is already served by socket_vmnet pid "
+			 "%ld (TAP %s)",
+			 netstr, prefix, old.pid, old.ifname);
+		close(lock);
+		return -1;
+	}
+	/* Record the intent first: a crash from here on is recovered. */
+	if (nat_state_write(nat.path, &nat.st) < 0) {
+		snprintf(err, errlen, "writing %s: %s", nat.path,
+			 strerror(errno));
+		close(lock);
+		return -1;
+	}
+	if (nat_forward_enable(nat.netns, err, errlen) < 0) {
+		unlink(nat.path);
+		nat_forward_release(nat.netns);
+		close(lock);
+		return -1;
+	}
+	/*
+	 * Replace any table of that name (add+delete+define in one
+	 * transaction). Masquerade what the subnet sends out of any other
+	 * interface; accept forwarding from and to the TAP. The accepts only
+	 * matter in this chain: see the top of this file about other
+	 * firewalls whose FORWARD policy is drop.
+	 */
+	snprintf(script, sizeof(script),
+		 "add table ip %1$s\n"
+		 "delete table ip %1$s\n"
+		 "table ip %1$s {\n"
+		 "\tchain postrouting {\n"
+		 "\t\ttype nat hook postrouting priority srcnat; "
+		 "policy accept;\n"
+		 "\t\tip saddr %2$s/%3$u oifname != \"%4$s\" masquerade\n"
+		 "\t}\n"
+		 "\tchain forward {\n"
+		 "\t\ttype filter hook forward priority filter - 5; "
+		 "policy accept;\n"
+		 "\t\tiifname \"%4$s\" accept\n"
+		 "\t\toifname \"%4$s\" accept\n"
+		 "\t}\n"
+		 "}\n",
+		 nat.st.table, netstr, prefix, ifname);
+	if (nat_run_nft(script, err, errlen) < 0) {
+		unlink(nat.path);
+		nat_forward_release(nat.netns);
+		close(lock);
+		return -1;
+	}
+	close(lock);
+	log_info("shared mode: %s/%u masqueraded (nft table ip %s)", netstr,
+		 prefix, nat.st.table);
+	nat.active = true;
+	nat_start_keeper();
+	return 0;
+}
+
+/**
+ * nat_stop() - undo what nat_start() did
+ *
+ * Lets the keeper do it (it kept the privileges) and waits for it a few
+ * seconds; without a keeper, does it here. Safe to call when nat_start()
+ * failed or was never called.
+ */
+void nat_stop(void)
+{
+	struct nat_state st;
+	char err[256];
+	int lock, waited = 0;
+
+	if (!nat.active)
+		return;
+	nat.active = false;
+	if (nat.keeper > 0) {
+		struct timespec ts = {0, 10 * 1000 * 1000};
+
+		close(nat.keeper_pipe);
+		nat.keeper_pipe = -1;
+		for (;;) {
+			pid_t r = waitpid(nat.keeper, NULL, WNOHANG);
+
+			if (r == nat.keeper)
+				break;
+			/* SIGCHLD ignored: the kernel reaps it for us */
+			if (r < 0 && errno == ECHILD && kill(nat.keeper, 0) < 0)
+				break;
+			if (waited >= NAT_KEEPER_WAIT_MS) {
+				log_warn("NAT keeper pid %ld still busy; not "
+					 "waiting for it",
+					 (long)nat.keeper);
+				nat.keeper = -1;
+				return;
+			}
+			nanosleep(&ts, NULL);
+			waited += 10;
+		}
+		nat.keeper = -1;
+		if (access(nat.path, F_OK) < 0)
+			return; /* the keeper did it */
+	}
+	lock = nat_lock(err, sizeof(err));
+	if (lock < 0) {
+		log_warn("cannot undo shared mode (the next start will): %s",
+			 err);
+		return;
+	}
+	if (nat_state_read(nat.path, &st) < 0 || st.pid != nat.st.pid ||
+	    st.start != nat.st.start) {
+		close(lock);
+		return;
+	}
+	nat_undo_locked(nat.path, &nat.st, nat.netns);
+	close(lock);
+}

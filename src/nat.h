@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * IPv4 forwarding and masquerading NAT for shared mode on Linux (nftables),
+ * with a state file per subnet so that what a crashed daemon left behind is
+ * undone by the next one.
+ */
+#ifndef NAT_H
+#define NAT_H
+
+#include <stddef.h>
+#include <netinet/in.h>
+
+/*
+ * Where the state files live (one per subnet and network namespace). Not
+ * /run/socket_vmnet: that is the usual socket path.
+ */
+#define NAT_STATE_DIR "/run/socket_vmnet-nat"
+
+int nat_start(const char *ifname, struct in_addr net, unsigned int prefix,
+	      char *err, size_t errlen);
+void nat_stop(void);
+void nat_recover(void);
+
+#endif /* NAT_H */

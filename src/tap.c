@@ -1,0 +1,561 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The host side of the network on Linux: a TAP device (uplink.h).
+ *
+ * Theory of operation. uplink_open() creates a TAP device ("svmnet%d"
+ * unless a name is asked for; the kernel picks the number) with
+ * IFF_TAP | IFF_NO_PI and no virtio-net header, so each read() returns one
+ * raw Ethernet frame the host sends to the VM network, and each write()
+ * hands the host one frame from it. The device is not persistent: the
+ * kernel deletes it, with its addresses and routes, when the descriptor is
+ * closed, so even a crashed daemon leaves no TAP behind. The daemon treats
+ * the descriptor as one more switch port (non-blocking, readable when
+ * frames wait); reads and writes are plain read()/write() with no
+ * allocation.
+ *
+ * Configuration uses ioctl()s on an AF_INET datagram socket (no "ip"
+ * command): MTU, address and netmask, MAC, bridge port, and IFF_UP.
+ * - host: the TAP carries the gateway address, so the host reaches the VMs
+ *   and the VMs reach the host. Nothing is forwarded beyond it (unless the
+ *   administrator enabled forwarding for other reasons).
+ * - shared: host mode plus nat_start() (nat.c): net.ipv4.ip_forward and an
+ *   nftables masquerade table, recorded in a state file so that what a
+ *   crash leaves is undone by the next start.
+ * - bridged: the TAP, without any address, becomes a port of an existing
+ *   Linux bridge; the host's own address stays on the bridge.
+ * A TAP's MTU is at most 65521 (65535 minus the Ethernet header, a tun
+ * driver limit); a larger MTU asked for is lowered to that, and
+ * uplink_info tells the daemon what was applied.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <linux/if_tun.h>
+#include <linux/sockios.h>
+
+#include "log.h"
+#include "nat.h"
+#include "uplink.h"
+
+#define TAP_DEV		 "/dev/net/tun"
+#define TAP_DEFAULT_NAME "svmnet%d"
+#define TAP_MIN_MTU	 68u
+#define TAP_MAX_MTU	 65521u /* tun: 65535 minus the Ethernet header */
+#define TAP_ETH_HLEN	 14u
+
+/* The one uplink of this process. */
+static struct {
+	int fd;	 /* the TAP, -1 when closed */
+	int ctl; /* AF_INET socket for configuration ioctls, -1 when none */
+	bool nat;
+	enum conf_mode mode;
+	char ifname[IFNAMSIZ];
+} tap = {.fd = -1, .ctl = -1};
+
+/**
+ * tap_err() - describe a failed step, pointing at privileges when needed
+ * @err:	where the message goes
+ * @errlen:	size of @err
+ * @what:	the step that failed
+ * @e:		its errno
+ */
+static void tap_err(char *err, size_t errlen, const char *what, int e)
+{
+	if (e == EPERM || e == EACCES)
+		snprintf(err, errlen,
+			 "%s: %s: --vmnet-mode=%s needs root or CAP_NET_ADMIN "
+			 "(use --vmnet-mode=isolated to run without "
+			 "privileges)",
+			 what, strerror(e), conf_mode_name(tap.mode));
+	else
+		snprintf(err, errlen, "%s: %s", what, strerror(e));
+}
+
+/**
+ * tap_ifreq() - prepare a request about an interface
+ * @ifr:	the request, zeroed
+ * @name:	the interface
+ */
+static void tap_ifreq(struct ifreq *ifr, const char *name)
+{
+	memset(ifr, 0, sizeof(*ifr));
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", name);
+}
+
+/**
+ * tap_name_ok() - check an interface name we put into paths and rulesets
+ * @name:	the name; "%d" is allowed for a TAP name the kernel numbers
+ *
+ * Return: true if it is short enough and made of letters, digits, "_.-%"
+ */
+static bool tap_name_ok(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len > 0 && len < IFNAMSIZ && strcmp(name, ".") &&
+	       strcmp(name, "..") &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-%") == len;
+}
+
+/**
+ * tap_check_bridge() - check that bridged mode was given a Linux bridge
+ * @name:	the --vmnet-interface value
+ * @err:	where to write what is wrong and how to fix it
+ * @errlen:	size of @err
+ *
+ * Return: 0 if @name is an existing bridge, -1 with @err set otherwise
+ */
+static int tap_check_bridge(const char *name, char *err, size_t errlen)
+{
+	static const char how[] =
+	    "bridged mode joins an existing Linux bridge; make one and "
+	    "move the uplink into it, e.g.: ip link add name br0 type "
+	    "bridge; ip link set eth0 master br0; ip link set br0 up "
+	    "(then move eth0's address to br0) and use "
+	    "--vmnet-interface=br0";
+	char path[64 + IFNAMSIZ];
+	struct stat sb;
+
+	if (!name || !name[0]) {
+		snprintf(err, errlen,
+			 "--vmnet-mode=bridged needs "
+			 "--vmnet-interface=BRIDGE; %s",
+			 how);
+		return -1;
+	}
+	if (!tap_name_ok(name) || strchr(name, '%')) {
+		snprintf(err, errlen, "bad interface name \"%s\"", name);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/sys/class/net/%s", name);
+	if (stat(path, &sb) < 0) {
+		snprintf(err, errlen, "no interface %s: %s", name, how);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/sys/class/net/%s/bridge", name);
+	if (stat(path, &sb) < 0) {
+		snprintf(err, errlen, "%s is not a Linux bridge: %s", name,
+			 how);
+		return -1;
+	}
+	return 0;
+}
+
+/**
+ * tap_create() - create the TAP device
+ * @name:	name wanted, may hold "%d"
+ * @err:	where to write what went wrong
+ * @errlen:	size of @err
+ *
+ * Return: 0 with tap.fd and tap.ifname set, -1 with @err set
+ */
+static int tap_create(const char *name, char *err, size_t errlen)
+{
+	struct ifreq ifr;
+	int e;
+
+	tap.fd = open(TAP_DEV, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (tap.fd < 0) {
+		e = errno;
+		if (e == ENOENT || e == ENODEV || e == ENXIO)
+			snprintf(err, errlen,
+				 "%s: %s (load the tun module: modprobe tun)",
+				 TAP_DEV, strerror(e));
+		else
+			tap_err(err, errlen, TAP_DEV, e);
+		return -1;
+	}
+	tap_ifreq(&ifr, name);
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	if (ioctl(tap.fd, TUNSETIFF, &ifr) < 0) {
+		e = errno;
+		if (e == EBUSY)
+			snprintf(err, errlen,
+				 "creating TAP %s: %s (another process has "
+				 "it open)",
+				 name, strerror(e));
+		else if (e == EINVAL)
+			snprintf(err, errlen,
+				 "creating TAP %s: %s (an interface of that "
+				 "name that is no TAP exists?)",
+				 name, strerror(e));
+		else
+			tap_err(err, errlen, "creating a TAP device", e);
+		return -1;
+	}
+	snprintf(tap.ifname, sizeof(tap.ifname), "%s", ifr.ifr_name);
+	return 0;
+}
+
+/**
+ * tap_set_mtu() - set the TAP's MTU
+ * @mtu:	the MTU, already within TAP_MIN_MTU..TAP_MAX_MTU
+ * @err:	where to write what went wrong
+ * @errlen:	size of @err
+ *
+ * Return: 0 on success, -1 with @err set
+ */
+static int tap_set_mtu(unsigned int mtu, char *err, size_t errlen)
+{
+	struct ifreq ifr;
+
+	tap_ifreq(&ifr, tap.ifname);
+	ifr.ifr_mtu = (int)mtu;
+	if (ioctl(tap.ctl, SIOCSIFMTU, &ifr) < 0) {
+		tap_err(err, errlen, "setting the TAP's MTU", errno);
+		return -1;
+	}
+	return 0;
+}
+
+/**
+ * tap_set_addr() - put an IPv4 address and netmask on the TAP
+ * @addr:	the address
+ * @mask:	the netmask
+ * @err:	where to write what went wrong
+ * @errlen:	size of @err
+ *
+ * The kernel adds the route to the subnet with it.
+ *
+ * Return: 0 on success, -1 with @err set
+ */
+static int tap_set_addr(struct in_addr addr, struct in_addr mask, char *err,
+			size_t errlen)
+{
+	struct sockaddr_in sin;
+	struct ifreq ifr;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr = addr;
+	tap_ifreq(&ifr, tap.ifname);
+	memcpy(&ifr.ifr_addr, &sin, sizeof(sin));
+	if (ioctl(tap.ctl, SIOCSIFADDR, &ifr) < 0) {
+		tap_err(err, errlen, "setting the TAP's address", errno);
+		return -1;
+	}
+	sin.sin_addr = mask;
+	tap_ifreq(&ifr, tap.ifname);
+	memcpy(&ifr.ifr_netmask, &sin, sizeof(sin));
+	if (ioctl(tap.ctl, SIOCSIFNETMASK, &ifr) < 0) {
+		tap_err(err, errlen, "setting the TAP's netmask", errno);
+		return -1;
+	}
+	return 0;
+}
+
+/**
+ * tap_join_bridge() - make the TAP a port of a bridge
+ * @bridge:	the bridge, checked by tap_check_bridge()
+ * @mtu:	the TAP's MTU, compared with the bridge's
+ * @err:	where to write what went wrong
+ * @errlen:	size of @err
+ *
+ * The TAP first gets a MAC starting with fe: a bridge whose MAC was not set
+ * by hand takes the lowest MAC of its ports, and a random TAP MAC could
+ * otherwise change the bridge's (and the host's LAN) address.
+ *
+ * Return: 0 on success, -1 with @err set
+ */
+static int tap_join_bridge(const char *bridge, unsigned int mtu, char *err,
+			   size_t errlen)
+{
+	struct ifreq ifr;
+	int index;
+
+	tap_ifreq(&ifr, tap.ifname);
+	if (ioctl(tap.ctl, SIOCGIFHWADDR, &ifr) < 0) {
+		tap_err(err, errlen, "reading the TAP's MAC", errno);
+		return -1;
+	}
+	ifr.ifr_hwaddr.sa_data[0] = (char)0xfe;
+	if (ioctl(tap.ctl, SIOCSIFHWADDR, &ifr) < 0) {
+		tap_err(err, errlen, "setting the TAP's MAC", errno);
+		return -1;
+	}
+	tap_ifreq(&ifr, bridge);
+	if (ioctl(tap.ctl, SIOCGIFMTU, &ifr) == 0 &&
+	    (unsigned int)ifr.ifr_mtu != mtu)
+		log_warn("bridge %s has MTU %d but the TAP gets %u; a bridge "
+			 "takes the smallest MTU of its ports",
+			 bridge, ifr.ifr_mtu, mtu);
+	index = (int)if_nametoindex(tap.ifname);
+	if (!index) {
+		tap_err(err, errlen, "finding the TAP's index", errno);
+		return -1;
+	}
+	tap_ifreq(&ifr, bridge);
+	ifr.ifr_ifindex = index;
+	if (ioctl(tap.ctl, SIOCBRADDIF, &ifr) < 0) {
+		char what[96];
+
+		snprintf(what, sizeof(what), "adding %s to bridge %s",
+			 tap.ifname, bridge);
+		tap_err(err, errlen, what, errno);
+		return -1;
+	}
+	return 0;
+}
+
+/**
+ * tap_up() - bring the TAP up
+ * @err:	where to write what went wrong
+ * @errlen:	size of @err
+ *
+ * Return: 0 on success, -1 with @err set
+ */
+static int tap_up(char *err, size_t errlen)
+{
+	struct ifreq ifr;
+
+	tap_ifreq(&ifr, tap.ifname);
+	if (ioctl(tap.ctl, SIOCGIFFLAGS, &ifr) < 0) {
+		tap_err(err, errlen, "reading the TAP's flags", errno);
+		return -1;
+	}
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(tap.ctl, SIOCSIFFLAGS, &ifr) < 0) {
+		tap_err(err, errlen, "bringing the TAP up", errno);
+		return -1;
+	}
+	return 0;
+}
+
+/**
+ * tap_info() - read back what the TAP turned out to be
+ * @info:	filled in
+ * @err:	where to write what went wrong
+ * @errlen:	size of @err
+ *
+ * Return: 0 on success, -1 with @err set
+ */
+static int tap_info(struct uplink_info *info, char *err, size_t errlen)
+{
+	struct ifreq ifr;
+
+	memset(info, 0, sizeof(*info));
+	tap_ifreq(&ifr, tap.ifname);
+	if (ioctl(tap.ctl, SIOCGIFHWADDR, &ifr) < 0) {
+		tap_err(err, errlen, "reading the TAP's MAC", errno);
+		return -1;
+	}
+	memcpy(info->mac, ifr.ifr_hwaddr.sa_data, sizeof(info->mac));
+	tap_ifreq(&ifr, tap.ifname);
+	if (ioctl(tap.ctl, SIOCGIFMTU, &ifr) < 0) {
+		tap_err(err, errlen, "reading the TAP's MTU", errno);
+		return -1;
+	}
+	info->mtu = (unsigned int)ifr.ifr_mtu;
+	info->max_frame = info->mtu + TAP_ETH_HLEN;
+	snprintf(info->ifname, sizeof(info->ifname), "%s", tap.ifname);
+	return 0;
+}
+
+/**
+ * tap_prefix() - turn a netmask into a prefix length
+ * @mask:	the netmask
+ *
+ * Return: 0-32, or -1 if the mask is not contiguous
+ */
+static int tap_prefix(struct in_addr mask)
+{
+	uint32_t m = ntohl(mask.s_addr), inv = ~m;
+	int n = 0;
+
+	if (inv & (inv + 1))
+		return -1;
+	while (m) {
+		n++;
+		m <<= 1;
+	}
+	return n;
+}
+
+/**
+ * uplink_platform() - tell what this backend implements
+ * @pf:		filled in: every mode, no vmnet.framework identifiers
+ *
+ * Isolated mode needs no host side; host, shared and bridged use the TAP.
+ */
+void uplink_platform(struct conf_platform *pf)
+{
+	pf->modes = CONF_MODE_BIT(CONF_MODE_SHARED) |
+		    CONF_MODE_BIT(CONF_MODE_HOST) |
+		    CONF_MODE_BIT(CONF_MODE_BRIDGED) |
+		    CONF_MODE_BIT(CONF_MODE_ISOLATED);
+	pf->vmnet_ids = false;
+}
+
+/**
+ * uplink_open() - create the host side of the VM network
+ * @c:		mode, gateway, netmask, MTU, bridge and TAP name
+ * @info:	filled with the TAP's MAC, MTU, largest frame and name
+ * @err:	where to write a one-line message on failure
+ * @errlen:	size of @err
+ *
+ * Undoes what a crashed daemon left behind first (nat_recover()). On
+ * failure everything done so far is undone.
+ *
+ * Return: the TAP's non-blocking descriptor, -1 with @err set on failure
+ */
+int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
+		char *err, size_t errlen)
+{
+	const char *name = c->name && c->name[0] ? c->name : TAP_DEFAULT_NAME;
+	unsigned int mtu = c->mtu ? c->mtu : 1500;
+	struct in_addr net;
+	int prefix = -1;
+
+	if (tap.fd >= 0) {
+		snprintf(err, errlen, "the uplink is already open");
+		return -1;
+	}
+	tap.mode = c->mode;
+	switch (c->mode) {
+	case CONF_MODE_HOST:
+	case CONF_MODE_SHARED:
+		prefix = tap_prefix(c->mask);
+		net.s_addr = c->gateway.s_addr & c->mask.s_addr;
+		if (prefix < 1 || prefix > 30 || !c->gateway.s_addr ||
+		    c->gateway.s_addr == net.s_addr ||
+		    (c->gateway.s_addr | ~c->mask.s_addr) ==
+			c->gateway.s_addr) {
+			snprintf(err, errlen,
+				 "gateway and netmask do not make a usable "
+				 "subnet");
+			return -1;
+		}
+		break;
+	case CONF_MODE_BRIDGED:
+		if (tap_check_bridge(c->interface, err, errlen) < 0)
+			return -1;
+		net.s_addr = 0;
+		break;
+	default:
+		snprintf(err, errlen, "--vmnet-mode=%s has no host side",
+			 conf_mode_name(c->mode));
+		return -1;
+	}
+	if (!tap_name_ok(name)) {
+		snprintf(err, errlen, "bad TAP name \"%s\"", name);
+		return -1;
+	}
+	if (mtu < TAP_MIN_MTU || mtu > 65535) {
+		snprintf(err, errlen, "MTU %u is outside %u-65535", mtu,
+			 TAP_MIN_MTU);
+		return -1;
+	}
+	if (mtu > TAP_MAX_MTU) {
+		log_warn("a TAP device takes an MTU of at most %u: using it "
+			 "instead of %u",
+			 TAP_MAX_MTU, mtu);
+		mtu = TAP_MAX_MTU;
+	}
+
+	if (tap_create(name, err, errlen) < 0)
+		goto fail;
+	tap.ctl = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (tap.ctl < 0) {
+		tap_err(err, errlen, "socket", errno);
+		goto fail;
+	}
+	/* Creating the TAP proved the privileges: undo a crash's leftovers */
+	nat_recover();
+	if (tap_set_mtu(mtu, err, errlen) < 0)
+		goto fail;
+	if (c->mode == CONF_MODE_BRIDGED) {
+		if (tap_join_bridge(c->interface, mtu, err, errlen) < 0)
+			goto fail;
+	} else if (tap_set_addr(c->gateway, c->mask, err, errlen) < 0) {
+		goto fail;
+	}
+	if (tap_up(err, errlen) < 0)
+		goto fail;
+	if (c->mode == CONF_MODE_SHARED) {
+		char msg[512];
+
+		if (nat_start(tap.ifname, net, (unsigned int)prefix, msg,
+			      sizeof(msg)) < 0) {
+			snprintf(err, errlen, "shared mode: %s%s", msg,
+				 geteuid() ? " (shared mode needs root)" : "");
+			goto fail;
+		}
+		tap.nat = true;
+	}
+	if (tap_info(info, err, errlen) < 0)
+		goto fail;
+	if (c->mode == CONF_MODE_BRIDGED) {
+		log_info("uplink: TAP %s (MTU %u) joined bridge %s", tap.ifname,
+			 info->mtu, c->interface);
+	} else {
+		char gw[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &c->gateway, gw, sizeof(gw));
+		log_info("uplink: TAP %s (MTU %u) carries %s/%d, %s mode",
+			 tap.ifname, info->mtu, gw, prefix,
+			 conf_mode_name(c->mode));
+	}
+	return tap.fd;
+fail:
+	uplink_close();
+	return -1;
+}
+
+/**
+ * uplink_read() - take one frame the host sends to the VM network
+ * @buf:	where the frame goes
+ * @len:	size of @buf, at least uplink_info.max_frame
+ *
+ * Return: the frame's length, -1 with errno EAGAIN when none waits
+ */
+ssize_t uplink_read(void *buf, size_t len)
+{
+	return read(tap.fd, buf, len);
+}
+
+/**
+ * uplink_write() - hand the host one frame from the VM network
+ * @frame:	the Ethernet frame
+ * @len:	its length
+ *
+ * Return: @len on success, -1 with errno set (EAGAIN when full)
+ */
+ssize_t uplink_write(const void *frame, size_t len)
+{
+	return write(tap.fd, frame, len);
+}
+
+/**
+ * uplink_close() - undo everything uplink_open() did
+ *
+ * Stops NAT (table, ip_forward, state file) and closes the TAP, which
+ * makes the kernel delete it with its address and bridge membership. Safe
+ * after a failed uplink_open() and when called twice.
+ */
+void uplink_close(void)
+{
+	if (tap.nat) {
+		nat_stop();
+		tap.nat = false;
+	}
+	if (tap.ctl >= 0) {
+		close(tap.ctl);
+		tap.ctl = -1;
+	}
+	if (tap.fd >= 0) {
+		close(tap.fd);
+		tap.fd = -1;
+		log_info("uplink: TAP %s removed", tap.ifname);
+	}
+	tap.ifname[0] = '\0';
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The host side of the network: one backend per platform (Linux: a TAP
+ * device, with NAT for shared mode; macOS: vmnet.framework), chosen by the
+ * Makefile. The daemon treats it as one more switch port whose descriptor
+ * becomes readable when frames are waiting.
+ */
+#ifndef UPLINK_H
+#define UPLINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <netinet/in.h>
+
+#include "conf.h"
+
+/**
+ * struct uplink_conf - what the daemon asks of the host side
+ * @mode:	host, shared or bridged
+ * @interface:	bridged: the bridge (Linux) or interface (macOS) to join
+ * @gateway:	host and shared: the host's address on the VM network
+ * @mask:	its netmask
+ * @mtu:	MTU of the VM network
+ * @name:	Linux: name wanted for the TAP device ("" = choose one)
+ */
+struct uplink_conf {
+	enum conf_mode mode;
+	const char *interface;
+	struct in_addr gateway;
+	struct in_addr mask;
+	unsigned int mtu;
+	const char *name;
+};
+
+/**
+ * struct uplink_info - what the host side turned out to be
+ * @mac:	the host side's MAC address on the VM network
+ * @mtu:	its MTU
+ * @max_frame:	largest frame it passes
+ * @ifname:	name of the host interface (TAP device), for logs
+ */
+struct uplink_info {
+	uint8_t mac[6];
+	unsigned int mtu;
+	unsigned int max_frame;
+	char ifname[32];
+};
+
+void uplink_platform(struct conf_platform *pf);
+int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
+		char *err, size_t errlen);
+ssize_t uplink_read(void *buf, size_t len);
+ssize_t uplink_write(const void *frame, size_t len);
+void uplink_close(void);
+
+#endif /* UPLINK_H */

@@ -1,0 +1,1615 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Integration tests: the real socket_vmnet daemon, real UNIX sockets.
+
+Every test runs in a fresh temporary directory with its own daemon(s),
+started with --vmnet-mode=isolated and stopped (and checked to exit 0 with a
+clean log) at the end, or killed if anything went wrong.  Python 3.11
+standard library only.
+
+    python3 test/integration.py            run everything
+    python3 test/integration.py -k switch  tests whose name has "switch"
+    python3 test/integration.py --list     list the tests
+
+Binaries come from $SOCKET_VMNET and $SOCKET_VMNET_CLIENT (default: the
+repository's top directory).  The last line is
+"integration: N passed, N failed"; the exit code is 1 if anything failed.
+"""
+
+import grp
+import os
+import re
+import select
+import shutil
+import signal
+import socket
+import stat
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _binary(env, name):
+    path = os.environ.get(env) or os.path.join(REPO, name)
+    if not os.path.isabs(path):
+        path = os.path.join(REPO, path)
+    return path
+
+
+SVM = _binary("SOCKET_VMNET", "socket_vmnet")
+CLIENT = _binary("SOCKET_VMNET_CLIENT", "socket_vmnet_client")
+
+DEFAULT_MAX_FRAME = 65549
+LIMIT_MAX_FRAME = 69632
+TEST_TIMEOUT = 90        # seconds, whole test (a hang fails, never blocks)
+RECV_TIMEOUT = 3.0       # seconds to wait for a frame that must arrive
+QUIET_WINDOW = 0.3       # seconds in which nothing may arrive
+ETHERTYPE = 0x88B5       # IEEE local experimental
+
+BCAST = b"\xff" * 6
+MCAST4 = bytes.fromhex("01005e000001")
+MCAST6 = bytes.fromhex("333300000001")
+
+
+class TestFailure(Exception):
+    pass
+
+
+class TestTimeout(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise TestFailure(msg)
+
+
+# ---------------------------------------------------------------------------
+# Ethernet frames
+# ---------------------------------------------------------------------------
+
+def mac(n):
+    """A locally administered unicast MAC 02:00:00:00:xx:yy."""
+    return bytes([0x02, 0x00, 0x00, 0x00, (n >> 8) & 0xFF, n & 0xFF])
+
+
+def fmt_mac(m):
+    return ":".join("%02x" % b for b in m)
+
+
+_seq = [0]
+
+
+def frame(dst, src, tag="", size=None):
+    """An Ethernet frame dst/src/ETHERTYPE whose payload starts with a unique
+    tag; padded with a pattern to @size bytes (default: 60)."""
+    _seq[0] += 1
+    head = dst + src + struct.pack(">H", ETHERTYPE)
+    body = ("#%d %s|" % (_seq[0], tag)).encode()
+    size = 60 if size is None else size
+    out = head + body
+    if len(out) > size:
+        return out[:size] if size >= 14 else out[:14]
+    pad = size - len(out)
+    return out + bytes((i * 7 + 3) & 0xFF for i in range(pad))
+
+
+def describe(f):
+    if f is None:
+        return "nothing"
+    if len(f) < 14:
+        return "runt %r" % f
+    tag = f[14:60].split(b"|", 1)[0].decode(errors="replace")
+    return "[%s -> %s %r len=%d]" % (fmt_mac(f[6:12]), fmt_mac(f[0:6]), tag,
+                                     len(f))
+
+
+# ---------------------------------------------------------------------------
+# VMs: a stream port and a datagram port, seen from the VM side
+# ---------------------------------------------------------------------------
+
+class StreamVM:
+    """A VM on the stream socket: 4-byte big-endian length + frame."""
+
+    def __init__(self, sock, name, mac_addr=None):
+        self.sock = sock
+        self.name = name
+        self.mac = mac_addr
+        self.buf = b""
+        self.closed = False
+
+    @classmethod
+    def connect(cls, path, name, mac_addr=None):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        s.settimeout(5)
+        s.connect(path)
+        return cls(s, name, mac_addr)
+
+    def send(self, f):
+        self.sock.settimeout(10)
+        self.sock.sendall(struct.pack(">I", len(f)) + f)
+
+    def send_raw(self, data):
+        self.sock.settimeout(10)
+        self.sock.sendall(data)
+
+    def recv_frame(self, timeout=RECV_TIMEOUT):
+        """Next frame, or None after @timeout; EOFError when closed."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if len(self.buf) >= 4:
+                n = struct.unpack(">I", self.buf[:4])[0]
+                if len(self.buf) >= 4 + n:
+                    f = self.buf[4:4 + n]
+                    self.buf = self.buf[4 + n:]
+                    return f
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            self.sock.settimeout(left)
+            try:
+                data = self.sock.recv(1 << 20)
+            except socket.timeout:
+                return None
+            except ConnectionResetError:
+                raise EOFError("%s: connection reset" % self.name)
+            if not data:
+                raise EOFError("%s: connection closed" % self.name)
+            self.buf += data
+
+    def wait_eof(self, timeout=5.0):
+        """True if the daemon closes this connection within @timeout."""
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline:
+                self.sock.settimeout(max(0.01, deadline - time.monotonic()))
+                try:
+                    data = self.sock.recv(1 << 16)
+                except socket.timeout:
+                    return False
+                if not data:
+                    return True
+        except (ConnectionResetError, BrokenPipeError):
+            return True
+        return False
+
+    def close(self):
+        if not self.closed:
+            self.closed = True
+            self.sock.close()
+
+
+class DgramVM:
+    """A VM on the datagram socket: one frame per datagram, own bound path."""
+
+    def __init__(self, sock, name, mac_addr=None, path=None):
+        self.sock = sock
+        self.name = name
+        self.mac = mac_addr
+        self.path = path
+        self.closed = False
+
+    @classmethod
+    def connect(cls, server_path, local_path, name, mac_addr=None):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+        s.bind(local_path)
+        s.connect(server_path)
+        return cls(s, name, mac_addr, local_path)
+
+    def send(self, f):
+        self.sock.settimeout(10)
+        self.sock.send(f)
+
+    send_raw = send
+
+    def recv_frame(self, timeout=RECV_TIMEOUT):
+        self.sock.settimeout(max(timeout, 0.001))
+        try:
+            return self.sock.recv(LIMIT_MAX_FRAME + 4096)
+        except (socket.timeout, BlockingIOError):
+            return None
+
+    def close(self, unlink=True):
+        if not self.closed:
+            self.closed = True
+            self.sock.close()
+            if unlink and self.path:
+                try:
+                    os.unlink(self.path)
+                except FileNotFoundError:
+                    pass
+
+
+def expect(vm, f, timeout=RECV_TIMEOUT):
+    """The next frame @vm receives must be exactly @f."""
+    try:
+        got = vm.recv_frame(timeout)
+    except EOFError as e:
+        raise TestFailure("%s: connection closed while waiting for %s (%s)" %
+                          (vm.name, describe(f), e))
+    check(got is not None, "%s: timed out waiting for %s" %
+          (vm.name, describe(f)))
+    check(got == f, "%s: expected %s, got %s" %
+          (vm.name, describe(f), describe(got)))
+
+
+def quiet(vms, window=QUIET_WINDOW):
+    """None of @vms receives anything within @window seconds."""
+    deadline = time.monotonic() + window
+    for vm in vms:
+        left = max(0.0, deadline - time.monotonic())
+        try:
+            got = vm.recv_frame(left)
+        except EOFError as e:
+            raise TestFailure("%s: unexpectedly closed (%s)" % (vm.name, e))
+        check(got is None, "%s: expected nothing, got %s" %
+              (vm.name, describe(got)))
+
+
+def flood(sender, f, receivers):
+    """@sender sends @f; every one of @receivers gets it as its next frame."""
+    sender.send(f)
+    for r in receivers:
+        expect(r, f)
+
+
+def only_to(sender, f, target, others):
+    """@sender sends @f, which must reach @target only: a broadcast marker
+    sent afterwards by @sender must be the next frame of each of @others
+    (they would have got @f before it).  @sender's own echo is caught by the
+    next step or the final quiet()."""
+    sender.send(f)
+    expect(target, f)
+    marker = frame(BCAST, sender.mac, "marker after %s" % describe(f))
+    sender.send(marker)
+    expect(target, marker)
+    for o in others:
+        expect(o, marker)
+
+
+# ---------------------------------------------------------------------------
+# The daemon
+# ---------------------------------------------------------------------------
+
+def daemon_env():
+    env = dict(os.environ)
+    env.pop("DEBUG", None)
+    return env
+
+
+class Daemon:
+    def __init__(self, ctx, args, sock, pidfile, dgram, pass_fds, name,
+                 env=None, short_p=False):
+        self.ctx = ctx
+        self.sock = sock
+        self.pidfile = pidfile
+        self.dgram = dgram
+        self.name = name
+        self.log_path = ctx.path(name + ".log")
+        self.expect_dead = False
+        self.returncode = None
+        cmd = [SVM, "--vmnet-mode=isolated"]
+        if pidfile:
+            cmd += ["-p", pidfile] if short_p else ["--pidfile=" + pidfile]
+        if dgram:
+            cmd.append("--dgram-socket=" + dgram)
+        cmd += list(args)
+        if sock:
+            cmd.append(sock)
+        self.cmd = cmd
+        self.logf = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                                     stdout=self.logf, stderr=self.logf,
+                                     pass_fds=pass_fds,
+                                     env=env or daemon_env())
+        self.pid = self.proc.pid
+
+    def wait_ready(self, timeout=10.0):
+        """Poll for the pidfile holding our pid (written once listening)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise TestFailure("%s exited with %d before it was ready:\n%s"
+                                  % (self.name, self.proc.returncode,
+                                     indent(self.log())))
+            try:
+                with open(self.pidfile) as f:
+                    if f.read().strip() == str(self.pid):
+                        return
+            except FileNotFoundError:
+                pass
+            time.sleep(0.01)
+        raise TestFailure("%s: no pidfile with pid %d after %.0fs:\n%s" %
+                          (self.name, self.pid, timeout, indent(self.log())))
+
+    def log(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def log_lines(self, regex):
+        r = re.compile(regex, re.I)
+        return [ln for ln in self.log().splitlines() if r.search(ln)]
+
+    def wait_log(self, regex, count=1, timeout=5.0):
+        """Wait until @count log lines match @regex; return them all."""
+        deadline = time.monotonic() + timeout
+        while True:
+            lines = self.log_lines(regex)
+            if len(lines) >= count:
+                return lines
+            if time.monotonic() > deadline:
+                raise TestFailure("%s: %d log line(s) matching /%s/ after "
+                                  "%.0fs, wanted %d; log:\n%s" %
+                                  (self.name, len(lines), regex, timeout,
+                                   count, indent(self.log())))
+            time.sleep(0.02)
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def fd_count(self):
+        return len(os.listdir("/proc/%d/fd" % self.pid))
+
+    def stop(self, sig=signal.SIGTERM, timeout=20.0):
+        """Send @sig and wait; return the exit code (None if it hung)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                self.returncode = None
+                return None
+        self.returncode = self.proc.returncode
+        return self.returncode
+
+    def kill(self):
+        self.expect_dead = True
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+    def close_log(self):
+        if not self.logf.closed:
+            self.logf.close()
+
+
+def indent(text, prefix="    | ", last=40):
+    lines = text.splitlines()
+    if len(lines) > last:
+        lines = ["... (%d lines before)" % (len(lines) - last)] + \
+            lines[-last:]
+    return "\n".join(prefix + ln for ln in lines)
+
+
+SANITIZER_RE = re.compile(r"Sanitizer|runtime error:|LeakSanitizer")
+
+
+class Ctx:
+    """One test's world: a temp dir, daemons and sockets to clean up."""
+
+    def __init__(self, name):
+        self.name = name
+        self.dir = tempfile.mkdtemp(prefix="svm-it-")
+        self.daemons = []
+        self.vms = []
+        self.files = []
+        self.procs = []
+        self._n = 0
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def daemon(self, *args, sock="sock", pidfile="pid", dgram=None,
+               pass_fds=(), name=None, ready=True, env=None, short_p=False):
+        """Start a daemon; relative names are in the test's temp dir."""
+        name = name or "daemon%d" % len(self.daemons)
+        sock = self.path(sock) if sock else None
+        pidfile = self.path(pidfile) if pidfile else None
+        dgram = self.path(dgram) if dgram else None
+        d = Daemon(self, args, sock, pidfile, dgram, tuple(pass_fds), name,
+                   env, short_p)
+        self.daemons.append(d)
+        if ready:
+            d.wait_ready()
+        return d
+
+    def run_daemon(self, args, timeout=10):
+        """Run a daemon that is expected to exit; return (rc, output)."""
+        try:
+            p = subprocess.run([SVM] + list(args), stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, timeout=timeout,
+                               env=daemon_env(), cwd=self.dir)
+        except subprocess.TimeoutExpired:
+            raise TestFailure("socket_vmnet %s did not exit within %ds" %
+                              (" ".join(args), timeout))
+        return p.returncode, p.stdout.decode(errors="replace")
+
+    def stream(self, d, n=None, name=None):
+        """A stream VM on daemon @d (or a socket path) with MAC mac(n)."""
+        self._n += 1
+        n = self._n if n is None else n
+        path = d if isinstance(d, str) else d.sock
+        vm = StreamVM.connect(path, name or "stream%d" % n, mac(n))
+        self.vms.append(vm)
+        return vm
+
+    def dgram(self, d, n=None, name=None):
+        self._n += 1
+        n = self._n if n is None else n
+        path = d if isinstance(d, str) else d.dgram
+        local = self.path("vm%d-%d.dgram" % (n, len(self.vms)))
+        vm = DgramVM.connect(path, local, name or "dgram%d" % n, mac(n))
+        self.vms.append(vm)
+        return vm
+
+    def finish(self):
+        """Stop every daemon still running with SIGTERM: each must exit 0
+        and its log must hold no sanitizer report."""
+        for vm in self.vms:
+            vm.close()
+        problems = []
+        for d in self.daemons:
+            if d.expect_dead:
+                continue
+            rc = d.stop()
+            if rc is None:
+                problems.append("%s hung on SIGTERM" % d.name)
+            elif rc != 0:
+                problems.append("%s exited with %d, not 0" % (d.name, rc))
+            if SANITIZER_RE.search(d.log()):
+                problems.append("%s: sanitizer report in its log" % d.name)
+        if problems:
+            raise TestFailure("; ".join(problems))
+
+    def cleanup(self):
+        for vm in self.vms:
+            try:
+                vm.close()
+            except OSError:
+                pass
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        for d in self.daemons:
+            if d.proc.poll() is None:
+                d.proc.kill()
+                d.proc.wait()
+            d.close_log()
+        for f in self.files:
+            try:
+                f.close()
+            except OSError:
+                pass
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+# ---------------------------------------------------------------------------
+# The learning switch
+# ---------------------------------------------------------------------------
+
+@test
+def switch_broadcast_unicast_flood_move(ctx):
+    d = ctx.daemon(dgram="dgram")
+    a = ctx.stream(d, 1, "A")
+    b = ctx.stream(d, 2, "B")
+    v = ctx.dgram(d, 3, "D")       # datagram VM
+    vms = [a, b, v]
+
+    # Broadcast from each reaches the other two, never the sender: an echo
+    # would show up ahead of the next step's frame (or in the final quiet).
+    flood(v, frame(BCAST, v.mac, "bcast from D"), [a, b])
+    flood(a, frame(BCAST, a.mac, "bcast from A"), [b, v])
+    flood(b, frame(BCAST, b.mac, "bcast from B"), [a, v])
+    flood(v, frame(BCAST, v.mac, "bcast2 from D"), [a, b])
+    quiet(vms)
+
+    # Known unicast reaches only its learned port, in every direction.
+    only_to(a, frame(b.mac, a.mac, "A->B"), b, [v])
+    only_to(a, frame(v.mac, a.mac, "A->D"), v, [b])
+    only_to(b, frame(a.mac, b.mac, "B->A"), a, [v])
+    only_to(v, frame(a.mac, v.mac, "D->A"), a, [b])
+    only_to(v, frame(b.mac, v.mac, "D->B"), b, [a])
+    quiet(vms)
+
+    # Unknown unicast and multicast flood (never back to the sender).
+    flood(a, frame(mac(0x99), a.mac, "A->unknown"), [b, v])
+    flood(v, frame(mac(0x98), v.mac, "D->unknown"), [a, b])
+    flood(a, frame(MCAST4, a.mac, "A->mcast4"), [b, v])
+    flood(v, frame(MCAST6, v.mac, "D->mcast6"), [a, b])
+    flood(b, frame(MCAST4, b.mac, "B->mcast4"), [a, v])
+    quiet(vms)
+
+    # B's MAC moves to a new port E: unicast to it now goes to E only.
+    e = ctx.stream(d, 2, "E")
+    flood(e, frame(BCAST, b.mac, "B's MAC now on E"), [a, b, v])
+    only_to(a, frame(b.mac, a.mac, "A->B's MAC (on E)"), e, [b, v])
+    only_to(v, frame(b.mac, v.mac, "D->B's MAC (on E)"), e, [a, b])
+    # ... and back again.
+    flood(b, frame(BCAST, b.mac, "B's MAC back on B"), [a, v, e])
+    only_to(a, frame(b.mac, a.mac, "A->B again"), b, [v, e])
+    quiet(vms + [e])
+
+
+@test
+def switch_unicast_to_own_port_not_echoed(ctx):
+    d = ctx.daemon()
+    a = ctx.stream(d, 1, "A")
+    b = ctx.stream(d, 2, "B")
+    flood(a, frame(BCAST, a.mac, "learn A"), [b])
+    flood(b, frame(BCAST, b.mac, "learn B"), [a])
+    # A sends to its own MAC: must go nowhere (not back, not flooded).
+    a.send(frame(a.mac, a.mac, "A->A"))
+    m1 = frame(BCAST, a.mac, "marker from A")
+    flood(a, m1, [b])          # B's next frame is the marker: not flooded
+    flood(b, frame(BCAST, b.mac, "marker from B"), [a])  # not echoed to A
+    quiet([a, b])
+
+
+@test
+def switch_mac_aging(ctx):
+    d = ctx.daemon("--mac-age=1")
+    a = ctx.stream(d, 1, "A")
+    b = ctx.stream(d, 2, "B")
+    c = ctx.stream(d, 3, "C")
+    flood(a, frame(BCAST, a.mac, "learn A"), [b, c])
+    flood(b, frame(BCAST, b.mac, "learn B"), [a, c])
+    # Freshly learned: unicast to A does not reach C.
+    only_to(b, frame(a.mac, b.mac, "fresh"), a, [c])
+    # A stays silent; within a few seconds its entry ages out and unicast
+    # to A floods (reaches C too).
+    deadline = time.monotonic() + 6
+    aged = False
+    i = 0
+    while time.monotonic() < deadline and not aged:
+        time.sleep(0.25)
+        i += 1
+        u = frame(a.mac, b.mac, "probe %d" % i)
+        b.send(u)
+        marker = frame(BCAST, b.mac, "marker %d" % i)
+        b.send(marker)
+        expect(a, u)
+        expect(a, marker)
+        got = c.recv_frame()
+        if got == u:
+            aged = True
+            got = c.recv_frame()
+        check(got == marker, "C: expected %s, got %s" %
+              (describe(marker), describe(got)))
+    check(aged, "unicast to a silent MAC still not flooded 6s after "
+          "--mac-age=1")
+    quiet([a, b, c])
+
+
+@test
+def switch_forgets_macs_of_closed_port(ctx):
+    d = ctx.daemon()
+    a = ctx.stream(d, 1, "A")
+    b = ctx.stream(d, 2, "B")
+    c = ctx.stream(d, 3, "C")
+    flood(a, frame(BCAST, a.mac, "learn A"), [b, c])
+    flood(b, frame(BCAST, b.mac, "learn B"), [a, c])
+    flood(c, frame(BCAST, c.mac, "learn C"), [a, b])
+    b.close()
+    d.wait_log(r"disconnect", 1)
+    # A newcomer (likely reusing B's port slot) has not spoken yet.
+    n = ctx.stream(d, 4, "N")
+    d.wait_log(r"(?<!dis)connected", 4)
+    # B's MAC is unknown again: unicast to it floods to C and N alike.
+    flood(a, frame(b.mac, a.mac, "A->gone B"), [c, n])
+    only_to(a, frame(c.mac, a.mac, "A->C"), c, [n])
+    quiet([a, c, n])
+
+
+# ---------------------------------------------------------------------------
+# Datagram ports
+# ---------------------------------------------------------------------------
+
+@test
+def dgram_vfkt_hello_consumed(ctx):
+    d = ctx.daemon(dgram="dgram")
+    a = ctx.stream(d, 1, "A")
+    b = ctx.stream(d, 2, "B")
+    v = ctx.dgram(d, 3, "D")
+    w = ctx.dgram(d, 4, "W")          # only ever says hello, then listens
+    v.send_raw(b"VFKT")
+    w.send_raw(b"VFKT")
+    # The hellos are not forwarded: the next frame A and B see is D's; W's
+    # hello (queued before D's frame) made W a port, so W gets it too.
+    flood(v, frame(BCAST, v.mac, "after hello"), [a, b, w])
+    flood(a, frame(BCAST, a.mac, "to all incl. W"), [b, v, w])
+    only_to(a, frame(v.mac, a.mac, "A->D"), v, [b, w])
+    quiet([a, b, v, w])
+
+
+@test
+def dgram_peer_gone_is_forgotten(ctx):
+    d = ctx.daemon(dgram="dgram")
+    a = ctx.stream(d, 1, "A")
+    b = ctx.stream(d, 2, "B")
+    keep = ctx.dgram(d, 3, "D")
+    flood(keep, frame(BCAST, keep.mac, "D joins"), [a, b])
+    flood(a, frame(BCAST, a.mac, "learn A"), [b, keep])
+    flood(b, frame(BCAST, b.mac, "learn B"), [a, keep])
+    before = len(d.log_lines(r"disconnect|forg[eo]t|gone"))
+    for unlink in (True, False):      # ENOENT, then ECONNREFUSED
+        gone = ctx.dgram(d, 10 if unlink else 11,
+                         "gone-" + ("enoent" if unlink else "econnrefused"))
+        flood(gone, frame(BCAST, gone.mac, "about to vanish"), [a, b, keep])
+        gone.close(unlink=unlink)
+        for i in range(3):
+            flood(a, frame(BCAST, a.mac, "to vanished peer %d" % i),
+                  [b, keep])
+        before += 1
+        d.wait_log(r"disconnect|forg[eo]t|gone", before)
+        check(d.alive(), "daemon died after a datagram peer went away")
+    # Later frames still flow, in both directions.
+    only_to(a, frame(keep.mac, a.mac, "A->D"), keep, [b])
+    only_to(keep, frame(b.mac, keep.mac, "D->B"), b, [a])
+    quiet([a, b, keep])
+
+
+@test
+def dgram_runts_dropped_and_counted(ctx):
+    d = ctx.daemon(dgram="dgram")
+    a = ctx.stream(d, 1, "A")
+    v = ctx.dgram(d, 3, "D")
+    flood(v, frame(BCAST, v.mac, "D joins"), [a])
+    for junk in (b"", b"x", b"VFKT", b"\xff" * 13, frame(BCAST, v.mac)[:13]):
+        v.send_raw(junk)
+    # Bigger than any buffer: truncated by the kernel (MSG_TRUNC), dropped.
+    v.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+    v.send_raw(frame(BCAST, v.mac, "huge", size=100000))
+    # A sender with no address (unbound socket): nowhere to answer; it must
+    # not disturb the others.
+    anon = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    ctx.files.append(anon)
+    anon.sendto(frame(BCAST, mac(0x66), "anonymous"), d.dgram)
+    # A newcomer whose very first datagram is garbage.
+    w = ctx.dgram(d, 4, "W")
+    w.send_raw(b"\x01\x02\x03\x04\x05")
+    # None of it was forwarded: A's next frame is W's, then D's.
+    anon_f = a.recv_frame(0.3)      # forwarded or not: either is fine
+    if anon_f is not None:
+        check(b"anonymous" in anon_f, "A got %s" % describe(anon_f))
+        v.recv_frame(0.3)
+    flood(w, frame(BCAST, w.mac, "W after junk"), [a, v])
+    flood(v, frame(BCAST, v.mac, "after junk"), [a, w])
+    only_to(a, frame(v.mac, a.mac, "A->D"), v, [w])
+    quiet([a, v, w])
+    check(d.alive(), "daemon died on garbage datagrams")
+    # Counted: each port's closing line (at shutdown) has its bad count.
+    ctx.finish()
+    # D sent 4 runts plus a repeated "VFKT" (a restarted vfkit says hello
+    # again from the same path: consumed, not forwarded, not counted).
+    # and the 100000-byte one.
+    for vm, want in ((v, 5), (w, 1)):
+        line = port_line(d, vm.path, "disconnect")
+        m = re.search(r"(\d+)\s*bad|bad\W{0,3}(\d+)", line, re.I)
+        check(m, "no bad-frame counter in: " + line)
+        got = int(m.group(1) or m.group(2))
+        check(got == want, "%s: %d bad datagrams counted, sent %d: %s" %
+              (vm.name, got, want, line))
+
+
+# ---------------------------------------------------------------------------
+# --fd: inherited connected sockets
+# ---------------------------------------------------------------------------
+
+def _fd_ports(ctx, with_socket):
+    s_daemon, s_vm = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    g_daemon, g_vm = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    ctx.files += [s_daemon, s_vm, g_daemon, g_vm]
+    fds = [s_daemon.fileno(), g_daemon.fileno()]
+    d = ctx.daemon(*["--fd=%d" % fd for fd in fds],
+                   sock="sock" if with_socket else None, pass_fds=fds)
+    s_daemon.close()
+    g_daemon.close()
+    sp = StreamVM(s_vm, "fd-stream", mac(1))
+    dp = DgramVM(g_vm, "fd-dgram", mac(2))
+    ctx.vms += [sp, dp]
+    return d, sp, dp
+
+
+@test
+def fd_socketpairs_without_socket(ctx):
+    d, sp, dp = _fd_ports(ctx, with_socket=False)
+    check(not os.path.exists(ctx.path("sock")), "a socket file appeared")
+    flood(sp, frame(BCAST, sp.mac, "fd stream bcast"), [dp])
+    flood(dp, frame(BCAST, dp.mac, "fd dgram bcast"), [sp])
+    only_to(sp, frame(dp.mac, sp.mac, "stream->dgram"), dp, [])
+    only_to(dp, frame(sp.mac, dp.mac, "dgram->stream"), sp, [])
+    quiet([sp, dp])
+
+
+@test
+def fd_socketpairs_with_socket(ctx):
+    d, sp, dp = _fd_ports(ctx, with_socket=True)
+    a = ctx.stream(d, 3, "A")
+    flood(sp, frame(BCAST, sp.mac, "fd stream bcast"), [dp, a])
+    flood(dp, frame(BCAST, dp.mac, "fd dgram bcast"), [sp, a])
+    flood(a, frame(BCAST, a.mac, "A bcast"), [sp, dp])
+    only_to(a, frame(sp.mac, a.mac, "A->fd stream"), sp, [dp])
+    only_to(a, frame(dp.mac, a.mac, "A->fd dgram"), dp, [sp])
+    only_to(dp, frame(a.mac, dp.mac, "fd dgram->A"), a, [sp])
+    quiet([a, sp, dp])
+
+
+# ---------------------------------------------------------------------------
+# Stream framing and bad input
+# ---------------------------------------------------------------------------
+
+@test
+def stream_many_frames_one_write(ctx):
+    d = ctx.daemon()
+    a = ctx.stream(d, 1, "A")
+    b = ctx.stream(d, 2, "B")
+    sizes = [14, 15, 60, 64, 1514, 9000, 60, 65549, 14, 1500, 300, 60]
+    frames = [frame(BCAST, a.mac, "burst %d" % i, size=s)
+              for i, s in enumerate(sizes * 10)]
+    a.send_raw(b"".join(struct.pack(">I", len(f)) + f for f in frames))
+    for f in frames:
+        expect(b, f)
+    quiet([a, b])
+
+
+@test
+def stream_frames_split_byte_by_byte(ctx):
+    d = ctx.daemon()
+    a = ctx.stream(d, 1, "A")
+    b = ctx.stream(d, 2, "B")
+    frames = [frame(BCAST, a.mac, "split %d" % i, size=s)
+              for i, s in enumerate((14, 60, 200))]
+    data = b"".join(struct.pack(">I", len(f)) + f for f in frames)
+    for i in range(len(data)):
+        a.send_raw(data[i:i + 1])
+        time.sleep(0.0005)
+    for f in frames:
+        expect(b, f)
+    # A frame whose header and body arrive in two odd pieces.
+    f = frame(BCAST, a.mac, "two pieces", size=1514)
+    data = struct.pack(">I", len(f)) + f
+    a.send_raw(data[:3])
+    time.sleep(0.05)
+    a.send_raw(data[3:700])
+    time.sleep(0.05)
+    a.send_raw(data[700:])
+    expect(b, f)
+    quiet([a, b])
+
+
+@test
+def stream_bad_lengths_close_only_that_connection(ctx):
+    d = ctx.daemon(dgram="dgram")
+    a = ctx.stream(d, 1, "A")
+    b = ctx.stream(d, 2, "B")
+    v = ctx.dgram(d, 3, "D")
+    flood(v, frame(BCAST, v.mac, "D joins"), [a, b])
+    bad_lengths = [0, 13, DEFAULT_MAX_FRAME + 1, 0xFFFFFFFF]
+    for i, n in enumerate(bad_lengths):
+        x = ctx.stream(d, 0x50 + i, "X(len=%d)" % n)
+        # A valid frame first (the connection works), then the bad length.
+        flood(x, frame(BCAST, x.mac, "x good"), [a, b, v])
+        x.send_raw(struct.pack(">I", n) + b"\x00" * min(n, 64))
+        check(x.wait_eof(5), "length %d: connection not closed" % n)
+        d.wait_log(r"bad frame length", i + 1)
+        check(d.alive(), "daemon died on length %d" % n)
+        # The others are unaffected (and got nothing from X's junk).
+        flood(a, frame(BCAST, a.mac, "after len %d" % n), [b, v])
+        only_to(b, frame(a.mac, b.mac, "B->A after %d" % n), a, [v])
+    quiet([a, b, v])
+    lines = d.log_lines(r"bad frame length")
+    for n in bad_lengths:
+        check(any(str(n) in ln for ln in lines),
+              "no 'bad frame length' line names %d:\n%s" %
+              (n, indent("\n".join(lines))))
+
+
+@test
+def stream_max_frame_boundaries(ctx):
+    for max_frame in (None, 1514, LIMIT_MAX_FRAME):
+        args = [] if max_frame is None else ["--max-frame=%d" % max_frame]
+        limit = DEFAULT_MAX_FRAME if max_frame is None else max_frame
+        d = ctx.daemon(*args, dgram="dgram-%d" % limit,
+                       sock="sock-%d" % limit, pidfile="pid-%d" % limit)
+        a = ctx.stream(d, 1, "A(max %d)" % limit)
+        b = ctx.stream(d, 2, "B(max %d)" % limit)
+        v = ctx.dgram(d, 3, "D(max %d)" % limit)
+        flood(v, frame(BCAST, v.mac, "D joins"), [a, b])
+        for size in (14, limit - 1, limit):
+            flood(a, frame(BCAST, a.mac, "size %d" % size, size=size), [b, v])
+            flood(v, frame(BCAST, v.mac, "dsize %d" % size, size=size),
+                  [a, b])
+        # One byte more closes the stream connection ...
+        x = ctx.stream(d, 9, "X(max %d)" % limit)
+        x.send(frame(BCAST, x.mac, "too big", size=limit + 1))
+        check(x.wait_eof(5), "frame of %d bytes (max %d) did not close the "
+              "connection" % (limit + 1, limit))
+        # ... and as a datagram it is dropped, not forwarded.
+        v.send(frame(BCAST, v.mac, "too big dgram", size=limit + 1))
+        flood(a, frame(BCAST, a.mac, "still fine"), [b, v])
+        flood(v, frame(BCAST, v.mac, "still fine"), [a, b])
+        quiet([a, b, v])
+        ctx.finish()
+
+
+# ---------------------------------------------------------------------------
+# A VM that never reads
+# ---------------------------------------------------------------------------
+
+FRAME_SIZE = 1514
+N_UNICAST = 20000
+WINDOW = 300          # frames to B in flight (< 1 MiB queue)
+
+
+def pump(a, b, n_unicast, bcast_every, deadline_s=30):
+    """A sends n_unicast frames to B plus a broadcast after every
+    @bcast_every-th; B drains.  At most WINDOW frames for B are in flight, so
+    B's queue can never legitimately overflow.  Returns (elapsed, unicast
+    seqs, broadcast seqs) as received by B."""
+    plan = []
+    for i in range(n_unicast):
+        plan.append((b.mac, i))
+        if bcast_every and i % bcast_every == 0:
+            plan.append((BCAST, i))
+    pad = bytes(FRAME_SIZE - 22)
+    hdr_u = b.mac + a.mac + struct.pack(">H", ETHERTYPE)
+    hdr_b = BCAST + a.mac + struct.pack(">H", ETHERTYPE)
+    wire_len = struct.pack(">I", FRAME_SIZE)
+
+    def wire(dst, i):
+        return wire_len + (hdr_u if dst != BCAST else hdr_b) + \
+            struct.pack(">Q", i) + pad
+
+    got_u, got_b = [], []
+    sent = 0                     # plan entries handed to the kernel
+    out = b""
+    rbuf = bytearray()
+    a.sock.setblocking(False)
+    b.sock.setblocking(False)
+    t0 = time.monotonic()
+    end = t0 + deadline_s
+    try:
+        while len(got_u) + len(got_b) < len(plan):
+            if time.monotonic() > end:
+                raise TestFailure(
+                    "B got %d unicast and %d broadcast frames of %d/%d "
+                    "within %ds" % (len(got_u), len(got_b), n_unicast,
+                                    len(plan) - n_unicast, deadline_s))
+            in_flight = sent - len(got_u) - len(got_b)
+            if not out and sent < len(plan) and in_flight < WINDOW:
+                k = min(len(plan) - sent, WINDOW - in_flight, 32)
+                out = b"".join(wire(*plan[j]) for j in range(sent, sent + k))
+                sent += k
+            wl = [a.sock] if out else []
+            r, w, _ = select.select([b.sock], wl, [], 1.0)
+            if w:
+                try:
+                    n = a.sock.send(out)
+                    out = out[n:]
+                except BlockingIOError:
+                    pass
+            if r:
+                try:
+                    data = b.sock.recv(4 << 20)
+                except BlockingIOError:
+                    data = None
+                if data == b"":
+                    raise TestFailure("B was disconnected")
+                if data:
+                    rbuf += data
+                    pos = 0
+                    while len(rbuf) - pos >= 4:
+                        n = struct.unpack_from(">I", rbuf, pos)[0]
+                        if len(rbuf) - pos < 4 + n:
+                            break
+                        f = bytes(rbuf[pos + 4:pos + 4 + n])
+                        pos += 4 + n
+                        check(n == FRAME_SIZE and f[6:12] == a.mac,
+                              "B: unexpected frame %s" % describe(f))
+                        seq = struct.unpack_from(">Q", f, 14)[0]
+                        (got_b if f[:6] == BCAST else got_u).append(seq)
+                    del rbuf[:pos]
+    finally:
+        a.sock.setblocking(True)
+        b.sock.setblocking(True)
+    elapsed = time.monotonic() - t0
+    return elapsed, got_u, got_b
+
+
+def _check_pump(got_u, got_b, n_unicast, bcast_every):
+    check(got_u == list(range(n_unicast)),
+          "B's unicast frames incomplete or out of order: got %d of %d" %
+          (len(got_u), n_unicast))
+    want_b = [i for i in range(n_unicast) if i % bcast_every == 0]
+    check(got_b == want_b, "B's broadcast frames incomplete: got %d of %d" %
+          (len(got_b), len(want_b)))
+
+
+def port_line(d, peer, what):
+    """The last log line saying @what ("connect", "disconnect") about the
+    port whose connect line names @peer (a datagram peer's path)."""
+    conn = d.log_lines(r"port \d+ connected.*" + re.escape(peer))
+    check(conn, "no connect line names %s:\n%s" % (peer, indent(d.log())))
+    port = re.search(r"port (\d+)", conn[-1]).group(1)
+    lines = d.log_lines(r"port %s %s" % (port, what))
+    check(lines, "no 'port %s %s' line:\n%s" % (port, what, indent(d.log())))
+    return lines[-1]
+
+
+def _drops_in(line):
+    m = re.search(r"drop\w*\W{0,3}(\d+)|(\d+)\W{0,3}drop", line, re.I)
+    return int(m.group(1) or m.group(2)) if m else None
+
+
+@test
+def slow_reader_does_not_slow_others(ctx):
+    d = ctx.daemon()
+    a = ctx.stream(d, 1, "A")
+    b = ctx.stream(d, 2, "B")
+    flood(a, frame(BCAST, a.mac, "learn A"), [b])
+    flood(b, frame(BCAST, b.mac, "learn B"), [a])
+    bcast_every = 2
+    t1, got_u, got_b = pump(a, b, N_UNICAST, bcast_every)
+    _check_pump(got_u, got_b, N_UNICAST, bcast_every)
+
+    c = ctx.stream(d, 3, "C (never reads)")
+    c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    flood(c, frame(BCAST, c.mac, "C joins"), [a, b])
+    t2, got_u, got_b = pump(a, b, N_UNICAST, bcast_every)
+    _check_pump(got_u, got_b, N_UNICAST, bcast_every)
+    mb = N_UNICAST * (1 + 1 / bcast_every) * FRAME_SIZE / 1e6
+    print("    A->B %d frames of %d B (+%d broadcasts): %.2fs alone "
+          "(%.0f MB/s), %.2fs with a VM that never reads (%.0f MB/s)" %
+          (N_UNICAST, FRAME_SIZE, N_UNICAST // bcast_every, t1, mb / t1, t2,
+           mb / t2))
+    check(d.alive(), "daemon died")
+    # C's disconnect line reports the frames dropped for it.
+    n = len(d.log_lines(r"disconnect"))
+    c.close()
+    line = d.wait_log(r"disconnect", n + 1)[-1]
+    drops = _drops_in(line)
+    check(drops is not None and drops > 0,
+          "C's disconnect line shows no drops: %s" % line)
+    print("    C's disconnect line: %s" % line.strip())
+    # B's own line: nothing dropped for B.
+    n += 1
+    b.close()
+    line = d.wait_log(r"disconnect", n + 1)[-1]
+    check(_drops_in(line) in (0, None),
+          "frames to B (which kept reading) were dropped: %s" % line)
+
+
+@test
+def dgram_reader_that_never_reads_does_not_block(ctx):
+    d = ctx.daemon(dgram="dgram")
+    a = ctx.stream(d, 1, "A")
+    b = ctx.stream(d, 2, "B")
+    v = ctx.dgram(d, 3, "D (never reads)")
+    v.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    flood(v, frame(BCAST, v.mac, "D joins"), [a, b])
+    flood(a, frame(BCAST, a.mac, "learn A"), [b])
+    flood(b, frame(BCAST, b.mac, "learn B"), [a])
+    t, got_u, got_b = pump(a, b, 5000, 2, deadline_s=30)
+    _check_pump(got_u, got_b, 5000, 2)
+    print("    A->B 5000+2500 frames with a stuck datagram VM: %.2fs" % t)
+    check(d.alive(), "daemon died")
+
+
+# ---------------------------------------------------------------------------
+# Resource leaks
+# ---------------------------------------------------------------------------
+
+def _settled_fd_count(d, want=None, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    last = d.fd_count()
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        now = d.fd_count()
+        if (want is not None and now == want) or \
+                (want is None and now == last):
+            return now
+        last = now
+    return last
+
+
+@test
+def connect_disconnect_cycles_leak_no_fds(ctx):
+    d = ctx.daemon(dgram="dgram")
+    a = ctx.stream(d, 1, "A")
+    b = ctx.stream(d, 2, "B")
+    flood(a, frame(BCAST, a.mac, "learn A"), [b])
+    before = _settled_fd_count(d)
+    for i in range(1000):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(5)
+        try:
+            s.connect(d.sock)
+            if i % 3 == 0:
+                f = frame(mac(0x7F), mac(0x100 + i % 200), "cycle %d" % i)
+                s.sendall(struct.pack(">I", len(f)) + f)
+            if i % 7 == 0:
+                s.sendall(b"\x00\x00")       # half a length, then gone
+        finally:
+            s.close()
+    # A few datagram peers come and go too.
+    for i in range(50):
+        p = ctx.dgram(d, 0x300 + i, "dg%d" % i)
+        p.send(frame(BCAST, p.mac, "dgram cycle %d" % i))
+        p.close(unlink=(i % 2 == 0))
+    d.wait_log(r"disconnect", 1000, timeout=30)
+    after = _settled_fd_count(d, want=before)
+    check(after == before, "daemon had %d fds before 1000 connect/disconnect"
+          " cycles and %d after" % (before, after))
+    check(d.alive(), "daemon died")
+    # Still switching (skip whatever the cycles flooded to A and B).
+    for vm in (a, b):
+        while vm.recv_frame(0.5) is not None:
+            pass
+    flood(a, frame(BCAST, a.mac, "after cycles"), [b])
+    only_to(b, frame(a.mac, b.mac, "B->A after cycles"), a, [])
+    print("    fds before %d, after %d" % (before, after))
+
+
+@test
+def dgram_peer_cycles_free_their_ports(ctx):
+    d = ctx.daemon("--max-ports=8", dgram="dgram")
+    a = ctx.stream(d, 1, "A")
+    b = ctx.stream(d, 2, "B")
+    flood(a, frame(BCAST, a.mac, "learn A"), [b])
+    before = _settled_fd_count(d)
+    # 60 peers come, talk, and vanish; only 8 ports exist, so each must be
+    # forgotten (found dead when A's broadcast is sent to it) for the next
+    # one to get a port.
+    for i in range(60):
+        p = ctx.dgram(d, 0x400 + i, "peer%d" % i)
+        flood(p, frame(BCAST, p.mac, "peer %d" % i), [a, b])
+        p.close(unlink=(i % 2 == 0))
+        flood(a, frame(BCAST, a.mac, "after peer %d left" % i), [b])
+    last = ctx.dgram(d, 0x4FF, "last")
+    flood(last, frame(BCAST, last.mac, "last peer"), [a, b])
+    only_to(a, frame(last.mac, a.mac, "A->last"), last, [b])
+    after = _settled_fd_count(d, want=before)
+    check(after == before, "fds %d before, %d after" % (before, after))
+
+
+# ---------------------------------------------------------------------------
+# socket_vmnet_client
+# ---------------------------------------------------------------------------
+
+CHILD = r"""
+import fcntl, os, select, stat, struct, sys
+fl = fcntl.fcntl(3, fcntl.F_GETFD)
+print("cloexec=%d" % (fl & fcntl.FD_CLOEXEC))
+print("issock=%d" % stat.S_ISSOCK(os.fstat(3).st_mode))
+print("fds=%s" % ",".join(sorted(os.listdir("/proc/self/fd"), key=int)))
+f = bytes.fromhex(sys.argv[1])
+data = struct.pack(">I", len(f)) + f
+while data:
+    data = data[os.write(3, data):]
+buf = b""
+while True:
+    if len(buf) >= 4:
+        n = struct.unpack(">I", buf[:4])[0]
+        if len(buf) >= 4 + n:
+            print("got=" + buf[4:4 + n].hex())
+            break
+    r, _, _ = select.select([3], [], [], 10)
+    if not r:
+        print("timeout")
+        break
+    chunk = os.read(3, 65536)
+    if not chunk:
+        print("eof")
+        break
+    buf += chunk
+sys.stdout.flush()
+"""
+
+
+@test
+def client_hands_working_fd3_to_child(ctx):
+    d = ctx.daemon()
+    b = ctx.stream(d, 2, "B")
+    child_mac = mac(0x77)
+    out_frame = frame(BCAST, child_mac, "from child via fd 3")
+    p = subprocess.Popen([CLIENT, d.sock, sys.executable, "-c", CHILD,
+                          out_frame.hex()], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    ctx.procs.append(p)
+    expect(b, out_frame)
+    reply = frame(child_mac, b.mac, "reply to child")
+    b.send(reply)
+    try:
+        out, err = p.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        raise TestFailure("child did not finish")
+    out = out.decode(errors="replace")
+    check(p.returncode == 0, "child exited %d: %s %s" %
+          (p.returncode, out, err.decode(errors="replace")))
+    check("cloexec=0" in out, "FD_CLOEXEC set on fd 3: " + out)
+    check("issock=1" in out, "fd 3 is not a socket: " + out)
+    check("got=" + reply.hex() in out, "child did not receive the reply "
+          "frame on fd 3: " + out)
+    fds = re.search(r"fds=(\S+)", out).group(1).split(",")
+    check("3" in fds, "fd 3 missing: " + out)
+    print("    child's fds: %s" % ",".join(fds))
+    d.wait_log(r"disconnect", 1)
+
+
+def _client(ctx, args, timeout=10):
+    try:
+        p = subprocess.run([CLIENT] + args, stdin=subprocess.DEVNULL,
+                           capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise TestFailure("socket_vmnet_client %s hung" % args)
+    return p.returncode, (p.stdout + p.stderr).decode(errors="replace")
+
+
+@test
+def client_errors(ctx):
+    d = ctx.daemon()
+    marker = ctx.path("ran")
+    touch = ["touch", marker]
+    # Command not found: 127, after connecting.
+    rc, out = _client(ctx, [d.sock, "no-such-command-svm-test"])
+    check(rc == 127, "missing command: exit %d, want 127 (%s)" % (rc, out))
+    check("no-such-command-svm-test" in out, "missing command not named: " +
+          out)
+    rc, out = _client(ctx, [d.sock, ctx.path("nope/cmd")])
+    check(rc == 127, "missing command path: exit %d, want 127" % rc)
+    # Missing socket.
+    missing = ctx.path("no-such.sock")
+    rc, out = _client(ctx, [missing] + touch)
+    check(rc == 1, "missing socket: exit %d, want 1 (%s)" % (rc, out))
+    check(missing in out, "missing socket: path not in message: " + out)
+    # Path too long for sun_path.
+    long_path = ctx.path("x" * 200)
+    rc, out = _client(ctx, [long_path] + touch)
+    check(rc == 1, "long path: exit %d, want 1 (%s)" % (rc, out))
+    check("too long" in out.lower(), "long path: no 'too long': " + out)
+    # A socket file nobody listens on.
+    stale = ctx.path("stale.sock")
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(stale)
+    s.close()
+    rc, out = _client(ctx, [stale] + touch)
+    check(rc == 1, "refused: exit %d, want 1 (%s)" % (rc, out))
+    check("refused" in out.lower(), "refused: no 'refused': " + out)
+    # Usage errors.
+    rc, out = _client(ctx, [])
+    check(rc == 1 and "usage" in out.lower(), "no args: exit %d %s" %
+          (rc, out))
+    rc, out = _client(ctx, [d.sock])
+    check(rc == 1, "no command: exit %d, want 1" % rc)
+    check(not os.path.exists(marker), "the command ran after an error")
+    rc, out = _client(ctx, ["-v"])
+    check(rc == 0 and out.strip(), "client -v: exit %d %r" % (rc, out))
+    check(d.alive(), "daemon died")
+
+
+# ---------------------------------------------------------------------------
+# Daemon life cycle: socket, pidfile, signals
+# ---------------------------------------------------------------------------
+
+def _exchange(ctx, d, tag):
+    a = ctx.stream(d, None, "A(%s)" % tag)
+    b = ctx.stream(d, None, "B(%s)" % tag)
+    flood(a, frame(BCAST, a.mac, tag), [b])
+    flood(b, frame(BCAST, b.mac, tag), [a])
+    a.close()
+    b.close()
+
+
+@test
+def pidfile_holds_pid(ctx):
+    d = ctx.daemon(pidfile="my.pid", short_p=True)
+    with open(ctx.path("my.pid")) as f:
+        content = f.read()
+    check(content.strip() == str(d.pid), "pidfile has %r, pid is %d" %
+          (content, d.pid))
+    check(content.endswith("\n"), "pidfile does not end with a newline: %r"
+          % content)
+
+
+@test
+def second_daemon_on_live_socket_refused(ctx):
+    d1 = ctx.daemon()
+    ino = os.stat(d1.sock).st_ino
+    rc, out = ctx.run_daemon(["--vmnet-mode=isolated",
+                              "--pidfile=" + ctx.path("pid2"), d1.sock])
+    check(rc == 1, "second daemon on a live socket: exit %d, want 1 (%s)" %
+          (rc, out))
+    check(out.strip(), "second daemon gave no message")
+    print("    second daemon said: %s" % out.strip().splitlines()[-1])
+    check(d1.alive(), "first daemon died")
+    check(os.stat(d1.sock).st_ino == ino, "the live socket was replaced")
+    check(not os.path.exists(ctx.path("pid2")), "refused daemon left a "
+          "pidfile")
+    _exchange(ctx, d1, "first daemon still serves")
+
+
+@test
+def second_daemon_on_live_dgram_socket_refused(ctx):
+    d1 = ctx.daemon(dgram="dgram")
+    ino = os.stat(d1.dgram).st_ino
+    rc, out = ctx.run_daemon(["--vmnet-mode=isolated",
+                              "--pidfile=" + ctx.path("pid2"),
+                              "--dgram-socket=" + d1.dgram,
+                              ctx.path("sock2")])
+    check(rc == 1, "second daemon on a live datagram socket: exit %d, want "
+          "1 (%s)" % (rc, out))
+    check(d1.alive(), "first daemon died")
+    check(os.stat(d1.dgram).st_ino == ino, "the live socket was replaced")
+    check(not os.path.exists(ctx.path("sock2")), "refused daemon left its "
+          "stream socket file")
+    a = ctx.stream(d1, 1, "A")
+    v = ctx.dgram(d1, 2, "D")
+    flood(v, frame(BCAST, v.mac, "first daemon's dgram still works"), [a])
+    flood(a, frame(BCAST, a.mac, "and back"), [v])
+
+
+@test
+def socket_path_safety(ctx):
+    # A regular file where the socket should go is never removed.
+    victim = ctx.path("precious")
+    with open(victim, "w") as f:
+        f.write("keep me\n")
+    rc, out = ctx.run_daemon(["--vmnet-mode=isolated", victim])
+    check(rc == 1, "regular file as SOCKET: exit %d, want 1 (%s)" % (rc, out))
+    with open(victim) as f:
+        check(f.read() == "keep me\n", "regular file was clobbered")
+    rc, out = ctx.run_daemon(["--vmnet-mode=isolated", "--dgram-socket=" +
+                              victim, ctx.path("s1")])
+    check(rc == 1, "regular file as --dgram-socket: exit %d (%s)" % (rc, out))
+    with open(victim) as f:
+        check(f.read() == "keep me\n", "regular file was clobbered")
+    check(not os.path.exists(ctx.path("s1")), "socket file left behind")
+    # Too long for sun_path.
+    long_path = ctx.path("y" * 200)
+    rc, out = ctx.run_daemon(["--vmnet-mode=isolated", long_path])
+    check(rc == 1 and "too long" in out.lower(),
+          "long SOCKET: exit %d (%s)" % (rc, out))
+    # A pidfile that cannot be written: exit 1, and no socket left behind.
+    rc, out = ctx.run_daemon(["--vmnet-mode=isolated",
+                              "--pidfile=" + ctx.path("no/such/dir/pid"),
+                              "--dgram-socket=" + ctx.path("d2"),
+                              ctx.path("s2")])
+    check(rc == 1 and "no/such/dir" in out, "unwritable pidfile: exit %d "
+          "(%s)" % (rc, out))
+    check(not os.path.exists(ctx.path("s2")), "unwritable pidfile: socket "
+          "file left behind")
+    check(not os.path.exists(ctx.path("d2")), "unwritable pidfile: datagram "
+          "socket file left behind")
+
+
+@test
+def max_ports_limit(ctx):
+    d = ctx.daemon("--max-ports=2")
+    a = ctx.stream(d, 1, "A")
+    b = ctx.stream(d, 2, "B")
+    flood(a, frame(BCAST, a.mac, "A"), [b])
+    c = ctx.stream(d, 3, "C (one too many)")
+    check(c.wait_eof(5), "a third VM was accepted with --max-ports=2")
+    check(d.alive(), "daemon died")
+    flood(b, frame(BCAST, b.mac, "still two"), [a])
+    # Once a port is free again, a newcomer gets it.
+    a.close()
+    d.wait_log(r"disconnect", 1)
+    e = ctx.stream(d, 4, "E")
+    flood(e, frame(BCAST, e.mac, "E got the free port"), [b])
+    flood(b, frame(BCAST, b.mac, "B to E"), [e])
+
+
+@test
+def debug_logging(ctx):
+    env = daemon_env()
+    env["DEBUG"] = "1"
+    for args, e, tag in (([], env, "DEBUG=1"), (["--debug"], None, "--debug"),
+                         ([], None, "default")):
+        d = ctx.daemon(*args, env=e, sock="s-" + tag, pidfile="p-" + tag,
+                       name="d-" + tag)
+        a = ctx.stream(d, 1, "A")
+        b = ctx.stream(d, 2, "B")
+        flood(a, frame(BCAST, a.mac, "x"), [b])
+        only_to(b, frame(a.mac, b.mac, "y"), a, [])
+        d.wait_log(r"(?<!dis)connected", 2)
+        has_debug = bool(d.log_lines(r"\bdebug\b"))
+        check(has_debug == (tag != "default"), "%s: debug lines %s" %
+              (tag, "missing" if tag != "default" else "present"))
+
+
+@test
+def stale_socket_replaced(ctx):
+    d1 = ctx.daemon(pidfile="pid1")
+    d1.kill()
+    check(os.path.exists(d1.sock), "SIGKILL left no socket file (test bug)")
+    d2 = ctx.daemon(pidfile="pid2")
+    check(d2.sock == d1.sock, "test bug")
+    _exchange(ctx, d2, "new daemon on the stale socket")
+
+
+@test
+def stale_pidfile_replaced(ctx):
+    d1 = ctx.daemon(sock="sock1", pidfile="pid")
+    d1.kill()
+    d2 = ctx.daemon(sock="sock2", pidfile="pid")   # waits for its own pid
+    _exchange(ctx, d2, "new daemon with the stale pidfile")
+
+
+@test
+def same_pidfile_other_socket_refused(ctx):
+    d1 = ctx.daemon(sock="sock1", pidfile="pid")
+    rc, out = ctx.run_daemon(["--vmnet-mode=isolated",
+                              "--pidfile=" + d1.pidfile,
+                              ctx.path("sock2")])
+    check(rc == 1, "second daemon with a locked pidfile: exit %d, want 1 "
+          "(%s)" % (rc, out))
+    check(out.strip(), "no message")
+    print("    second daemon said: %s" % out.strip().splitlines()[-1])
+    check(d1.alive(), "first daemon died")
+    with open(d1.pidfile) as f:
+        check(f.read().strip() == str(d1.pid), "pidfile was overwritten")
+    check(not os.path.exists(ctx.path("sock2")), "refused daemon left its "
+          "socket file behind")
+    _exchange(ctx, d1, "first daemon still serves")
+
+
+def _signal_stops_cleanly(ctx, sig):
+    d = ctx.daemon(dgram="dgram")
+    a = ctx.stream(d, 1, "A")
+    v = ctx.dgram(d, 2, "D")
+    flood(v, frame(BCAST, v.mac, "D joins"), [a])
+    rc = d.stop(sig)
+    check(rc == 0, "%s: exit %s, want 0" % (sig.name, rc))
+    check(not os.path.exists(d.sock), "%s: socket file left" % sig.name)
+    check(not os.path.exists(d.pidfile), "%s: pidfile left" % sig.name)
+    check(a.wait_eof(2), "%s: stream VM not disconnected" % sig.name)
+    check(not SANITIZER_RE.search(d.log()), "sanitizer report")
+    # The same paths can be used again right away.
+    d2 = ctx.daemon(dgram="dgram", name="restarted")
+    _exchange(ctx, d2, "restarted")
+    v2 = ctx.dgram(d2, 5, "D2")
+    a2 = ctx.stream(d2, 6, "A2")
+    flood(v2, frame(BCAST, v2.mac, "dgram after restart"), [a2])
+
+
+@test
+def sigterm_removes_socket_and_pidfile(ctx):
+    _signal_stops_cleanly(ctx, signal.SIGTERM)
+
+
+@test
+def sigint_removes_socket_and_pidfile(ctx):
+    _signal_stops_cleanly(ctx, signal.SIGINT)
+
+
+@test
+def restart_after_sigkill_with_dgram_socket(ctx):
+    d = ctx.daemon(dgram="dgram")
+    d.kill()
+    d2 = ctx.daemon(dgram="dgram", name="after-kill")
+    a = ctx.stream(d2, 1, "A")
+    v = ctx.dgram(d2, 2, "D")
+    flood(v, frame(BCAST, v.mac, "dgram after SIGKILL restart"), [a])
+    flood(a, frame(BCAST, a.mac, "stream after SIGKILL restart"), [v])
+
+
+def _group_candidates():
+    out = []
+    for g in ("daemon", "nogroup", "staff", "users"):
+        try:
+            gid = grp.getgrnam(g).gr_gid
+        except KeyError:
+            continue
+        if gid != os.getegid():
+            out.append((g, gid))
+    return out
+
+
+@test
+def socket_mode_and_group(ctx):
+    cands = _group_candidates()
+    check(cands, "no usable group on this system (test bug)")
+    name, gid = cands[0]
+    for group, want_gid, tag in (("root", 0, "root"), (name, gid, name)):
+        d = ctx.daemon("--socket-group=" + group, sock="sock-" + tag,
+                       pidfile="pid-" + tag)
+        st = os.stat(d.sock)
+        check(stat.S_ISSOCK(st.st_mode), "not a socket")
+        check(stat.S_IMODE(st.st_mode) == 0o770, "--socket-group=%s: mode %o"
+              ", want 770" % (group, stat.S_IMODE(st.st_mode)))
+        check(st.st_gid == want_gid, "--socket-group=%s: gid %d, want %d" %
+              (group, st.st_gid, want_gid))
+        _exchange(ctx, d, "group " + group)
+    d = ctx.daemon(sock="sock-default", pidfile="pid-default")
+    st = os.stat(d.sock)
+    check(stat.S_IMODE(st.st_mode) == 0o770, "default: mode %o" %
+          stat.S_IMODE(st.st_mode))
+    print("    default socket group: %s" % grp.getgrgid(st.st_gid).gr_name)
+    rc, out = ctx.run_daemon(["--vmnet-mode=isolated",
+                              "--socket-group=no-such-group-svm",
+                              ctx.path("sock-bad")])
+    check(rc == 1 and "no-such-group-svm" in out,
+          "unknown group: exit %d: %s" % (rc, out))
+    check(not os.path.exists(ctx.path("sock-bad")),
+          "unknown group: socket file left behind")
+
+
+@test
+def connect_and_disconnect_logged_with_peer_credentials(ctx):
+    d = ctx.daemon(dgram="dgram")
+    a = ctx.stream(d, 1, "A")
+    b = ctx.stream(d, 2, "B")
+    lines = d.wait_log(r"(?<!dis)connected", 2)
+    for ln in lines:
+        check(re.search(r"uid\W{0,3}%d\b" % os.getuid(), ln, re.I),
+              "no uid %d in: %s" % (os.getuid(), ln))
+        check(re.search(r"pid\W{0,3}%d\b" % os.getpid(), ln, re.I),
+              "no pid %d in: %s" % (os.getpid(), ln))
+    for i in range(3):
+        flood(a, frame(BCAST, a.mac, "count %d" % i), [b])
+    a.close()
+    line = d.wait_log(r"disconnect", 1)[-1]
+    check(re.search(r"uid", line, re.I) and
+          re.search(r"pid\W{0,3}%d\b" % os.getpid(), line, re.I),
+          "disconnect line lacks uid/pid: " + line)
+    check(re.search(r"\b3\b", line), "disconnect line does not count A's 3 "
+          "frames: " + line)
+    print("    %s" % lines[0].strip())
+    print("    %s" % line.strip())
+    # A datagram peer's first frame makes it a port: logged too.
+    v = ctx.dgram(d, 3, "D")
+    flood(v, frame(BCAST, v.mac, "D joins"), [b])
+    d.wait_log(r"(?<!dis)connected", 3)
+
+
+# ---------------------------------------------------------------------------
+# Command line
+# ---------------------------------------------------------------------------
+
+@test
+def cli_version_help_and_errors(ctx):
+    for opt in ("-v", "--version"):
+        rc, out = ctx.run_daemon([opt])
+        check(rc == 0 and re.search(r"\d", out), "%s: exit %d, %r" %
+              (opt, rc, out))
+    for opt in ("-h", "--help"):
+        rc, out = ctx.run_daemon([opt])
+        check(rc == 0, "%s: exit %d" % (opt, rc))
+        check("usage" in out.lower() and "--vmnet-mode" in out,
+              "%s: no usage text: %r" % (opt, out[:200]))
+    sock = ctx.path("cli.sock")
+    bad = [
+        (["--vmnet-mode=bogus", sock], r"bogus|mode"),
+        (["--vmnet-mode=shared", sock],
+         r"not supported yet on this platform"),
+        (["--vmnet-mode=host", sock], r"not supported yet"),
+        (["--vmnet-mode=bridged", "--vmnet-interface=eth0", sock],
+         r"not supported yet"),
+        (["--vmnet-mode=isolated", "--max-frame=70000", sock],
+         r"max-frame|70000"),
+        (["--vmnet-mode=isolated", "--max-frame=69633", sock],
+         r"max-frame|69633"),
+        (["--vmnet-mode=isolated", "--max-frame=abc", sock],
+         r"max-frame|abc"),
+        (["--vmnet-mode=isolated", "--no-such-option", sock], r"."),
+        (["--vmnet-mode=isolated"], r"."),
+        (["--vmnet-mode=isolated", "--fd=97", ], r"97|fd"),
+    ]
+    for args, want in bad:
+        rc, out = ctx.run_daemon(args)
+        check(rc == 1, "%s: exit %d, want 1 (%s)" % (" ".join(args), rc,
+                                                      out.strip()))
+        check(re.search(want, out, re.I), "%s: message %r lacks /%s/" %
+              (" ".join(args), out.strip(), want))
+        check(not os.path.exists(sock), "%s: left a socket file" %
+              " ".join(args))
+    rc, out = ctx.run_daemon(["--vmnet-mode=shared", sock])
+    print("    shared mode: %s" % out.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------------------
+# Runner
+# ---------------------------------------------------------------------------
+
+def _alarm(signum, frame_):
+    raise TestTimeout("test took longer than %ds" % TEST_TIMEOUT)
+
+
+def run_one(fn):
+    ctx = Ctx(fn.__name__)
+    t0 = time.monotonic()
+    err = None
+    signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(TEST_TIMEOUT)
+    try:
+        fn(ctx)
+        ctx.finish()
+    except Exception as e:
+        err = e
+        tb = traceback.format_exc()
+    finally:
+        signal.alarm(0)
+    logs = [(d.name, d.log()) for d in ctx.daemons]
+    ctx.cleanup()
+    dt = time.monotonic() - t0
+    if err is None:
+        print("ok   %s (%.2fs)" % (fn.__name__, dt), flush=True)
+        return True
+    print("FAIL %s (%.2fs)" % (fn.__name__, dt))
+    print("    %s: %s" % (type(err).__name__, err))
+    if isinstance(err, TestFailure):
+        # Where in the test it failed: the innermost frame in a test_ body.
+        where = [ln.strip() for ln in tb.splitlines()
+                 if ln.strip().startswith('File "') and "integration.py" in ln]
+        if where:
+            print("    at %s" % " <- ".join(
+                w.split(", ", 1)[1] for w in reversed(where[1:])
+                if not w.endswith("in check")))
+    else:
+        print(indent(tb, "    "))
+    for name, text in logs:
+        print("    --- %s log (tail) ---" % name)
+        print(indent(text, last=25))
+    sys.stdout.flush()
+    return False
+
+
+def main(argv):
+    select_ = []
+    if "--list" in argv:
+        for fn in TESTS:
+            print(fn.__name__)
+        return 0
+    i = 0
+    while i < len(argv):
+        if argv[i] == "-k" and i + 1 < len(argv):
+            select_.append(argv[i + 1])
+            i += 2
+        else:
+            select_.append(argv[i])
+            i += 1
+    tests = [t for t in TESTS
+             if not select_ or any(s in t.__name__ for s in select_)]
+    for path in (SVM, CLIENT):
+        if not os.access(path, os.X_OK):
+            print("FAIL setup: %s is not an executable (run make)" % path)
+            print("integration: 0 passed, 1 failed")
+            return 1
+    passed = failed = 0
+    t0 = time.monotonic()
+    for fn in tests:
+        if run_one(fn):
+            passed += 1
+        else:
+            failed += 1
+    print("integration: total %.1fs" % (time.monotonic() - t0))
+    print("integration: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -61,6 +61,7 @@ enum {
 	OPT_LEASE_FILE,
 	OPT_LEASE_TIME,
 	OPT_TAP,
+	OPT_CONNECT,
 };
 
 static const struct option long_options[] = {
@@ -90,6 +91,7 @@ static const struct option long_options[] = {
     {"lease-file", required_argument, NULL, OPT_LEASE_FILE},
     {"lease-time", required_argument, NULL, OPT_LEASE_TIME},
     {"tap", required_argument, NULL, OPT_TAP},
+    {"connect", required_argument, NULL, OPT_CONNECT},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'v'},
     {NULL, 0, NULL, 0},
@@ -399,6 +401,9 @@ static enum conf_result bad_option(int ret, char **argv, char *err,
 	return fail(err, errlen, "unknown or ambiguous option %s", word);
 }
 
+static int check_path(const char *what, const char *path, char *err,
+		      size_t errlen);
+
 /**
  * parse_dns() - parse --dns=IP[,IP...]
  * @c:		the configuration being built
@@ -642,6 +647,15 @@ static enum conf_result parse_option(struct conf *c, struct parse_state *st,
 				    arg, IFNAME_MAX);
 		c->tap_name = arg;
 		break;
+	case OPT_CONNECT:
+		if (c->nconnect >= CONF_MAX_CONNECT)
+			return fail(err, errlen,
+				    "too many --connect options (max %d)",
+				    CONF_MAX_CONNECT);
+		if (check_path("--connect", arg, err, errlen))
+			return CONF_ERROR;
+		c->connect[c->nconnect++] = arg;
+		break;
 	default:
 		return fail(err, errlen, "internal error: option %d", opt);
 	}
@@ -814,7 +828,7 @@ enum conf_result conf_parse(struct conf *c, int argc, char **argv, char *err,
 			    "unexpected argument \"%s\" (only one SOCKET may "
 			    "be given)",
 			    argv[optind]);
-	if (!c->socket_path && c->nfds == 0)
+	if (!c->socket_path && c->nfds == 0 && c->nconnect == 0)
 		return fail(err, errlen, "missing SOCKET");
 	if (c->socket_path && check_path("SOCKET", c->socket_path, err, errlen))
 		return CONF_ERROR;
@@ -1016,6 +1030,11 @@ void conf_usage(const char *prog, FILE *stream)
 	      "connected VM\n"
 	      "                              socket; may be repeated "
 	      "(default: none)\n"
+	      "  --connect=PATH              connect out to a VM listening "
+	      "on PATH (QEMU\n"
+	      "                              -netdev stream,server=on); "
+	      "reconnects when\n"
+	      "                              it goes away; may be repeated\n"
 	      "  -p, --pidfile=FILE          once SOCKET listens, write the "
 	      "process ID to\n"
 	      "                              FILE and hold a lock on it "

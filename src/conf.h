@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 
 #define CONF_MAX_FDS	       64
+#define CONF_MAX_CONNECT       64
 #define CONF_DEFAULT_MAX_FRAME 65549u	  /* MTU 65535 + Ethernet header */
 #define CONF_LIMIT_MAX_FRAME   69632u	  /* largest frame QEMU accepts */
 #define CONF_MIN_FRAME	       14u	  /* an Ethernet header */
@@ -63,7 +64,9 @@ struct conf {
 	const char *dhcp_hosts;	   /* --dhcp-hosts: bootptab reservations */
 	const char *lease_file;	   /* --lease-file */
 	unsigned int lease_time;   /* --lease-time, seconds */
-	const char *tap_name;	   /* --tap: Linux TAP device name */		 /* --debug or DEBUG=1 in the environment */
+	const char *tap_name;	   /* --tap: Linux TAP device name */
+	const char *connect[CONF_MAX_CONNECT]; /* --connect: VM listens */
+	unsigned int nconnect;		 /* --debug or DEBUG=1 in the environment */
 };
 
 /**

@@ -312,6 +312,10 @@ static int main_setup(const struct conf *c, char *err, size_t errlen)
 	if (c->dgram_path && dgram_listen(c->dgram_path, gid,
 					  c->socket_group != NULL, err, errlen))
 		return -1;
+	if (stream_connect_start(c->connect, c->nconnect)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	if (pidfile_create(c->pidfile, err, errlen))
 		return -1;
 	return 0;
@@ -322,6 +326,7 @@ static int main_setup(const struct conf *c, char *err, size_t errlen)
  */
 static void main_stop_switch(void)
 {
+	stream_connect_stop();
 	port_close_all("daemon stopping");
 	if (main_gw_on)
 		gw_fini(loop_now());
@@ -364,7 +369,7 @@ static int main_run(const struct conf *c)
 	struct loop_timer gw_timer = { .fn = main_gw_tick };
 	int ret = 0;
 
-	if (!c->socket_path && !c->dgram_path)
+	if (!c->socket_path && !c->dgram_path && !c->nconnect)
 		loop_timer_arm(&fd_watch, 1000);
 	if (main_gw_on)
 		main_gw_tick(&gw_timer);

@@ -82,6 +82,7 @@ struct port_stats {
  * @last_src_ms: when it was learned
  * @last_moved:	fdb move counter at that time
  * @badlog:	rate limit for log lines about this port's bad input
+ * @owner:	kind-specific object behind the port (a --connect target)
  */
 struct port {
 	unsigned int id;
@@ -106,6 +107,7 @@ struct port {
 	uint64_t last_src_ms;
 	uint64_t last_moved;
 	struct log_limit badlog;
+	void *owner;
 };
 
 int port_table_init(unsigned int max_ports, size_t queue_size);

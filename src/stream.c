@@ -9,10 +9,17 @@
  * outside [14, max-frame] means the peer is not speaking our protocol or is
  * hostile: that connection alone is closed. Output goes through the port's
  * queue, whose bytes are already in wire format, with one writev().
+ *
+ * With --connect the roles are reversed: the VM (QEMU -netdev
+ * stream,server=on) listens and the daemon connects to it, and connects
+ * again, once a second, whenever the connection is lost or refused. This
+ * way a VM survives a restart of the daemon.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -27,6 +34,24 @@
 #define STREAM_RXBUF	  (256u << 10) /* bytes read per read() at most */
 #define STREAM_READS	  8u	       /* reads per wake-up, for fairness */
 #define STREAM_ACCEPTS	  64u	       /* accepts per wake-up */
+#define STREAM_RECONNECT_MS 1000u      /* retry delay of --connect */
+
+/**
+ * struct stream_target - a VM the daemon connects to (--connect)
+ * @path:	its listening socket
+ * @timer:	retry timer while not connected
+ * @port:	the port while connected, else NULL
+ * @failures:	consecutive failed attempts (logged on the first only)
+ */
+struct stream_target {
+	const char *path;
+	struct loop_timer timer;
+	struct port *port;
+	unsigned int failures;
+};
+
+static struct stream_target *stream_targets;
+static unsigned int stream_ntargets;
 
 static size_t stream_max_frame = 65549;
 static struct loop_source stream_listener = { .fd = -1 };
@@ -43,6 +68,15 @@ static const struct port_ops stream_ops = {
 static const struct port_ops stream_fd_ops = {
 	.name = "fd-stream",
 	.flush = stream_flush,
+	.owns_fd = true,
+};
+
+static void stream_target_lost(struct port *p);
+
+static const struct port_ops stream_connect_ops = {
+	.name = "connect",
+	.flush = stream_flush,
+	.closed = stream_target_lost,
 	.owns_fd = true,
 };
 
@@ -200,6 +234,40 @@ static void stream_ready(struct loop_source *src, unsigned int events)
 }
 
 /**
+ * stream_open() - make a port of a connected stream socket
+ * @fd:		the socket; owned by the port from now on
+ * @kind:	port kind
+ * @ops:	port operations
+ *
+ * Return: the port, or NULL (and @fd closed) on failure
+ */
+static struct port *stream_open(int fd, enum port_kind kind,
+				const struct port_ops *ops)
+{
+	size_t rxcap = STREAM_RXBUF;
+	struct port *p;
+
+	if (rxcap < 2 * (stream_max_frame + STREAM_HDR))
+		rxcap = 2 * (stream_max_frame + STREAM_HDR);
+	p = port_open(kind, ops, fd, rxcap);
+	if (!p) {
+		close(fd);
+		return NULL;
+	}
+	sock_set_buffers(fd);
+	port_set_creds(p);
+	p->src.fn = stream_ready;
+	if (loop_add(&p->src, LOOP_IN) < 0) {
+		log_err("cannot watch port %u: %s", p->id, strerror(errno));
+		port_close(p, "setup failed");
+		return NULL;
+	}
+	log_info("port %u connected: %s (uid %ld pid %ld)", p->id,
+		 p->ops->name, p->uid, p->pid);
+	return p;
+}
+
+/**
  * stream_port_open() - make a port of a connected stream socket
  * @fd:		the socket; owned by the port from now on
  * @inherited:	true for --fd, false for an accepted connection
@@ -208,28 +276,101 @@ static void stream_ready(struct loop_source *src, unsigned int events)
  */
 int stream_port_open(int fd, bool inherited)
 {
-	size_t rxcap = STREAM_RXBUF;
-	struct port *p;
+	struct port *p = stream_open(fd, inherited ? PORT_FD_STREAM
+						   : PORT_STREAM,
+				     inherited ? &stream_fd_ops : &stream_ops);
 
-	if (rxcap < 2 * (stream_max_frame + STREAM_HDR))
-		rxcap = 2 * (stream_max_frame + STREAM_HDR);
-	p = port_open(inherited ? PORT_FD_STREAM : PORT_STREAM,
-		      inherited ? &stream_fd_ops : &stream_ops, fd, rxcap);
-	if (!p) {
-		close(fd);
-		return -1;
+	return p ? 0 : -1;
+}
+
+/**
+ * stream_target_try() - timer: try to connect to a --connect target
+ * @t:		the target's timer
+ */
+static void stream_target_try(struct loop_timer *t)
+{
+	struct stream_target *tg = container_of(t, struct stream_target, timer);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	strncpy(sa.sun_path, tg->path, sizeof(sa.sun_path) - 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		if (!tg->failures++)
+			log_warn("--connect=%s: %s; retrying every %u ms",
+				 tg->path, strerror(errno),
+				 STREAM_RECONNECT_MS);
+		if (fd >= 0)
+			close(fd);
+		loop_timer_arm(&tg->timer, STREAM_RECONNECT_MS);
+		return;
 	}
-	sock_set_buffers(fd);
-	port_set_creds(p);
-	p->src.fn = stream_ready;
-	if (loop_add(&p->src, LOOP_IN) < 0) {
-		log_err("cannot watch port %u: %s", p->id, strerror(errno));
-		port_close(p, "setup failed");
-		return -1;
+	tg->failures = 0;
+	tg->port = stream_open(fd, PORT_STREAM, &stream_connect_ops);
+	if (!tg->port) {
+		loop_timer_arm(&tg->timer, STREAM_RECONNECT_MS);
+		return;
 	}
-	log_info("port %u connected: %s (uid %ld pid %ld)", p->id,
-		 p->ops->name, p->uid, p->pid);
+	tg->port->owner = tg;
+	log_info("port %u: connected to %s", tg->port->id, tg->path);
+}
+
+/**
+ * stream_target_lost() - a --connect port closed: schedule a reconnect
+ * @p:		the closing port
+ */
+static void stream_target_lost(struct port *p)
+{
+	struct stream_target *tg = p->owner;
+
+	if (!tg)
+		return;
+	tg->port = NULL;
+	if (stream_targets)
+		loop_timer_arm(&tg->timer, STREAM_RECONNECT_MS);
+}
+
+/**
+ * stream_connect_start() - start connecting to VMs that listen (--connect)
+ * @paths:	their socket paths
+ * @n:		how many
+ *
+ * Return: 0 on success, -1 if out of memory
+ */
+int stream_connect_start(const char *const *paths, unsigned int n)
+{
+	if (!n)
+		return 0;
+	stream_targets = calloc(n, sizeof(*stream_targets));
+	if (!stream_targets)
+		return -1;
+	stream_ntargets = n;
+	for (unsigned int i = 0; i < n; i++) {
+		stream_targets[i].path = paths[i];
+		stream_targets[i].timer.fn = stream_target_try;
+		stream_target_try(&stream_targets[i].timer);
+	}
 	return 0;
+}
+
+/**
+ * stream_connect_stop() - stop reconnecting and forget the targets
+ *
+ * Their ports stay open (port_close_all() closes them) but no longer
+ * reconnect.
+ */
+void stream_connect_stop(void)
+{
+	struct stream_target *tg = stream_targets;
+
+	stream_targets = NULL;
+	for (unsigned int i = 0; i < stream_ntargets; i++) {
+		loop_timer_cancel(&tg[i].timer);
+		if (tg[i].port)
+			tg[i].port->owner = NULL;
+	}
+	free(tg);
+	stream_ntargets = 0;
 }
 
 /**

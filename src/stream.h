@@ -26,5 +26,7 @@ int stream_listen(const char *path, gid_t gid, bool strict_gid, char *err,
 		  size_t errlen);
 void stream_unlisten(void);
 int stream_port_open(int fd, bool inherited);
+int stream_connect_start(const char *const *paths, unsigned int n);
+void stream_connect_stop(void);
 
 #endif /* STREAM_H */

@@ -62,6 +62,14 @@ enum {
 	OPT_LEASE_TIME,
 	OPT_TAP,
 	OPT_CONNECT,
+	OPT_GUARD,
+	OPT_ALLOW_VLAN,
+	OPT_ISOLATE,
+	OPT_ALLOW,
+	OPT_BLOCK,
+	OPT_STATIC,
+	OPT_SOCKET_USER,
+	OPT_DHCP_CLIENTS,
 };
 
 static const struct option long_options[] = {
@@ -92,6 +100,14 @@ static const struct option long_options[] = {
     {"lease-time", required_argument, NULL, OPT_LEASE_TIME},
     {"tap", required_argument, NULL, OPT_TAP},
     {"connect", required_argument, NULL, OPT_CONNECT},
+    {"guard", required_argument, NULL, OPT_GUARD},
+    {"allow-vlan", no_argument, NULL, OPT_ALLOW_VLAN},
+    {"isolate", no_argument, NULL, OPT_ISOLATE},
+    {"allow", required_argument, NULL, OPT_ALLOW},
+    {"block", required_argument, NULL, OPT_BLOCK},
+    {"static", required_argument, NULL, OPT_STATIC},
+    {"socket-user", required_argument, NULL, OPT_SOCKET_USER},
+    {"dhcp-clients", required_argument, NULL, OPT_DHCP_CLIENTS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'v'},
     {NULL, 0, NULL, 0},
@@ -366,6 +382,8 @@ static void set_defaults(struct conf *c)
 	c->mac_age = CONF_DEFAULT_MAC_AGE;
 	c->mtu = CONF_DEFAULT_MTU;
 	c->lease_time = CONF_DEFAULT_LEASE;
+	c->guard.level = GUARD_MAC;
+	c->guard.dhcp_clients = 2;
 	c->debug = env_debug();
 }
 
@@ -403,6 +421,36 @@ static enum conf_result bad_option(int ret, char **argv, char *err,
 
 static int check_path(const char *what, const char *path, char *err,
 		      size_t errlen);
+
+/**
+ * conf_parse_mac() - parse a MAC address like 52:54:00:12:34:56
+ * @text:	the text (one or two hex digits per group, ':' or '-')
+ * @mac:	filled on success
+ *
+ * Return: 0, or -1 if @text is not a MAC address
+ */
+int conf_parse_mac(const char *text, uint8_t mac[6])
+{
+	for (int i = 0; i < 6; i++) {
+		unsigned int v = 0, n = 0;
+
+		while (isxdigit((unsigned char)*text) && n < 2) {
+			v = v * 16 + (unsigned int)(isdigit((unsigned char)*text)
+					? *text - '0'
+					: (tolower((unsigned char)*text) - 'a' + 10));
+			text++;
+			n++;
+		}
+		if (!n)
+			return -1;
+		mac[i] = (uint8_t)v;
+		if (i < 5 && *text != ':' && *text != '-')
+			return -1;
+		if (i < 5)
+			text++;
+	}
+	return *text ? -1 : 0;
+}
 
 /**
  * parse_dns() - parse --dns=IP[,IP...]
@@ -553,10 +601,25 @@ static enum conf_result parse_option(struct conf *c, struct parse_state *st,
 	case OPT_DGRAM_SOCKET:
 		c->dgram_path = arg;
 		break;
-	case OPT_FD:
-		if (parse_number("--fd", arg, false, 0, INT_MAX, &v, err,
+	case OPT_FD: {
+		char num[16];
+		const char *comma = strchr(arg, ',');
+		size_t nlen = comma ? (size_t)(comma - arg) : strlen(arg);
+		uint8_t mac[6];
+
+		if (nlen >= sizeof(num))
+			return fail(err, errlen, "--fd=%s: bad descriptor", arg);
+		memcpy(num, arg, nlen);
+		num[nlen] = '\0';
+		if (parse_number("--fd", num, false, 0, INT_MAX, &v, err,
 				 errlen))
 			return CONF_ERROR;
+		if (comma && (strncmp(comma, ",mac=", 5) ||
+			      conf_parse_mac(comma + 5, mac)))
+			return fail(err, errlen,
+				    "--fd=%s: expected --fd=N or "
+				    "--fd=N,mac=xx:xx:xx:xx:xx:xx",
+				    arg);
 		if (v <= 2)
 			return fail(err, errlen,
 				    "--fd=%lu: descriptors 0, 1 and 2 are "
@@ -571,8 +634,13 @@ static enum conf_result parse_option(struct conf *c, struct parse_state *st,
 			return fail(err, errlen,
 				    "too many --fd options (max %d)",
 				    CONF_MAX_FDS);
+		if (comma) {
+			memcpy(c->fd_mac[c->nfds], mac, 6);
+			c->fd_has_mac[c->nfds] = true;
+		}
 		c->fds[c->nfds++] = (int)v;
 		break;
+	}
 	case OPT_MAX_FRAME:
 		if (parse_number("--max-frame", arg, false, MIN_MAX_FRAME,
 				 CONF_LIMIT_MAX_FRAME, &v, err, errlen))
@@ -655,6 +723,78 @@ static enum conf_result parse_option(struct conf *c, struct parse_state *st,
 		if (check_path("--connect", arg, err, errlen))
 			return CONF_ERROR;
 		c->connect[c->nconnect++] = arg;
+		break;
+	case OPT_GUARD:
+		if (!strcmp(arg, "off"))
+			c->guard.level = GUARD_OFF;
+		else if (!strcmp(arg, "mac"))
+			c->guard.level = GUARD_MAC;
+		else if (!strcmp(arg, "strict"))
+			c->guard.level = GUARD_STRICT;
+		else
+			return fail(err, errlen,
+				    "unknown --guard \"%s\" (expected off, mac "
+				    "or strict)",
+				    arg);
+		break;
+	case OPT_ALLOW_VLAN:
+		c->guard.allow_vlan = true;
+		break;
+	case OPT_ISOLATE:
+		c->guard.isolate = true;
+		break;
+	case OPT_ALLOW:
+	case OPT_BLOCK: {
+		struct guard_rule *r = &c->guard.rules[c->guard.nrules];
+
+		if (c->guard.nrules >= GUARD_MAX_RULES)
+			return fail(err, errlen,
+				    "too many --allow/--block rules (max %d)",
+				    GUARD_MAX_RULES);
+		if (guard_parse_cidr(arg, r))
+			return fail(err, errlen,
+				    "--%s=%s is not an IPv4 CIDR block like "
+				    "10.0.0.0/8",
+				    opt == OPT_ALLOW ? "allow" : "block", arg);
+		r->allow = opt == OPT_ALLOW;
+		c->guard.nrules++;
+		break;
+	}
+	case OPT_STATIC: {
+		struct guard_static *g = &c->guard.statics[c->guard.nstatics];
+		const char *eq = strchr(arg, '=');
+		char mac[18];
+		struct in_addr a;
+
+		if (c->guard.nstatics >= GUARD_MAX_STATIC)
+			return fail(err, errlen, "too many --static (max %d)",
+				    GUARD_MAX_STATIC);
+		if (!eq || (size_t)(eq - arg) >= sizeof(mac))
+			return fail(err, errlen,
+				    "--static=%s: expected MAC=IP", arg);
+		memcpy(mac, arg, (size_t)(eq - arg));
+		mac[eq - arg] = '\0';
+		if (conf_parse_mac(mac, g->mac) ||
+		    inet_pton(AF_INET, eq + 1, &a) != 1)
+			return fail(err, errlen,
+				    "--static=%s: expected MAC=IP, e.g. "
+				    "52:54:00:12:34:56=192.168.105.200",
+				    arg);
+		g->ip = ntohl(a.s_addr);
+		c->guard.nstatics++;
+		break;
+	}
+	case OPT_SOCKET_USER:
+		if (!*arg)
+			return fail(err, errlen,
+				    "--socket-user must not be empty");
+		c->socket_user = arg;
+		break;
+	case OPT_DHCP_CLIENTS:
+		if (parse_number("--dhcp-clients", arg, false, 1,
+				 GUARD_DHCP_KEYS, &v, err, errlen))
+			return CONF_ERROR;
+		c->guard.dhcp_clients = (unsigned int)v;
 		break;
 	default:
 		return fail(err, errlen, "internal error: option %d", opt);
@@ -1016,6 +1156,30 @@ void conf_usage(const char *prog, FILE *stream)
 	      "  --user=USER                 drop root privileges to USER "
 	      "once set up\n"
 	      "\n"
+	      "Guards (what a VM may send):\n"
+	      "  --guard=LEVEL               off, mac (one source MAC per "
+	      "VM, no ARP\n"
+	      "                              spoofing, no DHCP server or "
+	      "router adverts,\n"
+	      "                              no claiming the gateway) or "
+	      "strict (mac, and\n"
+	      "                              IPv4 sources limited to the "
+	      "DHCP lease and\n"
+	      "                              --static) (default: mac)\n"
+	      "  --static=MAC=IP             in strict mode, let MAC use IP "
+	      "too; repeatable\n"
+	      "  --dhcp-clients=N            DHCP client identities per VM, "
+	      "1..8 (default: 2)\n"
+	      "  --allow-vlan                let VLAN-tagged frames through\n"
+	      "  --isolate                   VMs reach the host side but not "
+	      "each other\n"
+	      "  --allow=CIDR, --block=CIDR  IPv4 destinations a VM may "
+	      "reach through the\n"
+	      "                              host side; longest prefix wins, "
+	      "block wins a\n"
+	      "                              tie, no match allows; "
+	      "repeatable\n"
+	      "\n"
 	      "Sockets:\n"
 	      "  --socket-group=GROUP        group owning SOCKET, which gets "
 	      "mode 0770\n"
@@ -1023,6 +1187,10 @@ void conf_usage(const char *prog, FILE *stream)
 	      "exists,\n"
 	      "                              otherwise the daemon's primary "
 	      "group)\n"
+	      "  --socket-user=USER          only USER may connect (socket "
+	      "owned by USER,\n"
+	      "                              mode 0700; other uids are "
+	      "refused)\n"
 	      "  --dgram-socket=PATH         also take datagram VMs (QEMU "
 	      "-netdev dgram,\n"
 	      "                              vfkit) at PATH (default: none)\n"

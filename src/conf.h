@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <netinet/in.h>
 
+#include "guard.h"
+
 #define CONF_MAX_FDS	       64
 #define CONF_MAX_CONNECT       64
 #define CONF_DEFAULT_MAX_FRAME 65549u	  /* MTU 65535 + Ethernet header */
@@ -49,6 +51,8 @@ struct conf {
 	const char *nat66_prefix;	/* validated prefix text, or NULL */
 	const char *pidfile;
 	const char *dgram_path; /* --dgram-socket */
+	uint8_t fd_mac[CONF_MAX_FDS][6]; /* --fd=N,mac=MAC */
+	bool fd_has_mac[CONF_MAX_FDS];
 	int fds[CONF_MAX_FDS];	/* --fd, in order given */
 	unsigned int nfds;
 	unsigned int max_frame;	 /* --max-frame, bytes of Ethernet frame */
@@ -66,7 +70,9 @@ struct conf {
 	unsigned int lease_time;   /* --lease-time, seconds */
 	const char *tap_name;	   /* --tap: Linux TAP device name */
 	const char *connect[CONF_MAX_CONNECT]; /* --connect: VM listens */
-	unsigned int nconnect;		 /* --debug or DEBUG=1 in the environment */
+	unsigned int nconnect;
+	struct guard_conf guard;   /* --guard, --isolate, --allow, --block... */
+	const char *socket_user;   /* --socket-user */		 /* --debug or DEBUG=1 in the environment */
 };
 
 /**
@@ -99,5 +105,6 @@ int conf_check_platform(const struct conf *c, const struct conf_platform *pf,
 			char *err, size_t errlen);
 void conf_usage(const char *prog, FILE *stream);
 const char *conf_mode_name(enum conf_mode mode);
+int conf_parse_mac(const char *text, uint8_t mac[6]);
 
 #endif /* CONF_H */

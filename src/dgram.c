@@ -400,15 +400,15 @@ static void dgram_port_ready(struct loop_source *src, unsigned int events)
  * dgram_port_open() - make a port of a connected datagram socket (--fd)
  * @fd:		the socket; owned by the port from now on
  *
- * Return: 0 on success, -1 (and @fd closed) on failure
+ * Return: the port, or NULL (and @fd closed) on failure
  */
-int dgram_port_open(int fd)
+struct port *dgram_port_open(int fd)
 {
 	struct port *p = port_open(PORT_FD_DGRAM, &dgram_fd_ops, fd, 0);
 
 	if (!p) {
 		close(fd);
-		return -1;
+		return NULL;
 	}
 	sock_set_buffers(fd);
 	port_set_creds(p);
@@ -417,28 +417,26 @@ int dgram_port_open(int fd)
 	if (loop_add(&p->src, LOOP_IN) < 0) {
 		log_err("cannot watch port %u: %s", p->id, strerror(errno));
 		port_close(p, "setup failed");
-		return -1;
+		return NULL;
 	}
 	log_info("port %u connected: %s (uid %ld pid %ld)", p->id,
 		 p->ops->name, p->uid, p->pid);
-	return 0;
+	return p;
 }
 
 /**
  * dgram_listen() - create the shared datagram socket (--dgram-socket)
  * @path:	socket file
- * @gid:	group given access
- * @strict_gid:	failing to set the group is an error
+ * @o:		owner and group of the file
  * @err:	message buffer
  * @errlen:	its size
  *
  * Return: 0 on success, -1 with @err set
  */
-int dgram_listen(const char *path, gid_t gid, bool strict_gid, char *err,
+int dgram_listen(const char *path, const struct sock_owner *o, char *err,
 		 size_t errlen)
 {
-	int fd = sock_listen_unix(path, SOCK_DGRAM, gid, strict_gid, err,
-				  errlen);
+	int fd = sock_listen_unix(path, SOCK_DGRAM, o, err, errlen);
 
 	if (fd < 0)
 		return -1;

@@ -23,10 +23,12 @@ struct dgram_stats {
 
 int dgram_init(size_t max_frame, unsigned int max_ports);
 void dgram_fini(void);
-int dgram_listen(const char *path, gid_t gid, bool strict_gid, char *err,
+struct sock_owner;
+struct port;
+int dgram_listen(const char *path, const struct sock_owner *o, char *err,
 		 size_t errlen);
 void dgram_unlisten(void);
-int dgram_port_open(int fd);
+struct port *dgram_port_open(int fd);
 const struct dgram_stats *dgram_get_stats(void);
 
 #endif /* DGRAM_H */

@@ -26,7 +26,12 @@
  * Every time is the caller's monotonic clock in milliseconds, except in the
  * lease file, which stores wall-clock expiry times so leases survive a
  * restart; it is rewritten whole (temporary file, fsync, rename) at most
- * once per DHCP_SAVE_INTERVAL_MS after a change, and at dhcp_fini().
+ * once per DHCP_SAVE_INTERVAL_MS after a change, and at dhcp_fini(). It
+ * is text, one lease per line: "ADDRESS MAC EXPIRY KEY", EXPIRY in Unix
+ * seconds (in the past for ended leases still remembered), KEY the client
+ * key in hex; '#' lines are comments, unusable lines are skipped. A hosts
+ * file with any bad line is refused as a whole (at start: an error; on
+ * reload: the reservations in force stay).
  * Replies are built in the caller's buffer; nothing is allocated per
  * packet. Relayed requests (giaddr set) and option overload (52) are not
  * supported: the former are ignored, the latter's sname/file are not read.
@@ -49,12 +54,9 @@
 #define DHCP_DECLINE_HOLD_MS  600000 /* a DECLINEd address rests */
 #define DHCP_SAVE_INTERVAL_MS 1000   /* lease file writes at most this often */
 #define DHCP_TICK_IDLE_MS     1000   /* dhcp_tick() period when idle */
-#define DHCP_MIN_LEASE_SECS   10u
-#define DHCP_MAX_LEASE_SECS   31536000u /* one year */
-#define DHCP_MAX_RESV	      65536u	/* reservation lines */
-#define DHCP_NAME_MAX	      63u	/* reservation host name */
+#define DHCP_MAX_RESV	      65536u /* reservation lines */
+#define DHCP_NAME_MAX	      63u    /* reservation host name */
 
-#define DHCP_FIXED_LEN	240u /* BOOTP header and magic cookie */
 #define DHCP_MIN_MSG	300u /* BOOTP message size old clients expect */
 #define DHCP_MAGIC	0x63825363u
 #define DHCP_OP_REQUEST 1u
@@ -1147,13 +1149,64 @@ static enum dhcp_result dhcp_decline(const struct dhcp_req *r, uint64_t now_ms)
 }
 
 /**
+ * dhcp_write_all() - write a whole buffer to a file descriptor
+ * @fd:		the descriptor
+ * @buf:	the bytes
+ * @len:	how many
+ *
+ * Return: 0 on success, -1 with errno set
+ */
+static int dhcp_write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, buf, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			return -1;
+		}
+		buf += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/**
+ * dhcp_sync_dir() - make a rename in the lease file's directory durable
+ * @path:	the lease file (the string is changed and restored)
+ */
+static void dhcp_sync_dir(char *path)
+{
+	char *slash = strrchr(path, '/');
+	int dfd;
+
+	if (slash == path) {
+		dfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	} else if (slash) {
+		*slash = '\0';
+		dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		*slash = '/';
+	} else {
+		dfd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+}
+
+/**
  * dhcp_save() - write the lease file now
  * @now_ms:	current time
  *
- * Writes every lease and every ended lease that still remembers its client
- * (so returning clients get their address back after a restart) with its
+ * Writes every lease, and every ended lease that still remembers its client
+ * (so returning clients get their address back after a restart), with its
  * expiry as wall-clock seconds, to a temporary file in the same directory,
- * then syncs it and renames it over the lease file.
+ * then syncs it and renames it over the lease file. A failed write is
+ * retried DHCP_SAVE_INTERVAL_MS later.
  *
  * Return: 0 on success, -1 with errno set on failure
  */
@@ -1161,10 +1214,9 @@ static int dhcp_save(uint64_t now_ms)
 {
 	static char buf[8192];
 	int64_t now = (int64_t)now_ms, wall;
-	size_t used = 0;
 	struct timespec ts;
+	size_t used;
 	int fd, saved_errno;
-	bool fail = false;
 
 	if (!dhcp_cfg.lease_file)
 		return 0;
@@ -1181,76 +1233,41 @@ static int dhcp_save(uint64_t now_ms)
 	used = (size_t)snprintf(buf, sizeof(buf),
 				"# socket_vmnet DHCP leases: address mac "
 				"expiry(unix time) client-key\n");
-	for (uint32_t i = 0; i <= dhcp_npool && !fail; i++) {
-		const struct dhcp_lease *l;
+	for (uint32_t i = 0; i < dhcp_npool; i++) {
+		const struct dhcp_lease *l = dhcp_lease_at(i, now);
 		char ip[INET_ADDRSTRLEN], mac[18];
-		int n;
 
-		if (i == dhcp_npool || sizeof(buf) - used < 256) {
-			for (size_t off = 0; off < used;) {
-				ssize_t w = write(fd, buf + off, used - off);
-
-				if (w < 0 && errno == EINTR)
-					continue;
-				if (w <= 0) {
-					fail = true;
-					break;
-				}
-				off += (size_t)w;
-			}
-			used = 0;
-			if (i == dhcp_npool)
-				break;
-		}
-		l = dhcp_lease_at(i, now);
 		if (!l->keylen ||
 		    (l->state != DHCP_ST_BOUND && l->state != DHCP_ST_ENDED))
 			continue;
-		n = snprintf(buf + used, sizeof(buf) - used,
-			     "%s %s %" PRId64 " ",
-			     dhcp_fmt_ip(dhcp_cfg.first + i, ip),
-			     dhcp_fmt_mac(l->mac, mac),
-			     wall + (l->expire_ms - now) / 1000);
-		used += (size_t)n;
+		/* a line is at most 16 + 18 + 21 + 2 * DHCP_KEY_MAX + 4 */
+		if (sizeof(buf) - used < 256) {
+			if (dhcp_write_all(fd, buf, used) < 0)
+				goto fail_fd;
+			used = 0;
+		}
+		used += (size_t)snprintf(buf + used, sizeof(buf) - used,
+					 "%s %s %" PRId64 " ",
+					 dhcp_fmt_ip(dhcp_cfg.first + i, ip),
+					 dhcp_fmt_mac(l->mac, mac),
+					 wall + (l->expire_ms - now) / 1000);
 		for (unsigned int k = 0; k < l->keylen; k++)
 			used += (size_t)snprintf(buf + used, sizeof(buf) - used,
 						 "%02x", l->key[k]);
 		buf[used++] = '\n';
 	}
-	if (fail || fsync(fd) < 0)
+	if (dhcp_write_all(fd, buf, used) < 0 || fsync(fd) < 0)
 		goto fail_fd;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail_fd;
-	}
+	if (close(fd) < 0)
+		goto fail_unlink;
 	if (rename(dhcp_cfg.lease_tmp, dhcp_cfg.lease_file) < 0)
 		goto fail_unlink;
-	/* make the rename itself durable */
-	{
-		char *slash = strrchr(dhcp_cfg.lease_file, '/');
-		int dfd;
-
-		if (slash) {
-			*slash = '\0';
-			dfd = open(slash == dhcp_cfg.lease_file
-				       ? "/"
-				       : dhcp_cfg.lease_file,
-				   O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-			*slash = '/';
-		} else {
-			dfd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		}
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
-	}
+	dhcp_sync_dir(dhcp_cfg.lease_file);
 	return 0;
 
 fail_fd:
 	saved_errno = errno;
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 	errno = saved_errno;
 fail_unlink:
 	saved_errno = errno;
@@ -1258,9 +1275,7 @@ fail_unlink:
 	errno = saved_errno;
 fail:
 	dhcp_st.lease_write_errors++;
-	dhcp_dirty = true; /* try again after DHCP_SAVE_INTERVAL_MS */
-	if (errno == 0)
-		errno = EIO;
+	dhcp_dirty = true;
 	return -1;
 }
 
@@ -1332,8 +1347,8 @@ static bool dhcp_load_line(char *line, int64_t now, int64_t wall)
 	delta = (int64_t)exp - wall;
 	if (delta > (int64_t)dhcp_cfg.lease_secs)
 		delta = dhcp_cfg.lease_secs; /* the lease time was shortened */
-	if (delta < -(int64_t)DHCP_MAX_LEASE_SECS * 10)
-		delta = -(int64_t)DHCP_MAX_LEASE_SECS * 10;
+	if (delta < -(int64_t)GW_MAX_LEASE_SECS * 10)
+		delta = -(int64_t)GW_MAX_LEASE_SECS * 10;
 	l = &dhcp_pool[idx];
 	memcpy(l->key, key, keylen);
 	l->keylen = (uint8_t)keylen;
@@ -1720,20 +1735,18 @@ fail:
 
 /**
  * dhcp_input() - handle a datagram that may be a DHCP client message
- * @src_mac:	Ethernet source address of the frame
  * @ip:		the IPv4 datagram, checked by pkt_ipv4_parse()
  * @now_ms:	current time, monotonic milliseconds
  * @out:	where a reply frame is written
  *
  * Return: see enum dhcp_result
  */
-enum dhcp_result dhcp_input(const uint8_t *src_mac, const struct pkt_ipv4 *ip,
-			    uint64_t now_ms, struct pkt_wr *out)
+enum dhcp_result dhcp_input(const struct pkt_ipv4 *ip, uint64_t now_ms,
+			    struct pkt_wr *out)
 {
 	struct dhcp_req r;
 	enum dhcp_result res;
 
-	(void)src_mac;
 	if (!dhcp_pool)
 		return DHCP_NOT_MINE;
 	res = dhcp_parse(ip, &r);

@@ -26,8 +26,8 @@ enum dhcp_result {
 
 int dhcp_init(const struct gw_conf *c, uint64_t now_ms, char *err,
 	      size_t errlen);
-enum dhcp_result dhcp_input(const uint8_t *src_mac, const struct pkt_ipv4 *ip,
-			    uint64_t now_ms, struct pkt_wr *out);
+enum dhcp_result dhcp_input(const struct pkt_ipv4 *ip, uint64_t now_ms,
+			    struct pkt_wr *out);
 uint64_t dhcp_tick(uint64_t now_ms);
 int dhcp_reload_hosts(char *err, size_t errlen);
 void dhcp_stats(struct gw_stats *s);

@@ -81,7 +81,8 @@ static int gw_check(struct gw_conf *c, char *err, size_t errlen)
 	}
 	if (c->lease_secs == 0)
 		c->lease_secs = GW_DEFAULT_LEASE_SECS;
-	if (c->lease_secs < 10 || c->lease_secs > 31536000u) {
+	if (c->lease_secs < GW_MIN_LEASE_SECS ||
+	    c->lease_secs > GW_MAX_LEASE_SECS) {
 		snprintf(err, errlen,
 			 "lease time %u s is not within 10 s .. "
 			 "1 year",
@@ -212,7 +213,7 @@ bool gw_input(const uint8_t *frame, size_t len, uint64_t now_ms,
 	if (ip.proto == PKT_IPPROTO_UDP && gw.dhcp &&
 	    (ip.dst == PKT_IPV4_BROADCAST || ip.dst == gw.bcast ||
 	     ip.dst == gw.ip)) {
-		enum dhcp_result d = dhcp_input(src, &ip, now_ms, &w);
+		enum dhcp_result d = dhcp_input(&ip, now_ms, &w);
 
 		if (d != DHCP_NOT_MINE && to_gw)
 			consumed = true;

@@ -15,9 +15,11 @@
 #include <netinet/in.h>
 
 #define GW_MAX_DNS	      3u
-#define GW_DEFAULT_LEASE_SECS 600u   /* 10 minutes */
-#define GW_MAX_POOL	      65536u /* addresses one server hands out */
-#define GW_DHCP_TYPES	      9u     /* DHCP message types 1..8, 0 unused */
+#define GW_DEFAULT_LEASE_SECS 600u /* 10 minutes */
+#define GW_MIN_LEASE_SECS     10u
+#define GW_MAX_LEASE_SECS     31536000u /* one year */
+#define GW_MAX_POOL	      65536u	/* addresses one server hands out */
+#define GW_DHCP_TYPES	      9u	/* DHCP message types 1..8, 0 unused */
 
 /**
  * struct gw_conf - configuration of the gateway services

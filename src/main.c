@@ -5,6 +5,7 @@
  * until SIGINT or SIGTERM, and removes everything it created on the way out.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 
 #include "conf.h"
 #include "dgram.h"
+#include "guard.h"
 #include "gw.h"
 #include "host.h"
 #include "log.h"
@@ -117,8 +119,9 @@ static int main_signals(void)
 static int main_open_fds(const struct conf *c, char *err, size_t errlen)
 {
 	for (unsigned int i = 0; i < c->nfds; i++) {
-		int fd = c->fds[i], type = 0, r;
+		int fd = c->fds[i], type = 0;
 		socklen_t len = sizeof(type);
+		struct port *p;
 
 		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len)) {
 			snprintf(err, errlen, "--fd=%d: not a socket (%s)", fd,
@@ -132,18 +135,20 @@ static int main_open_fds(const struct conf *c, char *err, size_t errlen)
 			return -1;
 		}
 		if (type == SOCK_STREAM) {
-			r = stream_port_open(fd, true);
+			p = stream_port_open(fd, true);
 		} else if (type == SOCK_DGRAM || type == SOCK_SEQPACKET) {
-			r = dgram_port_open(fd);
+			p = dgram_port_open(fd);
 		} else {
 			snprintf(err, errlen, "--fd=%d: unsupported socket "
 					      "type %d", fd, type);
 			return -1;
 		}
-		if (r < 0) {
+		if (!p) {
 			snprintf(err, errlen, "--fd=%d: cannot open a port", fd);
 			return -1;
 		}
+		if (c->fd_has_mac[i])
+			guard_port_bind(&p->guard, c->fd_mac[i]);
 	}
 	return 0;
 }
@@ -270,7 +275,9 @@ static int main_gateway(const struct conf *c, const struct uplink_info *info,
 static int main_setup(const struct conf *c, char *err, size_t errlen)
 {
 	struct uplink_info info;
-	gid_t gid;
+	struct sock_owner owner = { .uid = -1,
+				    .strict_gid = c->socket_group != NULL };
+	struct guard_conf guard = c->guard;
 
 	if (loop_init() || main_signals()) {
 		snprintf(err, errlen, "event loop: %s", strerror(errno));
@@ -285,8 +292,23 @@ static int main_setup(const struct conf *c, char *err, size_t errlen)
 	stream_init(c->max_frame);
 	if (pidfile_check(c->pidfile, err, errlen))
 		return -1;
-	if (sock_resolve_group(c->socket_group, &gid, err, errlen))
+	if (sock_resolve_group(c->socket_group, &owner.gid, err, errlen))
 		return -1;
+	if (c->socket_user) {
+		struct passwd *pw = getpwnam(c->socket_user);
+
+		if (!pw) {
+			snprintf(err, errlen, "--socket-user: no such user "
+					      "\"%s\"", c->socket_user);
+			return -1;
+		}
+		owner.uid = (long)pw->pw_uid;
+	}
+	if (c->have_gateway)
+		guard.gateway = ntohl(c->gateway.s_addr);
+	guard_init(&guard);
+	switch_set_guard(guard.isolate || guard.nrules,
+			 guard.level == GUARD_STRICT);
 	if (c->mode != CONF_MODE_ISOLATED) {
 		struct uplink_conf uc = {
 			.mode = c->mode,
@@ -305,12 +327,9 @@ static int main_setup(const struct conf *c, char *err, size_t errlen)
 		return -1;
 	if (main_open_fds(c, err, errlen))
 		return -1;
-	if (c->socket_path && stream_listen(c->socket_path, gid,
-					    c->socket_group != NULL, err,
-					    errlen))
+	if (c->socket_path && stream_listen(c->socket_path, &owner, err, errlen))
 		return -1;
-	if (c->dgram_path && dgram_listen(c->dgram_path, gid,
-					  c->socket_group != NULL, err, errlen))
+	if (c->dgram_path && dgram_listen(c->dgram_path, &owner, err, errlen))
 		return -1;
 	if (stream_connect_start(c->connect, c->nconnect)) {
 		snprintf(err, errlen, "out of memory");

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 #include <sys/un.h>
 
+#include "guard.h"
 #include "log.h"
 #include "loop.h"
 #include "queue.h"
@@ -83,6 +84,7 @@ struct port_stats {
  * @last_moved:	fdb move counter at that time
  * @badlog:	rate limit for log lines about this port's bad input
  * @owner:	kind-specific object behind the port (a --connect target)
+ * @guard:	what the guards know about the port
  */
 struct port {
 	unsigned int id;
@@ -108,6 +110,7 @@ struct port {
 	uint64_t last_moved;
 	struct log_limit badlog;
 	void *owner;
+	struct guard_port guard;
 };
 
 int port_table_init(unsigned int max_ports, size_t queue_size);

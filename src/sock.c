@@ -181,14 +181,13 @@ static int sock_clear_path(const char *path, int type, char *err,
  * sock_listen_unix() - create a socket file for VMs to attach to
  * @path:	file name
  * @type:	SOCK_STREAM (listening) or SOCK_DGRAM (bound)
- * @gid:	group given access (mode 0770)
- * @strict_gid:	failing to set the group is an error (it was asked for)
+ * @o:		owner and group of the file
  * @err:	message buffer
  * @errlen:	its size
  *
  * Return: the non-blocking descriptor, or -1 with @err set
  */
-int sock_listen_unix(const char *path, int type, gid_t gid, bool strict_gid,
+int sock_listen_unix(const char *path, int type, const struct sock_owner *o,
 		     char *err, size_t errlen)
 {
 	struct sockaddr_un sa;
@@ -216,16 +215,22 @@ int sock_listen_unix(const char *path, int type, gid_t gid, bool strict_gid,
 		goto fail_fd;
 	}
 	umask(old);
-	if (chown(path, (uid_t)-1, gid)) {
-		if (strict_gid) {
-			snprintf(err, errlen, "cannot give %s to group %ld: %s",
-				 path, (long)gid, strerror(errno));
+	if (o->uid >= 0) {
+		if (chown(path, (uid_t)o->uid, (gid_t)-1)) {
+			snprintf(err, errlen, "cannot give %s to uid %ld: %s",
+				 path, o->uid, strerror(errno));
 			goto fail_file;
 		}
-		log_warn("cannot give %s to group %ld: %s", path, (long)gid,
+	} else if (chown(path, (uid_t)-1, o->gid)) {
+		if (o->strict_gid) {
+			snprintf(err, errlen, "cannot give %s to group %ld: %s",
+				 path, (long)o->gid, strerror(errno));
+			goto fail_file;
+		}
+		log_warn("cannot give %s to group %ld: %s", path, (long)o->gid,
 			 strerror(errno));
 	}
-	if (chmod(path, 0770)) {
+	if (chmod(path, o->uid >= 0 ? 0700 : 0770)) {
 		snprintf(err, errlen, "chmod %s: %s", path, strerror(errno));
 		goto fail_file;
 	}

@@ -12,7 +12,20 @@
 int sock_set_buffers(int fd);
 void sock_peer_creds(int fd, long *uid, long *pid);
 int sock_resolve_group(const char *name, gid_t *gid, char *err, size_t errlen);
-int sock_listen_unix(const char *path, int type, gid_t gid, bool strict_gid,
+/**
+ * struct sock_owner - who may use the daemon's socket files
+ * @gid:	group given access (mode 0770)
+ * @strict_gid:	failing to set the group is an error (it was asked for)
+ * @uid:	with --socket-user: the only user given access (mode 0700),
+ *		else -1
+ */
+struct sock_owner {
+	gid_t gid;
+	bool strict_gid;
+	long uid;
+};
+
+int sock_listen_unix(const char *path, int type, const struct sock_owner *o,
 		     char *err, size_t errlen);
 
 #endif /* SOCK_H */

@@ -56,6 +56,7 @@ static unsigned int stream_ntargets;
 static size_t stream_max_frame = 65549;
 static struct loop_source stream_listener = { .fd = -1 };
 static const char *stream_path;
+static long stream_uid = -1; /* --socket-user: the only uid accepted */
 
 static int stream_flush(struct port *p);
 
@@ -272,15 +273,12 @@ static struct port *stream_open(int fd, enum port_kind kind,
  * @fd:		the socket; owned by the port from now on
  * @inherited:	true for --fd, false for an accepted connection
  *
- * Return: 0 on success, -1 (and @fd closed) on failure
+ * Return: the port, or NULL (and @fd closed) on failure
  */
-int stream_port_open(int fd, bool inherited)
+struct port *stream_port_open(int fd, bool inherited)
 {
-	struct port *p = stream_open(fd, inherited ? PORT_FD_STREAM
-						   : PORT_STREAM,
-				     inherited ? &stream_fd_ops : &stream_ops);
-
-	return p ? 0 : -1;
+	return stream_open(fd, inherited ? PORT_FD_STREAM : PORT_STREAM,
+			   inherited ? &stream_fd_ops : &stream_ops);
 }
 
 /**
@@ -390,6 +388,18 @@ static void stream_accept(struct loop_source *src, unsigned int events)
 				log_warn("accept: %s", strerror(errno));
 			return;
 		}
+		if (stream_uid >= 0) {
+			long uid = -1, pid = -1;
+
+			sock_peer_creds(fd, &uid, &pid);
+			if (uid != stream_uid) {
+				log_warn("refused a connection from uid %ld "
+					 "pid %ld (--socket-user)",
+					 uid, pid);
+				close(fd);
+				continue;
+			}
+		}
 		stream_port_open(fd, false);
 	}
 }
@@ -397,18 +407,17 @@ static void stream_accept(struct loop_source *src, unsigned int events)
 /**
  * stream_listen() - create SOCKET and accept VMs on it
  * @path:	socket file
- * @gid:	group given access
- * @strict_gid:	failing to set the group is an error
+ * @o:		owner and group of the file; with an owner uid, connections
+ *		from other uids are refused too
  * @err:	message buffer
  * @errlen:	its size
  *
  * Return: 0 on success, -1 with @err set
  */
-int stream_listen(const char *path, gid_t gid, bool strict_gid, char *err,
+int stream_listen(const char *path, const struct sock_owner *o, char *err,
 		  size_t errlen)
 {
-	int fd = sock_listen_unix(path, SOCK_STREAM, gid, strict_gid, err,
-				  errlen);
+	int fd = sock_listen_unix(path, SOCK_STREAM, o, err, errlen);
 
 	if (fd < 0)
 		return -1;
@@ -423,6 +432,7 @@ int stream_listen(const char *path, gid_t gid, bool strict_gid, char *err,
 		return -1;
 	}
 	stream_path = path;
+	stream_uid = o->uid;
 	return 0;
 }
 

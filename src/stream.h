@@ -22,10 +22,12 @@ ssize_t stream_parse(const uint8_t *buf, size_t len, size_t max_frame,
 		     stream_frame_fn fn, void *arg, uint32_t *bad_len);
 
 void stream_init(size_t max_frame);
-int stream_listen(const char *path, gid_t gid, bool strict_gid, char *err,
+struct sock_owner;
+int stream_listen(const char *path, const struct sock_owner *o, char *err,
 		  size_t errlen);
 void stream_unlisten(void);
-int stream_port_open(int fd, bool inherited);
+struct port;
+struct port *stream_port_open(int fd, bool inherited);
 int stream_connect_start(const char *const *paths, unsigned int n);
 void stream_connect_stop(void);
 

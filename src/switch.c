@@ -12,7 +12,8 @@
  * frames are put on a dirty list, and switch_flush(), called once after a
  * whole batch of input, writes each dirty port's queue with one batched
  * system call. The cost of a unicast frame is one fdb lookup and one copy,
- * whatever the number of ports. When the gateway services run (gw.c), every
+ * whatever the number of ports. A frame from a VM first passes the guards
+ * (guard.c), which may drop it. When the gateway services run (gw.c), every
  * frame from a VM is shown to them first; their replies go straight back to
  * the port that asked, and a frame addressed to the gateway alone goes no
  * further.
@@ -20,6 +21,7 @@
 #include <string.h>
 
 #include "fdb.h"
+#include "guard.h"
 #include "gw.h"
 #include "log.h"
 #include "loop.h"
@@ -34,6 +36,8 @@ static struct switch_stats switch_st;
 static struct port *switch_dirty; /* ports with queued frames, a stack */
 static struct log_limit switch_droplog;
 static bool switch_gw_on; /* hand VM frames to the gateway services */
+static bool switch_fwd_checks; /* --isolate or --allow/--block rules */
+static bool switch_snoop;      /* guard learns leases from DHCP ACKs */
 
 /**
  * switch_init() - set up the forwarding database
@@ -69,6 +73,17 @@ void switch_fini(void)
 void switch_set_gateway(bool on)
 {
 	switch_gw_on = on;
+}
+
+/**
+ * switch_set_guard() - tell the switch which guard hooks to call
+ * @forward_checks:	call guard_forward() for each destination
+ * @snoop:		show frames queued to VMs to guard_snoop()
+ */
+void switch_set_guard(bool forward_checks, bool snoop)
+{
+	switch_fwd_checks = forward_checks;
+	switch_snoop = snoop;
 }
 
 /**
@@ -118,6 +133,8 @@ void switch_enqueue(struct port *dst, const uint8_t *frame, size_t len)
 	}
 	dst->st.tx_frames++;
 	dst->st.tx_bytes += len;
+	if (switch_snoop)
+		guard_snoop(dst, frame, len);
 	switch_mark_dirty(dst);
 }
 
@@ -169,6 +186,8 @@ void switch_input(struct port *src, const uint8_t *frame, size_t len)
 		src->st.rx_bad++;
 		return;
 	}
+	if (src->kind != PORT_HOST && !guard_ingress(src, frame, len))
+		return;
 	switch_learn(src, smac, now);
 	if (switch_gw_on && src->kind != PORT_HOST &&
 	    gw_input(frame, len, now, switch_gw_reply, src))
@@ -185,7 +204,9 @@ void switch_input(struct port *src, const uint8_t *frame, size_t len)
 
 			if (dst) {
 				switch_st.unicast++;
-				switch_enqueue(dst, frame, len);
+				if (!switch_fwd_checks ||
+				    guard_forward(src, dst, frame, len))
+					switch_enqueue(dst, frame, len);
 				return;
 			}
 		}
@@ -194,8 +215,10 @@ void switch_input(struct port *src, const uint8_t *frame, size_t len)
 	for (unsigned int i = 0, n = port_count(); i < n; i++) {
 		struct port *dst = port_active(i);
 
-		if (dst != src)
-			switch_enqueue(dst, frame, len);
+		if (dst == src || (switch_fwd_checks &&
+				   !guard_forward(src, dst, frame, len)))
+			continue;
+		switch_enqueue(dst, frame, len);
 	}
 }
 

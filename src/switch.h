@@ -27,6 +27,7 @@ struct switch_stats {
 
 int switch_init(unsigned int max_ports, unsigned int mac_age_s);
 void switch_set_gateway(bool on);
+void switch_set_guard(bool forward_checks, bool snoop);
 void switch_fini(void);
 void switch_input(struct port *src, const uint8_t *frame, size_t len);
 void switch_enqueue(struct port *dst, const uint8_t *frame, size_t len);

@@ -24,6 +24,18 @@
  * @mask:	its netmask
  * @mtu:	MTU of the VM network
  * @name:	Linux: name wanted for the TAP device ("" = choose one)
+ * @dhcp_end:	macOS, host and shared: last address of the DHCP range
+ *		(vmnet's DHCP server hands out gateway+1 .. dhcp_end); 0 = none
+ *		given, and then gateway and mask are not passed to vmnet either
+ * @interface_id: macOS: UUID text fixing the host-side interface's
+ *		identity (and so its MAC), or NULL for a new one
+ * @network_identifier: macOS, host mode: UUID text or "random" naming an
+ *		isolated host-mode network (vmnet runs no DHCP on it), or NULL
+ * @nat66_prefix: macOS, shared mode: IPv6 /64 prefix text ("fd..::"), or
+ *		NULL for vmnet's choice
+ *
+ * Linux ignores the macOS-only fields; conf_check_platform() rejects the
+ * flags that set them there.
  */
 struct uplink_conf {
 	enum conf_mode mode;
@@ -32,6 +44,10 @@ struct uplink_conf {
 	struct in_addr mask;
 	unsigned int mtu;
 	const char *name;
+	struct in_addr dhcp_end;
+	const char *interface_id;
+	const char *network_identifier;
+	const char *nat66_prefix;
 };
 
 /**

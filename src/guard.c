@@ -1,0 +1,508 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Per-port guards against spoofing and hijacking.
+ *
+ * Theory of operation: every frame a VM sends passes guard_ingress() before
+ * the switch looks at it. With the default level (mac), a port is bound to
+ * the first source MAC it uses (or to the MAC given with --fd) and may send
+ * nothing else; its ARP must be well-formed Ethernet/IPv4 ARP whose sender
+ * hardware address is that MAC; it may not claim the gateway's address, act
+ * as a DHCP or DHCPv6 server, or send IPv6 router advertisements or
+ * redirects; VLAN tags are refused unless allowed; and only a few DHCP client
+ * identities may be used from one port, so one VM cannot drain the address
+ * pool. The strict level adds the IPv4 source: it must be the address the
+ * DHCP server acknowledged for the port (learned by watching the ACKs sent
+ * to it, guard_snoop()) or a --static binding; 0.0.0.0 is allowed for DHCP
+ * and ARP probes only. guard_forward() applies what depends on the
+ * destination: --isolate (no VM to VM traffic) and the --allow/--block rules
+ * for traffic to the host side (longest prefix wins, block wins a tie, no
+ * match allows). Every drop is counted per port and reason; the first few
+ * per port are logged, then the log is rate limited. Headers are read only
+ * after checking the frame is long enough for them.
+ */
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "guard.h"
+#include "log.h"
+#include "loop.h"
+#include "port.h"
+
+#define ETH_HLEN       14u
+#define ETH_P_IP       0x0800u
+#define ETH_P_ARP      0x0806u
+#define ETH_P_IPV6     0x86ddu
+#define ETH_P_8021Q    0x8100u
+#define ETH_P_8021AD   0x88a8u
+#define ETH_P_QINQ     0x9100u
+#define IPPROTO_UDP_   17u
+#define IPPROTO_ICMP6_ 58u
+#define DHCP_SERVER    67u
+#define DHCP_CLIENT    68u
+#define DHCP6_SERVER   547u
+#define ICMP6_RA       134u
+#define ICMP6_REDIRECT 137u
+#define BOOTP_CHADDR   28u  /* offset of chaddr in a BOOTP message */
+#define BOOTP_YIADDR   16u  /* offset of yiaddr */
+#define BOOTP_OPTIONS  240u /* fixed part and magic cookie */
+
+static struct guard_conf guard_cf;
+
+static const char *const guard_names[GUARD_NREASONS] = {
+	[GUARD_R_SRC_MAC] = "source MAC is not the port's",
+	[GUARD_R_VLAN] = "VLAN tag",
+	[GUARD_R_ARP] = "spoofed or malformed ARP",
+	[GUARD_R_GATEWAY] = "claims the gateway address",
+	[GUARD_R_DHCP_SERVER] = "DHCP server message",
+	[GUARD_R_RA] = "IPv6 router advertisement or redirect",
+	[GUARD_R_IP_SRC] = "IPv4 source is not the port's",
+	[GUARD_R_DHCP_LIMIT] = "too many DHCP clients on the port",
+	[GUARD_R_MALFORMED] = "malformed header",
+	[GUARD_R_ISOLATE] = "VM to VM traffic (--isolate)",
+	[GUARD_R_BLOCKED] = "destination blocked",
+};
+
+/**
+ * guard_rd16() - read a big-endian 16-bit field
+ * @p:		its first byte (the caller checked the bounds)
+ *
+ * Return: the value
+ */
+static uint16_t guard_rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/**
+ * guard_rd32() - read a big-endian 32-bit field
+ * @p:		its first byte (the caller checked the bounds)
+ *
+ * Return: the value
+ */
+static uint32_t guard_rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+/**
+ * guard_init() - set the guard configuration
+ * @c:		settings from the command line
+ */
+void guard_init(const struct guard_conf *c)
+{
+	guard_cf = *c;
+	if (guard_cf.dhcp_clients > GUARD_DHCP_KEYS)
+		guard_cf.dhcp_clients = GUARD_DHCP_KEYS;
+}
+
+/**
+ * guard_isolating() - tell whether VM-to-VM traffic is cut
+ *
+ * Return: true with --isolate
+ */
+bool guard_isolating(void)
+{
+	return guard_cf.isolate;
+}
+
+/**
+ * guard_reason_name() - describe a drop reason
+ * @r:		the reason
+ *
+ * Return: a short text
+ */
+const char *guard_reason_name(enum guard_reason r)
+{
+	return r < GUARD_NREASONS ? guard_names[r] : "unknown";
+}
+
+/**
+ * guard_port_bind() - bind a port to a MAC before it sends anything
+ * @g:		the port's guard state
+ * @mac:	the address (--fd=N,mac=MAC)
+ */
+void guard_port_bind(struct guard_port *g, const uint8_t mac[6])
+{
+	memcpy(g->mac, mac, 6);
+	g->bound = true;
+}
+
+/**
+ * guard_drop() - count and maybe log a dropped frame
+ * @p:		port the frame came from
+ * @r:		why it is dropped
+ *
+ * Return: false, for "return guard_drop(...)"
+ */
+static bool guard_drop(struct port *p, enum guard_reason r)
+{
+	p->guard.drops[r]++;
+	if (log_limit_ok(&p->guard.log, loop_now()))
+		log_warn("port %u: dropped a frame: %s", p->id,
+			 guard_names[r]);
+	return false;
+}
+
+/**
+ * guard_ip_ok() - tell whether a port may use an IPv4 source (strict)
+ * @g:		the port's guard state
+ * @ip:		the address, host order
+ *
+ * Return: true for its DHCP lease or one of its --static addresses
+ */
+static bool guard_ip_ok(const struct guard_port *g, uint32_t ip)
+{
+	if (g->lease && ip == g->lease)
+		return true;
+	for (unsigned int i = 0; i < guard_cf.nstatics; i++)
+		if (guard_cf.statics[i].ip == ip &&
+		    !memcmp(guard_cf.statics[i].mac, g->mac, 6))
+			return true;
+	return false;
+}
+
+/**
+ * guard_dhcp_key() - identity of the client of a DHCP request
+ * @m:		the BOOTP message
+ * @len:	its length
+ * @key:	set to a hash of the client identifier option, or of chaddr
+ *
+ * Return: false if the message is too short to tell
+ */
+static bool guard_dhcp_key(const uint8_t *m, size_t len, uint32_t *key)
+{
+	uint32_t h = 2166136261u;
+	const uint8_t *id = m + BOOTP_CHADDR;
+	size_t idlen = 6, off = BOOTP_OPTIONS;
+
+	if (len < BOOTP_OPTIONS)
+		return false;
+	while (off + 2 <= len && m[off] != 255) {
+		if (m[off] == 0) {
+			off++;
+			continue;
+		}
+		if (off + 2 + m[off + 1] > len)
+			break;
+		if (m[off] == 61 && m[off + 1]) {
+			id = m + off + 2;
+			idlen = m[off + 1];
+			break;
+		}
+		off += 2u + m[off + 1];
+	}
+	for (size_t i = 0; i < idlen; i++) {
+		h ^= id[i];
+		h *= 16777619u;
+	}
+	*key = h;
+	return true;
+}
+
+/**
+ * guard_dhcp_client() - limit the DHCP client identities of a port
+ * @g:		the port's guard state
+ * @m:		the BOOTP message from the port
+ * @len:	its length
+ *
+ * Return: true if the message may pass
+ */
+static bool guard_dhcp_client(struct guard_port *g, const uint8_t *m,
+			      size_t len)
+{
+	uint32_t key;
+
+	if (!guard_dhcp_key(m, len, &key))
+		return false;
+	for (unsigned int i = 0; i < g->ndhcp; i++)
+		if (g->dhcp_keys[i] == key)
+			return true;
+	if (g->ndhcp >= guard_cf.dhcp_clients)
+		return false;
+	g->dhcp_keys[g->ndhcp++] = key;
+	return true;
+}
+
+/**
+ * guard_arp() - check an ARP frame from a port
+ * @p:		the port
+ * @a:		the ARP body
+ * @len:	bytes available
+ * @smac:	the frame's source MAC
+ *
+ * Return: true if it may pass
+ */
+static bool guard_arp(struct port *p, const uint8_t *a, size_t len,
+		      const uint8_t *smac)
+{
+	uint32_t spa;
+
+	if (len < 28 || guard_rd16(a) != 1 || guard_rd16(a + 2) != ETH_P_IP ||
+	    a[4] != 6 || a[5] != 4 || memcmp(a + 8, smac, 6))
+		return guard_drop(p, GUARD_R_ARP);
+	spa = guard_rd32(a + 14);
+	if (guard_cf.gateway && spa == guard_cf.gateway)
+		return guard_drop(p, GUARD_R_GATEWAY);
+	if (guard_cf.level == GUARD_STRICT && spa && !guard_ip_ok(&p->guard, spa))
+		return guard_drop(p, GUARD_R_IP_SRC);
+	return true;
+}
+
+/**
+ * guard_ipv4() - check an IPv4 frame from a port
+ * @p:		the port
+ * @ip:		the IPv4 header
+ * @len:	bytes available from @ip
+ *
+ * Return: true if it may pass
+ */
+static bool guard_ipv4(struct port *p, const uint8_t *ip, size_t len)
+{
+	size_t hlen;
+	uint32_t src;
+	bool first, udp;
+	uint16_t sport = 0, dport = 0;
+
+	if (len < 20 || (ip[0] >> 4) != 4 || (ip[0] & 0x0f) < 5)
+		return guard_drop(p, GUARD_R_MALFORMED);
+	hlen = (size_t)(ip[0] & 0x0f) * 4;
+	if (hlen > len)
+		return guard_drop(p, GUARD_R_MALFORMED);
+	src = guard_rd32(ip + 12);
+	first = (guard_rd16(ip + 6) & 0x1fff) == 0;
+	udp = ip[9] == IPPROTO_UDP_ && first;
+	if (udp) {
+		if (len < hlen + 8)
+			return guard_drop(p, GUARD_R_MALFORMED);
+		sport = guard_rd16(ip + hlen);
+		dport = guard_rd16(ip + hlen + 2);
+	}
+	if (guard_cf.gateway && src == guard_cf.gateway)
+		return guard_drop(p, GUARD_R_GATEWAY);
+	if (udp && sport == DHCP_SERVER)
+		return guard_drop(p, GUARD_R_DHCP_SERVER);
+	if (udp && dport == DHCP_SERVER &&
+	    !guard_dhcp_client(&p->guard, ip + hlen + 8, len - hlen - 8))
+		return guard_drop(p, GUARD_R_DHCP_LIMIT);
+	if (guard_cf.level == GUARD_STRICT && !guard_ip_ok(&p->guard, src) &&
+	    !(src == 0 && udp && sport == DHCP_CLIENT && dport == DHCP_SERVER))
+		return guard_drop(p, GUARD_R_IP_SRC);
+	return true;
+}
+
+/**
+ * guard_ipv6() - check an IPv6 frame from a port
+ * @p:		the port
+ * @ip:		the IPv6 header
+ * @len:	bytes available from @ip
+ *
+ * Return: true if it may pass
+ */
+static bool guard_ipv6(struct port *p, const uint8_t *ip, size_t len)
+{
+	size_t off = 40;
+	uint8_t nh;
+
+	if (len < 40)
+		return guard_drop(p, GUARD_R_MALFORMED);
+	nh = ip[6];
+	/* Hop-by-hop, routing and destination options may come first. */
+	for (int i = 0; i < 4 && (nh == 0 || nh == 43 || nh == 60); i++) {
+		if (off + 2 > len)
+			return guard_drop(p, GUARD_R_MALFORMED);
+		nh = ip[off];
+		off += ((size_t)ip[off + 1] + 1) * 8;
+	}
+	if (nh == 0 || nh == 43 || nh == 60)
+		return guard_drop(p, GUARD_R_MALFORMED);
+	if (nh == IPPROTO_ICMP6_) {
+		if (off + 1 > len)
+			return guard_drop(p, GUARD_R_MALFORMED);
+		if (ip[off] == ICMP6_RA || ip[off] == ICMP6_REDIRECT)
+			return guard_drop(p, GUARD_R_RA);
+	} else if (nh == IPPROTO_UDP_) {
+		if (off + 4 > len)
+			return guard_drop(p, GUARD_R_MALFORMED);
+		if (guard_rd16(ip + off) == DHCP6_SERVER)
+			return guard_drop(p, GUARD_R_DHCP_SERVER);
+	}
+	return true;
+}
+
+/**
+ * guard_ingress() - check a frame a VM sent, before switching it
+ * @p:		the VM's port
+ * @frame:	the frame
+ * @len:	its length, at least an Ethernet header
+ *
+ * Return: true if the frame may be switched, false if it was dropped
+ */
+bool guard_ingress(struct port *p, const uint8_t *frame, size_t len)
+{
+	struct guard_port *g = &p->guard;
+	const uint8_t *smac = frame + 6;
+	uint16_t type;
+
+	if (guard_cf.level == GUARD_OFF)
+		return true;
+	if (!g->bound)
+		guard_port_bind(g, smac);
+	else if (memcmp(smac, g->mac, 6))
+		return guard_drop(p, GUARD_R_SRC_MAC);
+	type = guard_rd16(frame + 12);
+	switch (type) {
+	case ETH_P_8021Q:
+	case ETH_P_8021AD:
+	case ETH_P_QINQ:
+		return guard_cf.allow_vlan ? true : guard_drop(p, GUARD_R_VLAN);
+	case ETH_P_ARP:
+		return guard_arp(p, frame + ETH_HLEN, len - ETH_HLEN, smac);
+	case ETH_P_IP:
+		return guard_ipv4(p, frame + ETH_HLEN, len - ETH_HLEN);
+	case ETH_P_IPV6:
+		return guard_ipv6(p, frame + ETH_HLEN, len - ETH_HLEN);
+	default:
+		return true;
+	}
+}
+
+/**
+ * guard_rules_allow() - apply --allow/--block rules to a destination
+ * @rules:	the rules
+ * @n:		how many
+ * @dst:	destination address, host order
+ *
+ * Return: true if allowed: the longest matching prefix decides, a block
+ * wins a tie, and no match allows
+ */
+bool guard_rules_allow(const struct guard_rule *rules, unsigned int n,
+		       uint32_t dst)
+{
+	int best = -1;
+	bool allow = true;
+
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t m = rules[i].plen ? ~0u << (32 - rules[i].plen) : 0;
+
+		if ((dst & m) != rules[i].net)
+			continue;
+		if ((int)rules[i].plen > best ||
+		    ((int)rules[i].plen == best && !rules[i].allow)) {
+			best = (int)rules[i].plen;
+			allow = rules[i].allow;
+		}
+	}
+	return allow;
+}
+
+/**
+ * guard_forward() - check a frame against its destination
+ * @src:	port it came from
+ * @dst:	port it would go to
+ * @frame:	the frame
+ * @len:	its length
+ *
+ * Return: true if it may be queued to @dst
+ */
+bool guard_forward(const struct port *src, const struct port *dst,
+		   const uint8_t *frame, size_t len)
+{
+	bool src_vm = src->kind != PORT_HOST, dst_vm = dst->kind != PORT_HOST;
+
+	if (!src_vm)
+		return true;
+	if (guard_cf.isolate && dst_vm) {
+		((struct port *)src)->guard.drops[GUARD_R_ISOLATE]++;
+		return false;
+	}
+	if (guard_cf.nrules && !dst_vm && len >= ETH_HLEN + 20 &&
+	    guard_rd16(frame + 12) == ETH_P_IP &&
+	    !guard_rules_allow(guard_cf.rules, guard_cf.nrules,
+			       guard_rd32(frame + ETH_HLEN + 16))) {
+		guard_drop((struct port *)src, GUARD_R_BLOCKED);
+		return false;
+	}
+	return true;
+}
+
+/**
+ * guard_snoop() - learn a port's address from a DHCP ACK sent to it
+ * @dst:	the port the frame is queued to
+ * @frame:	the frame
+ * @len:	its length
+ */
+void guard_snoop(struct port *dst, const uint8_t *frame, size_t len)
+{
+	const uint8_t *ip = frame + ETH_HLEN, *m, *opt;
+	size_t hlen, mlen, off;
+
+	if (guard_cf.level != GUARD_STRICT || dst->kind == PORT_HOST ||
+	    len < ETH_HLEN + 20 + 8 || guard_rd16(frame + 12) != ETH_P_IP ||
+	    ip[9] != IPPROTO_UDP_)
+		return;
+	hlen = (size_t)(ip[0] & 0x0f) * 4;
+	if (hlen < 20 || len < ETH_HLEN + hlen + 8 ||
+	    guard_rd16(ip + hlen) != DHCP_SERVER ||
+	    guard_rd16(ip + hlen + 2) != DHCP_CLIENT)
+		return;
+	m = ip + hlen + 8;
+	mlen = len - ETH_HLEN - hlen - 8;
+	if (mlen < BOOTP_OPTIONS || (dst->guard.bound &&
+				     memcmp(m + BOOTP_CHADDR, dst->guard.mac, 6)))
+		return;
+	for (off = BOOTP_OPTIONS; off + 2 <= mlen && m[off] != 255;) {
+		opt = m + off;
+		if (opt[0] == 0) {
+			off++;
+			continue;
+		}
+		if (off + 2 + opt[1] > mlen)
+			return;
+		if (opt[0] == 53 && opt[1] == 1 && opt[2] == 5) {
+			dst->guard.lease = guard_rd32(m + BOOTP_YIADDR);
+			return;
+		}
+		off += 2u + opt[1];
+	}
+}
+
+/**
+ * guard_parse_cidr() - parse "A.B.C.D/N" (or a bare address, /32)
+ * @text:	the text
+ * @r:		filled with the network (host order, host bits cleared)
+ *
+ * Return: 0, or -1 if @text is not a CIDR block
+ */
+int guard_parse_cidr(const char *text, struct guard_rule *r)
+{
+	char buf[32];
+	const char *slash = strchr(text, '/');
+	size_t alen = slash ? (size_t)(slash - text) : strlen(text);
+	unsigned int plen = 32;
+	struct in_addr a;
+
+	if (alen == 0 || alen >= sizeof(buf))
+		return -1;
+	memcpy(buf, text, alen);
+	buf[alen] = '\0';
+	if (inet_pton(AF_INET, buf, &a) != 1)
+		return -1;
+	if (slash) {
+		const char *s = slash + 1;
+
+		if (!*s || strlen(s) > 2)
+			return -1;
+		plen = 0;
+		for (; *s; s++) {
+			if (*s < '0' || *s > '9')
+				return -1;
+			plen = plen * 10 + (unsigned int)(*s - '0');
+		}
+		if (plen > 32)
+			return -1;
+	}
+	r->plen = plen;
+	r->net = ntohl(a.s_addr) & (plen ? ~0u << (32 - plen) : 0);
+	return 0;
+}

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef GUARD_H
+#define GUARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+#include "log.h"
+
+struct port;
+
+/**
+ * enum guard_level - how strictly a VM is held to what it is
+ */
+enum guard_level {
+	GUARD_OFF = 0, /* no checks */
+	GUARD_MAC,     /* one source MAC per port, no impersonation */
+	GUARD_STRICT,  /* as MAC, and IPv4 sources limited to the lease */
+};
+
+/**
+ * enum guard_reason - why a frame was dropped
+ */
+enum guard_reason {
+	GUARD_R_SRC_MAC = 0, /* source MAC is not the port's */
+	GUARD_R_VLAN,	     /* VLAN tag without --allow-vlan */
+	GUARD_R_ARP,	     /* malformed ARP or sender address not the port's */
+	GUARD_R_GATEWAY,     /* claims the gateway's IPv4 address */
+	GUARD_R_DHCP_SERVER, /* DHCP or DHCPv6 server message */
+	GUARD_R_RA,	     /* IPv6 router advertisement or redirect */
+	GUARD_R_IP_SRC,	     /* strict: IPv4 source is not the port's */
+	GUARD_R_DHCP_LIMIT,  /* too many DHCP clients on one port */
+	GUARD_R_MALFORMED,   /* header too short to check */
+	GUARD_R_ISOLATE,     /* --isolate: VM to VM */
+	GUARD_R_BLOCKED,     /* --block/--allow rules */
+	GUARD_NREASONS,
+};
+
+#define GUARD_MAX_RULES	  64
+#define GUARD_MAX_STATIC  256
+#define GUARD_DHCP_KEYS	  8 /* largest --dhcp-clients */
+
+/**
+ * struct guard_rule - one --allow or --block destination rule
+ * @net:	network, host order
+ * @plen:	prefix length
+ * @allow:	true for --allow
+ */
+struct guard_rule {
+	uint32_t net;
+	unsigned int plen;
+	bool allow;
+};
+
+/**
+ * struct guard_static - a --static=MAC=IP binding
+ * @mac:	the VM's MAC
+ * @ip:		an address it may use, host order
+ */
+struct guard_static {
+	uint8_t mac[6];
+	uint32_t ip;
+};
+
+/**
+ * struct guard_conf - guard settings from the command line
+ * @level:	off, mac or strict
+ * @allow_vlan:	let VLAN-tagged frames through
+ * @isolate:	VMs reach the host side only, not each other
+ * @gateway:	gateway address no VM may claim, host order (0: none)
+ * @dhcp_clients: DHCP client identities allowed per port
+ * @rules:	--allow/--block rules
+ * @nrules:	how many
+ * @statics:	--static bindings
+ * @nstatics:	how many
+ */
+struct guard_conf {
+	enum guard_level level;
+	bool allow_vlan;
+	bool isolate;
+	uint32_t gateway;
+	unsigned int dhcp_clients;
+	struct guard_rule rules[GUARD_MAX_RULES];
+	unsigned int nrules;
+	struct guard_static statics[GUARD_MAX_STATIC];
+	unsigned int nstatics;
+};
+
+/**
+ * struct guard_port - what the guard knows about one port
+ * @bound:	@mac is set
+ * @mac:	the only source MAC the port may use
+ * @lease:	IPv4 address the DHCP server gave the port (host order, 0 none)
+ * @dhcp_keys:	hashes of the DHCP client identities seen on the port
+ * @ndhcp:	how many
+ * @drops:	frames dropped, by reason
+ * @log:	rate limit of the port's drop log lines
+ */
+struct guard_port {
+	bool bound;
+	uint8_t mac[6];
+	uint32_t lease;
+	uint32_t dhcp_keys[GUARD_DHCP_KEYS];
+	unsigned int ndhcp;
+	uint64_t drops[GUARD_NREASONS];
+	struct log_limit log;
+};
+
+void guard_init(const struct guard_conf *c);
+void guard_port_bind(struct guard_port *g, const uint8_t mac[6]);
+bool guard_ingress(struct port *p, const uint8_t *frame, size_t len);
+bool guard_forward(const struct port *src, const struct port *dst,
+		   const uint8_t *frame, size_t len);
+void guard_snoop(struct port *dst, const uint8_t *frame, size_t len);
+const char *guard_reason_name(enum guard_reason r);
+bool guard_isolating(void);
+int guard_parse_cidr(const char *text, struct guard_rule *r);
+bool guard_rules_allow(const struct guard_rule *rules, unsigned int n,
+		       uint32_t dst);
+
+#endif /* GUARD_H */

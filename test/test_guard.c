@@ -1,0 +1,495 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Unit tests of the per-port guards: each attack frame is dropped for the
+ * right reason, and legitimate traffic passes at every level.
+ */
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "guard.h"
+#include "port.h"
+#include "unit.h"
+
+static const uint8_t mac_a[6] = { 0x52, 0x54, 0, 0, 0, 0x0a };
+static const uint8_t mac_b[6] = { 0x52, 0x54, 0, 0, 0, 0x0b };
+static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+#define GW 0x0a000001u /* 10.0.0.1 */
+
+/**
+ * eth() - write an Ethernet header
+ * @f:		frame buffer
+ * @dst:	destination MAC
+ * @src:	source MAC
+ * @type:	EtherType
+ *
+ * Return: 14, the header length
+ */
+static size_t eth(uint8_t *f, const uint8_t *dst, const uint8_t *src,
+		  uint16_t type)
+{
+	memcpy(f, dst, 6);
+	memcpy(f + 6, src, 6);
+	f[12] = (uint8_t)(type >> 8);
+	f[13] = (uint8_t)type;
+	return 14;
+}
+
+/**
+ * put32() - write a big-endian 32-bit value
+ * @p:		where
+ * @v:		value
+ */
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/**
+ * arp() - build an ARP frame
+ * @f:		frame buffer (64 bytes at least)
+ * @src:	Ethernet source
+ * @sha:	sender hardware address
+ * @spa:	sender IP, host order
+ * @tpa:	target IP, host order
+ *
+ * Return: frame length
+ */
+static size_t arp(uint8_t *f, const uint8_t *src, const uint8_t *sha,
+		  uint32_t spa, uint32_t tpa)
+{
+	uint8_t *a = f + eth(f, bcast, src, 0x0806);
+
+	memset(a, 0, 28);
+	a[1] = 1;    /* Ethernet */
+	a[2] = 0x08; /* IPv4 */
+	a[4] = 6;
+	a[5] = 4;
+	a[7] = 1; /* request */
+	memcpy(a + 8, sha, 6);
+	put32(a + 14, spa);
+	put32(a + 24, tpa);
+	return 14 + 28;
+}
+
+/**
+ * udp4() - build an IPv4/UDP frame with a payload of zeros
+ * @f:		frame buffer (400 bytes at least)
+ * @src:	Ethernet source
+ * @sip:	IP source, host order
+ * @sport:	UDP source port
+ * @dport:	UDP destination port
+ * @plen:	payload length
+ *
+ * Return: frame length
+ */
+static size_t udp4(uint8_t *f, const uint8_t *src, uint32_t sip,
+		   uint16_t sport, uint16_t dport, size_t plen)
+{
+	uint8_t *ip = f + eth(f, bcast, src, 0x0800);
+
+	memset(ip, 0, 28 + plen);
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)((28 + plen) >> 8);
+	ip[3] = (uint8_t)(28 + plen);
+	ip[8] = 64;
+	ip[9] = 17;
+	put32(ip + 12, sip);
+	put32(ip + 16, 0xffffffffu);
+	ip[20] = (uint8_t)(sport >> 8);
+	ip[21] = (uint8_t)sport;
+	ip[22] = (uint8_t)(dport >> 8);
+	ip[23] = (uint8_t)dport;
+	return 14 + 28 + plen;
+}
+
+/**
+ * dhcp_req() - build a DHCP request from a client
+ * @f:		frame buffer
+ * @src:	Ethernet source
+ * @chaddr:	client hardware address in the message
+ * @cid:	client identifier byte (option 61), 0 for none
+ *
+ * Return: frame length
+ */
+static size_t dhcp_req(uint8_t *f, const uint8_t *src, const uint8_t *chaddr,
+		       uint8_t cid)
+{
+	size_t n = udp4(f, src, 0, 68, 67, 300);
+	uint8_t *m = f + 14 + 28;
+
+	m[0] = 1;
+	m[1] = 1;
+	m[2] = 6;
+	memcpy(m + 28, chaddr, 6);
+	put32(m + 236, 0x63825363u);
+	m[240] = 53;
+	m[241] = 1;
+	m[242] = 1;
+	if (cid) {
+		m[243] = 61;
+		m[244] = 2;
+		m[245] = 1;
+		m[246] = cid;
+		m[247] = 255;
+	} else {
+		m[243] = 255;
+	}
+	return n;
+}
+
+/**
+ * icmp6() - build an IPv6 ICMPv6 frame
+ * @f:		frame buffer
+ * @src:	Ethernet source
+ * @type:	ICMPv6 type
+ * @hbh:	put a hop-by-hop header first
+ *
+ * Return: frame length
+ */
+static size_t icmp6(uint8_t *f, const uint8_t *src, uint8_t type, bool hbh)
+{
+	uint8_t *ip = f + eth(f, bcast, src, 0x86dd);
+	size_t off = 40;
+
+	memset(ip, 0, 40 + 8 + 16);
+	ip[0] = 0x60;
+	ip[6] = hbh ? 0 : 58;
+	if (hbh) {
+		ip[40] = 58; /* next header */
+		ip[41] = 0;  /* 8 bytes */
+		off += 8;
+	}
+	ip[off] = type;
+	return 14 + off + 16;
+}
+
+/**
+ * setup() - a fresh VM port and guard configuration
+ * @p:		port to reset
+ * @level:	guard level
+ */
+static void setup(struct port *p, enum guard_level level)
+{
+	struct guard_conf c;
+
+	memset(&c, 0, sizeof(c));
+	c.level = level;
+	c.gateway = GW;
+	c.dhcp_clients = 2;
+	c.nstatics = 1;
+	memcpy(c.statics[0].mac, mac_a, 6);
+	c.statics[0].ip = 0x0a000063u; /* 10.0.0.99 */
+	guard_init(&c);
+	memset(p, 0, sizeof(*p));
+	p->kind = PORT_STREAM;
+}
+
+/**
+ * test_mac_binding() - first source MAC binds the port
+ */
+static void test_mac_binding(void)
+{
+	struct port p;
+	uint8_t f[400];
+	size_t n;
+
+	setup(&p, GUARD_MAC);
+	n = udp4(f, mac_a, 0x0a000005u, 1000, 2000, 10);
+	CHECK(guard_ingress(&p, f, n));
+	n = udp4(f, mac_b, 0x0a000005u, 1000, 2000, 10);
+	CHECK(!guard_ingress(&p, f, n));
+	CHECK_EQ(p.guard.drops[GUARD_R_SRC_MAC], 1);
+	/* A MAC bound up front (--fd=N,mac=) wins over the first frame. */
+	setup(&p, GUARD_MAC);
+	guard_port_bind(&p.guard, mac_b);
+	n = udp4(f, mac_a, 0x0a000005u, 1000, 2000, 10);
+	CHECK(!guard_ingress(&p, f, n));
+	/* Off: anything goes. */
+	setup(&p, GUARD_OFF);
+	CHECK(guard_ingress(&p, f, n));
+	n = udp4(f, mac_b, 0x0a000005u, 1000, 2000, 10);
+	CHECK(guard_ingress(&p, f, n));
+}
+
+/**
+ * test_arp() - ARP spoofing and malformed ARP
+ */
+static void test_arp(void)
+{
+	struct port p;
+	uint8_t f[64];
+	size_t n;
+
+	setup(&p, GUARD_MAC);
+	n = arp(f, mac_a, mac_a, 0x0a000005u, 0x0a000006u);
+	CHECK(guard_ingress(&p, f, n));
+	/* Sender hardware address is another VM's. */
+	n = arp(f, mac_a, mac_b, 0x0a000005u, 0x0a000006u);
+	CHECK(!guard_ingress(&p, f, n));
+	CHECK_EQ(p.guard.drops[GUARD_R_ARP], 1);
+	/* Claims the gateway (gratuitous ARP for it). */
+	n = arp(f, mac_a, mac_a, GW, GW);
+	CHECK(!guard_ingress(&p, f, n));
+	CHECK_EQ(p.guard.drops[GUARD_R_GATEWAY], 1);
+	/* Wrong hardware length, and truncated. */
+	n = arp(f, mac_a, mac_a, 0x0a000005u, 0x0a000006u);
+	f[14 + 4] = 8;
+	CHECK(!guard_ingress(&p, f, n));
+	n = arp(f, mac_a, mac_a, 0x0a000005u, 0x0a000006u);
+	CHECK(!guard_ingress(&p, f, 14 + 20));
+	CHECK_EQ(p.guard.drops[GUARD_R_ARP], 3);
+	/* Probe (sender 0.0.0.0) passes. */
+	n = arp(f, mac_a, mac_a, 0, 0x0a000006u);
+	CHECK(guard_ingress(&p, f, n));
+}
+
+/**
+ * test_dhcp_server_and_ra() - rogue servers and router advertisements
+ */
+static void test_dhcp_server_and_ra(void)
+{
+	struct port p;
+	uint8_t f[400];
+	size_t n;
+
+	setup(&p, GUARD_MAC);
+	n = udp4(f, mac_a, 0x0a000005u, 67, 68, 300);
+	CHECK(!guard_ingress(&p, f, n));
+	CHECK_EQ(p.guard.drops[GUARD_R_DHCP_SERVER], 1);
+	n = udp4(f, mac_a, 0x0a000005u, 53, 1234, 30);
+	CHECK(guard_ingress(&p, f, n));
+	n = icmp6(f, mac_a, 134, false);
+	CHECK(!guard_ingress(&p, f, n));
+	n = icmp6(f, mac_a, 134, true);
+	CHECK(!guard_ingress(&p, f, n));
+	n = icmp6(f, mac_a, 137, false);
+	CHECK(!guard_ingress(&p, f, n));
+	CHECK_EQ(p.guard.drops[GUARD_R_RA], 3);
+	/* Neighbour solicitation/advertisement and router solicitation pass. */
+	n = icmp6(f, mac_a, 135, false);
+	CHECK(guard_ingress(&p, f, n));
+	n = icmp6(f, mac_a, 136, true);
+	CHECK(guard_ingress(&p, f, n));
+	n = icmp6(f, mac_a, 133, false);
+	CHECK(guard_ingress(&p, f, n));
+	/* Truncated IPv6 header. */
+	n = icmp6(f, mac_a, 135, false);
+	CHECK(!guard_ingress(&p, f, 14 + 30));
+	CHECK_EQ(p.guard.drops[GUARD_R_MALFORMED], 1);
+}
+
+/**
+ * test_vlan() - tagged frames only with --allow-vlan
+ */
+static void test_vlan(void)
+{
+	struct port p;
+	struct guard_conf c;
+	uint8_t f[64] = { 0 };
+
+	setup(&p, GUARD_MAC);
+	eth(f, bcast, mac_a, 0x8100);
+	CHECK(!guard_ingress(&p, f, 60));
+	eth(f, bcast, mac_a, 0x88a8);
+	CHECK(!guard_ingress(&p, f, 60));
+	CHECK_EQ(p.guard.drops[GUARD_R_VLAN], 2);
+	memset(&c, 0, sizeof(c));
+	c.level = GUARD_MAC;
+	c.allow_vlan = true;
+	guard_init(&c);
+	CHECK(guard_ingress(&p, f, 60));
+}
+
+/**
+ * test_gateway_ip() - no VM may send as the gateway
+ */
+static void test_gateway_ip(void)
+{
+	struct port p;
+	uint8_t f[400];
+	size_t n;
+
+	setup(&p, GUARD_MAC);
+	n = udp4(f, mac_a, GW, 1000, 2000, 10);
+	CHECK(!guard_ingress(&p, f, n));
+	CHECK_EQ(p.guard.drops[GUARD_R_GATEWAY], 1);
+}
+
+/**
+ * test_dhcp_starvation() - a port may use only a few client identities
+ */
+static void test_dhcp_starvation(void)
+{
+	struct port p;
+	uint8_t f[400], fake[6] = { 0x52, 0x54, 0, 0, 1, 0 };
+	size_t n;
+
+	setup(&p, GUARD_MAC);
+	n = dhcp_req(f, mac_a, mac_a, 0);
+	CHECK(guard_ingress(&p, f, n));
+	CHECK(guard_ingress(&p, f, n)); /* the same client again */
+	n = dhcp_req(f, mac_a, mac_a, 7); /* second identity: allowed */
+	CHECK(guard_ingress(&p, f, n));
+	for (int i = 1; i < 50; i++) {
+		fake[5] = (uint8_t)i;
+		n = dhcp_req(f, mac_a, fake, 0);
+		CHECK(!guard_ingress(&p, f, n));
+	}
+	CHECK_EQ(p.guard.drops[GUARD_R_DHCP_LIMIT], 49);
+	/* The first identities still work. */
+	n = dhcp_req(f, mac_a, mac_a, 0);
+	CHECK(guard_ingress(&p, f, n));
+}
+
+/**
+ * test_strict() - IPv4 sources limited to the lease and --static
+ */
+static void test_strict(void)
+{
+	struct port p;
+	uint8_t f[400], ack[400];
+	size_t n;
+
+	setup(&p, GUARD_STRICT);
+	/* DHCP from 0.0.0.0 passes before any lease. */
+	n = dhcp_req(f, mac_a, mac_a, 0);
+	CHECK(guard_ingress(&p, f, n));
+	n = udp4(f, mac_a, 0x0a000005u, 1000, 2000, 10);
+	CHECK(!guard_ingress(&p, f, n));
+	CHECK_EQ(p.guard.drops[GUARD_R_IP_SRC], 1);
+	/* The static address of this MAC passes. */
+	n = udp4(f, mac_a, 0x0a000063u, 1000, 2000, 10);
+	CHECK(guard_ingress(&p, f, n));
+	/* A DHCP ACK of 10.0.0.5 sent to the port makes it its address. */
+	n = udp4(ack, mac_b, GW, 67, 68, 300);
+	memcpy(ack + 14 + 28 + 28, mac_a, 6);
+	put32(ack + 14 + 28 + 16, 0x0a000005u);
+	put32(ack + 14 + 28 + 236, 0x63825363u);
+	ack[14 + 28 + 240] = 53;
+	ack[14 + 28 + 241] = 1;
+	ack[14 + 28 + 242] = 5;
+	ack[14 + 28 + 243] = 255;
+	guard_snoop(&p, ack, n);
+	CHECK_EQ(p.guard.lease, 0x0a000005u);
+	n = udp4(f, mac_a, 0x0a000005u, 1000, 2000, 10);
+	CHECK(guard_ingress(&p, f, n));
+	/* Another VM's address does not. */
+	n = udp4(f, mac_a, 0x0a000006u, 1000, 2000, 10);
+	CHECK(!guard_ingress(&p, f, n));
+	/* ARP from another address neither; from the lease yes. */
+	n = arp(f, mac_a, mac_a, 0x0a000006u, GW);
+	CHECK(!guard_ingress(&p, f, n));
+	n = arp(f, mac_a, mac_a, 0x0a000005u, GW);
+	CHECK(guard_ingress(&p, f, n));
+	/* An ACK for another chaddr is not learned. */
+	memcpy(ack + 14 + 28 + 28, mac_b, 6);
+	put32(ack + 14 + 28 + 16, 0x0a000007u);
+	guard_snoop(&p, ack, n);
+	CHECK_EQ(p.guard.lease, 0x0a000005u);
+}
+
+/**
+ * test_rules() - --allow/--block: longest prefix wins, block wins a tie
+ */
+static void test_rules(void)
+{
+	struct guard_rule r[4];
+
+	CHECK_EQ(guard_parse_cidr("10.0.0.0/8", &r[0]), 0);
+	r[0].allow = false;
+	CHECK_EQ(guard_parse_cidr("10.1.0.0/16", &r[1]), 0);
+	r[1].allow = true;
+	CHECK_EQ(guard_parse_cidr("10.1.2.3", &r[2]), 0);
+	r[2].allow = false;
+	CHECK_EQ(r[2].plen, 32);
+	CHECK(!guard_rules_allow(r, 3, 0x0a050505u));
+	CHECK(guard_rules_allow(r, 3, 0x0a010505u));
+	CHECK(!guard_rules_allow(r, 3, 0x0a010203u));
+	CHECK(guard_rules_allow(r, 3, 0x08080808u)); /* no match */
+	/* Tie: the same prefix allowed and blocked. */
+	CHECK_EQ(guard_parse_cidr("10.1.0.0/16", &r[3]), 0);
+	r[3].allow = false;
+	CHECK(!guard_rules_allow(r, 4, 0x0a010505u));
+	/* Host bits are cleared, bad input refused. */
+	CHECK_EQ(guard_parse_cidr("192.168.1.77/24", &r[0]), 0);
+	CHECK_EQ(r[0].net, 0xc0a80100u);
+	CHECK_EQ(guard_parse_cidr("0.0.0.0/0", &r[0]), 0);
+	CHECK(guard_rules_allow(r, 1, 0x01020304u) == r[0].allow);
+	CHECK_EQ(guard_parse_cidr("10.0.0.0/33", &r[0]), -1);
+	CHECK_EQ(guard_parse_cidr("10.0.0/8", &r[0]), -1);
+	CHECK_EQ(guard_parse_cidr("/8", &r[0]), -1);
+	CHECK_EQ(guard_parse_cidr("10.0.0.0/", &r[0]), -1);
+	CHECK_EQ(guard_parse_cidr("10.0.0.0/8x", &r[0]), -1);
+}
+
+/**
+ * test_forward() - --isolate and rules toward the host side
+ */
+static void test_forward(void)
+{
+	struct guard_conf c;
+	struct port vm1, vm2, host;
+	uint8_t f[400];
+	size_t n;
+
+	memset(&c, 0, sizeof(c));
+	c.level = GUARD_MAC;
+	c.isolate = true;
+	guard_parse_cidr("192.168.0.0/16", &c.rules[0]);
+	c.nrules = 1;
+	guard_init(&c);
+	memset(&vm1, 0, sizeof(vm1));
+	memset(&vm2, 0, sizeof(vm2));
+	memset(&host, 0, sizeof(host));
+	vm1.kind = PORT_STREAM;
+	vm2.kind = PORT_DGRAM_PEER;
+	host.kind = PORT_HOST;
+	n = udp4(f, mac_a, 0x0a000005u, 1000, 2000, 10);
+	put32(f + 14 + 16, 0xc0a80101u); /* to 192.168.1.1 */
+	CHECK(!guard_forward(&vm1, &vm2, f, n));
+	CHECK_EQ(vm1.guard.drops[GUARD_R_ISOLATE], 1);
+	CHECK(!guard_forward(&vm1, &host, f, n));
+	CHECK_EQ(vm1.guard.drops[GUARD_R_BLOCKED], 1);
+	put32(f + 14 + 16, 0x08080808u);
+	CHECK(guard_forward(&vm1, &host, f, n));
+	/* The host side may reach every VM. */
+	CHECK(guard_forward(&host, &vm1, f, n));
+}
+
+/**
+ * test_short_frames() - headers shorter than claimed never crash
+ */
+static void test_short_frames(void)
+{
+	struct port p;
+	uint8_t f[400];
+
+	for (int level = GUARD_MAC; level <= GUARD_STRICT; level++) {
+		size_t n = dhcp_req(f, mac_a, mac_a, 0);
+
+		setup(&p, (enum guard_level)level);
+		for (size_t len = 14; len < n; len++)
+			guard_ingress(&p, f, len);
+		n = icmp6(f, mac_a, 134, true);
+		for (size_t len = 14; len < n; len++)
+			CHECK(!guard_ingress(&p, f, len));
+	}
+}
+
+static const struct unit_test tests[] = {
+	{ "mac_binding", test_mac_binding },
+	{ "arp", test_arp },
+	{ "dhcp_server_and_ra", test_dhcp_server_and_ra },
+	{ "vlan", test_vlan },
+	{ "gateway_ip", test_gateway_ip },
+	{ "dhcp_starvation", test_dhcp_starvation },
+	{ "strict", test_strict },
+	{ "rules", test_rules },
+	{ "forward", test_forward },
+	{ "short_frames", test_short_frames },
+};
+
+UNIT_MAIN("guard", tests)

@@ -20,6 +20,7 @@
  * per port are logged, then the log is rate limited. Headers are read only
  * after checking the frame is long enough for them.
  */
+#include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
 
@@ -465,6 +466,41 @@ void guard_snoop(struct port *dst, const uint8_t *frame, size_t len)
 		}
 		off += 2u + opt[1];
 	}
+}
+
+/**
+ * guard_format_drops() - describe a port's guard drops for a log line
+ * @g:		the port's guard state
+ * @buf:	where to write, e.g. "guard dropped 3 (VLAN tag: 2, ...)"
+ * @len:	its size
+ *
+ * Return: @buf, empty when nothing was dropped
+ */
+const char *guard_format_drops(const struct guard_port *g, char *buf,
+			       size_t len)
+{
+	uint64_t total = 0;
+	const char *sep = " (";
+	int off;
+
+	buf[0] = '\0';
+	for (int r = 0; r < GUARD_NREASONS; r++)
+		total += g->drops[r];
+	if (!total)
+		return buf;
+	off = snprintf(buf, len, ", guard dropped %llu",
+		       (unsigned long long)total);
+	for (int r = 0; r < GUARD_NREASONS; r++) {
+		if (!g->drops[r] || off < 0 || (size_t)off >= len)
+			continue;
+		off += snprintf(buf + off, len - (size_t)off, "%s%s: %llu", sep,
+				guard_names[r],
+				(unsigned long long)g->drops[r]);
+		sep = ", ";
+	}
+	if (off >= 0 && (size_t)off < len)
+		snprintf(buf + off, len - (size_t)off, ")");
+	return buf;
 }
 
 /**

@@ -59,6 +59,45 @@ static void main_on_signal(int sig)
 }
 
 /**
+ * main_status() - SIGUSR1: log the counters of the switch and every port
+ */
+static void main_status(void)
+{
+	const struct switch_stats *st = switch_get_stats();
+	const struct fdb *f = switch_get_fdb();
+	const struct dgram_stats *ds = dgram_get_stats();
+
+	log_info("status: %u ports; unicast %llu, flooded %llu, local %llu, "
+		 "bad source %llu; fdb learned %llu moved %llu evicted %llu; "
+		 "datagram hellos %llu bad %llu unnamed %llu",
+		 port_count(), (unsigned long long)st->unicast,
+		 (unsigned long long)st->flooded,
+		 (unsigned long long)st->local,
+		 (unsigned long long)st->bad_src,
+		 (unsigned long long)f->learned, (unsigned long long)f->moved,
+		 (unsigned long long)f->evicted,
+		 (unsigned long long)ds->hellos, (unsigned long long)ds->bad,
+		 (unsigned long long)ds->unnamed);
+	for (unsigned int i = 0; i < port_count(); i++)
+		port_log_stats(port_active(i), "status", "open");
+	if (main_gw_on) {
+		struct gw_stats g;
+
+		gw_stats(&g);
+		log_info("status: dhcp offers %llu acks %llu naks %llu "
+			 "malformed %llu no address %llu; arp replies %llu, "
+			 "ping replies %llu",
+			 (unsigned long long)g.dhcp_offer,
+			 (unsigned long long)g.dhcp_ack,
+			 (unsigned long long)g.dhcp_nak,
+			 (unsigned long long)g.dhcp_malformed,
+			 (unsigned long long)g.dhcp_no_address,
+			 (unsigned long long)g.arp_replies,
+			 (unsigned long long)g.icmp_replies);
+	}
+}
+
+/**
  * main_signal_ready() - loop callback: act on signals received
  * @src:	read end of the signal pipe
  * @events:	what is ready
@@ -73,6 +112,8 @@ static void main_signal_ready(struct loop_source *src, unsigned int events)
 		if (sigs[i] == SIGINT || sigs[i] == SIGTERM) {
 			log_info("received signal %d, shutting down", sigs[i]);
 			loop_stop();
+		} else if (sigs[i] == SIGUSR1) {
+			main_status();
 		} else if (sigs[i] == SIGHUP && main_gw_on) {
 			if (gw_reload_hosts(err, sizeof(err)))
 				log_warn("reloading DHCP reservations: %s",
@@ -101,7 +142,7 @@ static int main_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESTART;
 	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) ||
-	    sigaction(SIGHUP, &sa, NULL))
+	    sigaction(SIGHUP, &sa, NULL) || sigaction(SIGUSR1, &sa, NULL))
 		return -1;
 	main_sigsrc.fd = main_sigpipe[0];
 	main_sigsrc.fn = main_signal_ready;

@@ -117,6 +117,29 @@ oom:
 }
 
 /**
+ * port_log_stats() - log one line with a port's counters
+ * @p:		the port
+ * @what:	"disconnected", "status"...
+ * @why:	reason or detail
+ */
+void port_log_stats(const struct port *p, const char *what, const char *why)
+{
+	char guard[512];
+
+	log_info("port %u %s: %s (uid %ld pid %ld), %s; "
+		 "rx %llu frames %llu bytes %llu bad, "
+		 "tx %llu frames %llu bytes %llu dropped%s",
+		 p->id, what, p->ops->name, p->uid, p->pid, why,
+		 (unsigned long long)p->st.rx_frames,
+		 (unsigned long long)p->st.rx_bytes,
+		 (unsigned long long)p->st.rx_bad,
+		 (unsigned long long)p->st.tx_frames,
+		 (unsigned long long)p->st.tx_bytes,
+		 (unsigned long long)p->st.tx_dropped,
+		 guard_format_drops(&p->guard, guard, sizeof(guard)));
+}
+
+/**
  * port_close() - close a port, log its counters and free its slot
  * @p:		an open port
  * @why:	reason shown in the log line
@@ -130,16 +153,7 @@ void port_close(struct port *p, const char *why)
 
 	if (!p->open)
 		return;
-	log_info("port %u disconnected: %s (uid %ld pid %ld), %s; "
-		 "rx %llu frames %llu bytes %llu bad, "
-		 "tx %llu frames %llu bytes %llu dropped",
-		 p->id, p->ops->name, p->uid, p->pid, why,
-		 (unsigned long long)p->st.rx_frames,
-		 (unsigned long long)p->st.rx_bytes,
-		 (unsigned long long)p->st.rx_bad,
-		 (unsigned long long)p->st.tx_frames,
-		 (unsigned long long)p->st.tx_bytes,
-		 (unsigned long long)p->st.tx_dropped);
+	port_log_stats(p, "disconnected", why);
 	switch_port_gone(p);
 	if (p->ops->closed)
 		p->ops->closed(p);

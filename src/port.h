@@ -123,5 +123,6 @@ struct port *port_get(unsigned int id);
 unsigned int port_count(void);
 struct port *port_active(unsigned int i);
 void port_set_creds(struct port *p);
+void port_log_stats(const struct port *p, const char *what, const char *why);
 
 #endif /* PORT_H */

@@ -7,7 +7,7 @@
  * set up first. Then the daemon forks. The child becomes USER (its groups,
  * gid and uid, with no way back) and runs the switch with the descriptors it
  * inherited. The parent keeps root, does nothing but wait, passes SIGINT,
- * SIGTERM and SIGHUP on to the child, and when the child ends, for whatever
+ * SIGTERM, SIGHUP and SIGUSR1 on to the child, and when the child ends, for whatever
  * reason, undoes the setup. So a guest that compromised the switch holds
  * only USER's rights, and a crash of the switch still leaves nothing behind.
  * The pidfile holds the parent's pid, which is the one to signal.
@@ -94,6 +94,7 @@ enum priv_role priv_separate(const char *user, int *status, char *err,
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &block, &old);
 	pid = fork();
 	if (pid < 0) {
@@ -119,6 +120,7 @@ enum priv_role priv_separate(const char *user, int *status, char *err,
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	while (waitpid(pid, &ws, 0) < 0) {
 		if (errno != EINTR) {

@@ -178,8 +178,10 @@ printf '%s\n' "${MODULES[@]}" >"$R/etc/modules"
 #   SVM-RESULT ID ok|fail DETAIL   (answer to a command)
 #   SVM-DONE / SVM-POWEROFF
 # Commands (one line each on the console, ID is any word of the caller's):
-#   ID ping IP [SIZE [TRIES]]   one echo per try, TRIES (default 3) tries;
-#                               with SIZE also the fragment counters
+#   ID ping IP [TRIES [SIZE]]   one echo per try, up to TRIES (default 3)
+#                               tries; with SIZE data bytes, the result also
+#                               gives the fragment counters (frag=N reasm=N)
+#                               and is "fail" unless both stayed 0
 #   ID tcp IP PORT              as svm.tcp
 #   ID info                     ip, mac, ifmtu
 #   ID sh COMMAND...            run a shell command (debugging)
@@ -379,7 +381,7 @@ echo "SVM-READY"
 while read -r id cmd a1 a2 a3 rest; do
 	case $cmd in
 	ping)
-		if do_ping "$a1" "$a2" "${a3:-3}"; then
+		if do_ping "$a1" "$a3" "${a2:-3}"; then
 			echo "SVM-RESULT $id ok $PING_DETAIL"
 		else
 			echo "SVM-RESULT $id fail $PING_DETAIL"

@@ -435,9 +435,12 @@ int conf_parse_mac(const char *text, uint8_t mac[6])
 		unsigned int v = 0, n = 0;
 
 		while (isxdigit((unsigned char)*text) && n < 2) {
-			v = v * 16 + (unsigned int)(isdigit((unsigned char)*text)
-					? *text - '0'
-					: (tolower((unsigned char)*text) - 'a' + 10));
+			v = v * 16 +
+			    (unsigned int)(isdigit((unsigned char)*text)
+					       ? *text - '0'
+					       : (tolower(
+						      (unsigned char)*text) -
+						  'a' + 10));
 			text++;
 			n++;
 		}
@@ -461,8 +464,7 @@ int conf_parse_mac(const char *text, uint8_t mac[6])
  *
  * Return: 0, or -1 with a message in @err
  */
-static int parse_dns(struct conf *c, const char *arg, char *err,
-		     size_t errlen)
+static int parse_dns(struct conf *c, const char *arg, char *err, size_t errlen)
 {
 	char one[INET_ADDRSTRLEN + 1];
 
@@ -608,7 +610,8 @@ static enum conf_result parse_option(struct conf *c, struct parse_state *st,
 		uint8_t mac[6];
 
 		if (nlen >= sizeof(num))
-			return fail(err, errlen, "--fd=%s: bad descriptor", arg);
+			return fail(err, errlen, "--fd=%s: bad descriptor",
+				    arg);
 		memcpy(num, arg, nlen);
 		num[nlen] = '\0';
 		if (parse_number("--fd", num, false, 0, INT_MAX, &v, err,
@@ -673,8 +676,8 @@ static enum conf_result parse_option(struct conf *c, struct parse_state *st,
 		c->disable_dhcp = true;
 		break;
 	case OPT_MTU:
-		if (parse_number("--mtu", arg, false, MIN_MTU, MAX_MTU, &v,
-				 err, errlen))
+		if (parse_number("--mtu", arg, false, MIN_MTU, MAX_MTU, &v, err,
+				 errlen))
 			return CONF_ERROR;
 		c->mtu = (unsigned int)v;
 		st->have_mtu = true;
@@ -770,8 +773,8 @@ static enum conf_result parse_option(struct conf *c, struct parse_state *st,
 			return fail(err, errlen, "too many --static (max %d)",
 				    GUARD_MAX_STATIC);
 		if (!eq || (size_t)(eq - arg) >= sizeof(mac))
-			return fail(err, errlen,
-				    "--static=%s: expected MAC=IP", arg);
+			return fail(err, errlen, "--static=%s: expected MAC=IP",
+				    arg);
 		memcpy(mac, arg, (size_t)(eq - arg));
 		mac[eq - arg] = '\0';
 		if (conf_parse_mac(mac, g->mac) ||
@@ -1082,134 +1085,135 @@ void conf_usage(const char *prog, FILE *stream)
 		"       %s [OPTION]... --fd=N [--fd=N]... [SOCKET]\n"
 		"\n",
 		prog, prog);
-	fputs("An Ethernet switch for virtual machines connected over UNIX "
-	      "sockets. VMs\n"
-	      "connect to SOCKET (length-prefixed frames, as QEMU -netdev "
-	      "stream and\n"
-	      "socket_vmnet_client use), to the --dgram-socket (one frame per "
-	      "datagram),\n"
-	      "or are handed over as connected descriptors with --fd.\n"
-	      "\n"
-	      "Network (the flags of socket_vmnet for macOS):\n"
-	      "  --vmnet-mode=MODE           shared, host, bridged or "
-	      "isolated; isolated\n"
-	      "                              VMs see only each other "
-	      "(default: shared)\n"
-	      "  --vmnet-interface=IF        host interface for bridged mode, "
-	      "which needs\n"
-	      "                              it (default: none)\n"
-	      "  --vmnet-gateway=IP          the host's address on the VM "
-	      "network, e.g.\n"
-	      "                              192.168.105.1; DHCP leases "
-	      "start right after\n"
-	      "                              it (default: chosen by the "
-	      "system)\n"
-	      "  --vmnet-dhcp-end=IP         last address DHCP hands out; "
-	      "needs\n"
-	      "                              --vmnet-gateway (default: .254 "
-	      "in the\n"
-	      "                              gateway's /24)\n"
-	      "  --vmnet-mask=MASK           netmask of the VM network; "
-	      "needs\n"
-	      "                              --vmnet-gateway (default: "
-	      "255.255.255.0)\n"
-	      "  --vmnet-interface-id=UUID   fixed identity of the host-side "
-	      "interface\n"
-	      "                              (default: a new random one)\n"
-	      "  --vmnet-network-identifier=UUID\n"
-	      "                              join the host-mode network "
-	      "named by UUID,\n"
-	      "                              which has no DHCP; \"random\" "
-	      "and \"\" are\n"
-	      "                              accepted too (default: none)\n"
-	      "  --vmnet-nat66-prefix=PREFIX::\n"
-	      "                              IPv6 /64 prefix for shared "
-	      "mode, inside\n"
-	      "                              fd00::/8 (default: a random "
-	      "one)\n"
-	      "  Not every mode and flag is available on every platform; the "
-	      "daemon\n"
-	      "  says so when it starts.\n"
-	      "\n"
-	      "Network services and host side:\n"
-	      "  --vmnet-disable-dhcp        do not run the built-in DHCP "
-	      "server\n"
-	      "  --mtu=N                     MTU of the VM network, 576..65535; "
-	      "set on the\n"
-	      "                              host side and sent to guests "
-	      "by DHCP\n"
-	      "                              (default: 1500)\n"
-	      "  --dns=IP[,IP...]            DNS servers handed out by DHCP "
-	      "(default: the\n"
-	      "                              host's non-loopback resolvers "
-	      "in shared\n"
-	      "                              mode, none otherwise)\n"
-	      "  --lease-time=SECONDS        DHCP lease time, 60..604800 "
-	      "(default: 600)\n"
-	      "  --lease-file=FILE           keep DHCP leases across "
-	      "restarts in FILE\n"
-	      "  --dhcp-hosts=FILE           DHCP reservations in bootptab "
-	      "format,\n"
-	      "                              reread on SIGHUP\n"
-	      "  --tap=NAME                  name of the Linux TAP device "
-	      "(default: svmnetN)\n"
-	      "  --user=USER                 drop root privileges to USER "
-	      "once set up\n"
-	      "\n"
-	      "Guards (what a VM may send):\n"
-	      "  --guard=LEVEL               off, mac (one source MAC per "
-	      "VM, no ARP\n"
-	      "                              spoofing, no DHCP server or "
-	      "router adverts,\n"
-	      "                              no claiming the gateway) or "
-	      "strict (mac, and\n"
-	      "                              IPv4 sources limited to the "
-	      "DHCP lease and\n"
-	      "                              --static) (default: mac)\n"
-	      "  --static=MAC=IP             in strict mode, let MAC use IP "
-	      "too; repeatable\n"
-	      "  --dhcp-clients=N            DHCP client identities per VM, "
-	      "1..8 (default: 2)\n"
-	      "  --allow-vlan                let VLAN-tagged frames through\n"
-	      "  --isolate                   VMs reach the host side but not "
-	      "each other\n"
-	      "  --allow=CIDR, --block=CIDR  IPv4 destinations a VM may "
-	      "reach through the\n"
-	      "                              host side; longest prefix wins, "
-	      "block wins a\n"
-	      "                              tie, no match allows; "
-	      "repeatable\n"
-	      "\n"
-	      "Sockets:\n"
-	      "  --socket-group=GROUP        group owning SOCKET, which gets "
-	      "mode 0770\n"
-	      "                              (default: staff if that group "
-	      "exists,\n"
-	      "                              otherwise the daemon's primary "
-	      "group)\n"
-	      "  --socket-user=USER          only USER may connect (socket "
-	      "owned by USER,\n"
-	      "                              mode 0700; other uids are "
-	      "refused)\n"
-	      "  --dgram-socket=PATH         also take datagram VMs (QEMU "
-	      "-netdev dgram,\n"
-	      "                              vfkit) at PATH (default: none)\n"
-	      "  --fd=N                      inherited descriptor N is a "
-	      "connected VM\n"
-	      "                              socket; may be repeated "
-	      "(default: none)\n"
-	      "  --connect=PATH              connect out to a VM listening "
-	      "on PATH (QEMU\n"
-	      "                              -netdev stream,server=on); "
-	      "reconnects when\n"
-	      "                              it goes away; may be repeated\n"
-	      "  -p, --pidfile=FILE          once SOCKET listens, write the "
-	      "process ID to\n"
-	      "                              FILE and hold a lock on it "
-	      "(default: none)\n"
-	      "\n"
-	      "Switch:\n",
-	      stream);
+	fputs(
+	    "An Ethernet switch for virtual machines connected over UNIX "
+	    "sockets. VMs\n"
+	    "connect to SOCKET (length-prefixed frames, as QEMU -netdev "
+	    "stream and\n"
+	    "socket_vmnet_client use), to the --dgram-socket (one frame per "
+	    "datagram),\n"
+	    "or are handed over as connected descriptors with --fd.\n"
+	    "\n"
+	    "Network (the flags of socket_vmnet for macOS):\n"
+	    "  --vmnet-mode=MODE           shared, host, bridged or "
+	    "isolated; isolated\n"
+	    "                              VMs see only each other "
+	    "(default: shared)\n"
+	    "  --vmnet-interface=IF        host interface for bridged mode, "
+	    "which needs\n"
+	    "                              it (default: none)\n"
+	    "  --vmnet-gateway=IP          the host's address on the VM "
+	    "network, e.g.\n"
+	    "                              192.168.105.1; DHCP leases "
+	    "start right after\n"
+	    "                              it (default: chosen by the "
+	    "system)\n"
+	    "  --vmnet-dhcp-end=IP         last address DHCP hands out; "
+	    "needs\n"
+	    "                              --vmnet-gateway (default: .254 "
+	    "in the\n"
+	    "                              gateway's /24)\n"
+	    "  --vmnet-mask=MASK           netmask of the VM network; "
+	    "needs\n"
+	    "                              --vmnet-gateway (default: "
+	    "255.255.255.0)\n"
+	    "  --vmnet-interface-id=UUID   fixed identity of the host-side "
+	    "interface\n"
+	    "                              (default: a new random one)\n"
+	    "  --vmnet-network-identifier=UUID\n"
+	    "                              join the host-mode network "
+	    "named by UUID,\n"
+	    "                              which has no DHCP; \"random\" "
+	    "and \"\" are\n"
+	    "                              accepted too (default: none)\n"
+	    "  --vmnet-nat66-prefix=PREFIX::\n"
+	    "                              IPv6 /64 prefix for shared "
+	    "mode, inside\n"
+	    "                              fd00::/8 (default: a random "
+	    "one)\n"
+	    "  Not every mode and flag is available on every platform; the "
+	    "daemon\n"
+	    "  says so when it starts.\n"
+	    "\n"
+	    "Network services and host side:\n"
+	    "  --vmnet-disable-dhcp        do not run the built-in DHCP "
+	    "server\n"
+	    "  --mtu=N                     MTU of the VM network, 576..65535; "
+	    "set on the\n"
+	    "                              host side and sent to guests "
+	    "by DHCP\n"
+	    "                              (default: 1500)\n"
+	    "  --dns=IP[,IP...]            DNS servers handed out by DHCP "
+	    "(default: the\n"
+	    "                              host's non-loopback resolvers "
+	    "in shared\n"
+	    "                              mode, none otherwise)\n"
+	    "  --lease-time=SECONDS        DHCP lease time, 60..604800 "
+	    "(default: 600)\n"
+	    "  --lease-file=FILE           keep DHCP leases across "
+	    "restarts in FILE\n"
+	    "  --dhcp-hosts=FILE           DHCP reservations in bootptab "
+	    "format,\n"
+	    "                              reread on SIGHUP\n"
+	    "  --tap=NAME                  name of the Linux TAP device "
+	    "(default: svmnetN)\n"
+	    "  --user=USER                 drop root privileges to USER "
+	    "once set up\n"
+	    "\n"
+	    "Guards (what a VM may send):\n"
+	    "  --guard=LEVEL               off, mac (one source MAC per "
+	    "VM, no ARP\n"
+	    "                              spoofing, no DHCP server or "
+	    "router adverts,\n"
+	    "                              no claiming the gateway) or "
+	    "strict (mac, and\n"
+	    "                              IPv4 sources limited to the "
+	    "DHCP lease and\n"
+	    "                              --static) (default: mac)\n"
+	    "  --static=MAC=IP             in strict mode, let MAC use IP "
+	    "too; repeatable\n"
+	    "  --dhcp-clients=N            DHCP client identities per VM, "
+	    "1..8 (default: 2)\n"
+	    "  --allow-vlan                let VLAN-tagged frames through\n"
+	    "  --isolate                   VMs reach the host side but not "
+	    "each other\n"
+	    "  --allow=CIDR, --block=CIDR  IPv4 destinations a VM may "
+	    "reach through the\n"
+	    "                              host side; longest prefix wins, "
+	    "block wins a\n"
+	    "                              tie, no match allows; "
+	    "repeatable\n"
+	    "\n"
+	    "Sockets:\n"
+	    "  --socket-group=GROUP        group owning SOCKET, which gets "
+	    "mode 0770\n"
+	    "                              (default: staff if that group "
+	    "exists,\n"
+	    "                              otherwise the daemon's primary "
+	    "group)\n"
+	    "  --socket-user=USER          only USER may connect (socket "
+	    "owned by USER,\n"
+	    "                              mode 0700; other uids are "
+	    "refused)\n"
+	    "  --dgram-socket=PATH         also take datagram VMs (QEMU "
+	    "-netdev dgram,\n"
+	    "                              vfkit) at PATH (default: none)\n"
+	    "  --fd=N                      inherited descriptor N is a "
+	    "connected VM\n"
+	    "                              socket; may be repeated "
+	    "(default: none)\n"
+	    "  --connect=PATH              connect out to a VM listening "
+	    "on PATH (QEMU\n"
+	    "                              -netdev stream,server=on); "
+	    "reconnects when\n"
+	    "                              it goes away; may be repeated\n"
+	    "  -p, --pidfile=FILE          once SOCKET listens, write the "
+	    "process ID to\n"
+	    "                              FILE and hold a lock on it "
+	    "(default: none)\n"
+	    "\n"
+	    "Switch:\n",
+	    stream);
 	fprintf(stream,
 		"  --max-frame=N               largest Ethernet frame in "
 		"bytes, %u..%u\n"

@@ -50,29 +50,30 @@ struct conf {
 	const char *network_identifier; /* UUID text or "random", or NULL */
 	const char *nat66_prefix;	/* validated prefix text, or NULL */
 	const char *pidfile;
-	const char *dgram_path; /* --dgram-socket */
+	const char *dgram_path;		 /* --dgram-socket */
 	uint8_t fd_mac[CONF_MAX_FDS][6]; /* --fd=N,mac=MAC */
 	bool fd_has_mac[CONF_MAX_FDS];
-	int fds[CONF_MAX_FDS];	/* --fd, in order given */
+	int fds[CONF_MAX_FDS]; /* --fd, in order given */
 	unsigned int nfds;
 	unsigned int max_frame;	 /* --max-frame, bytes of Ethernet frame */
 	unsigned int queue_size; /* --queue-size, bytes per port */
 	unsigned int max_ports;	 /* --max-ports */
 	unsigned int mac_age;	 /* --mac-age, seconds */
 	bool debug;
-	bool disable_dhcp;	   /* --vmnet-disable-dhcp */
-	unsigned int mtu;	   /* --mtu: host side and DHCP option 26 */
+	bool disable_dhcp; /* --vmnet-disable-dhcp */
+	unsigned int mtu;  /* --mtu: host side and DHCP option 26 */
 	struct in_addr dns[CONF_MAX_DNS]; /* --dns */
 	unsigned int ndns;
-	const char *user;	   /* --user: drop privileges to this user */
-	const char *dhcp_hosts;	   /* --dhcp-hosts: bootptab reservations */
-	const char *lease_file;	   /* --lease-file */
-	unsigned int lease_time;   /* --lease-time, seconds */
-	const char *tap_name;	   /* --tap: Linux TAP device name */
+	const char *user;	 /* --user: drop privileges to this user */
+	const char *dhcp_hosts;	 /* --dhcp-hosts: bootptab reservations */
+	const char *lease_file;	 /* --lease-file */
+	unsigned int lease_time; /* --lease-time, seconds */
+	const char *tap_name;	 /* --tap: Linux TAP device name */
 	const char *connect[CONF_MAX_CONNECT]; /* --connect: VM listens */
 	unsigned int nconnect;
-	struct guard_conf guard;   /* --guard, --isolate, --allow, --block... */
-	const char *socket_user;   /* --socket-user */		 /* --debug or DEBUG=1 in the environment */
+	struct guard_conf guard; /* --guard, --isolate, --allow, --block... */
+	const char *socket_user;
+	    /* --socket-user */ /* --debug or DEBUG=1 in the environment */
 };
 
 /**

@@ -28,20 +28,20 @@
 #include "sock.h"
 #include "switch.h"
 
-#define DGRAM_BATCH	 32u /* datagrams per recvmmsg()/sendmmsg() */
-#define DGRAM_READS	 8u  /* recvmmsg() calls per wake-up */
-#define DGRAM_RETRY_MS	 1u  /* retry delay for a peer that was full */
-#define DGRAM_HELLO	 "VFKT"
-#define DGRAM_HELLO_LEN	 4u
+#define DGRAM_BATCH	32u /* datagrams per recvmmsg()/sendmmsg() */
+#define DGRAM_READS	8u  /* recvmmsg() calls per wake-up */
+#define DGRAM_RETRY_MS	1u  /* retry delay for a peer that was full */
+#define DGRAM_HELLO	"VFKT"
+#define DGRAM_HELLO_LEN 4u
 
 static size_t dgram_max_frame = 65549;
-static uint8_t *dgram_bufs;		/* DGRAM_BATCH receive buffers */
+static uint8_t *dgram_bufs; /* DGRAM_BATCH receive buffers */
 static struct iovec dgram_iov[DGRAM_BATCH];
 static struct mmsghdr dgram_msgs[DGRAM_BATCH];
 static struct sockaddr_un dgram_addrs[DGRAM_BATCH];
-static struct loop_source dgram_sock = { .fd = -1 };
+static struct loop_source dgram_sock = {.fd = -1};
 static const char *dgram_path;
-static int *dgram_peers;		/* hash of peer address -> port id */
+static int *dgram_peers; /* hash of peer address -> port id */
 static unsigned int dgram_peer_mask;
 static struct dgram_stats dgram_st;
 
@@ -50,16 +50,16 @@ static void dgram_retry(struct loop_timer *t);
 static void dgram_peer_closed(struct port *p);
 
 static const struct port_ops dgram_fd_ops = {
-	.name = "fd-dgram",
-	.flush = dgram_flush,
-	.owns_fd = true,
+    .name = "fd-dgram",
+    .flush = dgram_flush,
+    .owns_fd = true,
 };
 
 static const struct port_ops dgram_peer_ops = {
-	.name = "dgram",
-	.flush = dgram_flush,
-	.closed = dgram_peer_closed,
-	.owns_fd = false,
+    .name = "dgram",
+    .flush = dgram_flush,
+    .closed = dgram_peer_closed,
+    .owns_fd = false,
 };
 
 /**
@@ -183,8 +183,7 @@ static uint32_t dgram_hash(const struct sockaddr_un *sa, socklen_t len)
  *
  * Return: the port, or NULL if the sender has no address or no port is free
  */
-static struct port *dgram_peer_find(const struct sockaddr_un *sa,
-				    socklen_t len)
+static struct port *dgram_peer_find(const struct sockaddr_un *sa, socklen_t len)
 {
 	uint32_t i = dgram_hash(sa, len) & dgram_peer_mask;
 	struct port *p;
@@ -233,8 +232,8 @@ static void dgram_peer_closed(struct port *p)
 	for (uint32_t j = (i + 1) & dgram_peer_mask; dgram_peers[j] >= 0;
 	     j = (j + 1) & dgram_peer_mask) {
 		struct port *q = port_get((unsigned int)dgram_peers[j]);
-		uint32_t home = dgram_hash(&q->peer, q->peerlen) &
-				dgram_peer_mask;
+		uint32_t home =
+		    dgram_hash(&q->peer, q->peerlen) & dgram_peer_mask;
 
 		/* Move j to the hole at i unless home lies in (i, j]. */
 		if (((j - home) & dgram_peer_mask) >=
@@ -351,8 +350,7 @@ static int dgram_flush(struct port *p)
 			return 0;
 		}
 		if (errno == ECONNREFUSED || errno == ENOENT ||
-		    errno == ENOTCONN || errno == EPIPE ||
-		    errno == ECONNRESET)
+		    errno == ENOTCONN || errno == EPIPE || errno == ECONNRESET)
 			return -1;
 		/* Anything else (EMSGSIZE...): drop that frame, go on. */
 		if (log_limit_ok(&p->badlog, loop_now()))
@@ -419,8 +417,8 @@ struct port *dgram_port_open(int fd)
 		port_close(p, "setup failed");
 		return NULL;
 	}
-	log_info("port %u connected: %s (uid %ld pid %ld)", p->id,
-		 p->ops->name, p->uid, p->pid);
+	log_info("port %u connected: %s (uid %ld pid %ld)", p->id, p->ops->name,
+		 p->uid, p->pid);
 	return p;
 }
 

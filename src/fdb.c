@@ -159,7 +159,8 @@ int fdb_lookup(const struct fdb *f, const uint8_t mac[6], uint64_t now_ms)
 	uint32_t i = fdb_hash(mac);
 
 	for (int k = 0; k < FDB_PROBE; k++) {
-		const struct fdb_entry *e = &f->tab[(i + (uint32_t)k) & f->mask];
+		const struct fdb_entry *e =
+		    &f->tab[(i + (uint32_t)k) & f->mask];
 
 		if (e->seen_ms && !memcmp(e->mac, mac, 6))
 			return fdb_live(f, e, now_ms) ? e->port : -1;

@@ -50,17 +50,17 @@
 static struct guard_conf guard_cf;
 
 static const char *const guard_names[GUARD_NREASONS] = {
-	[GUARD_R_SRC_MAC] = "source MAC is not the port's",
-	[GUARD_R_VLAN] = "VLAN tag",
-	[GUARD_R_ARP] = "spoofed or malformed ARP",
-	[GUARD_R_GATEWAY] = "claims the gateway address",
-	[GUARD_R_DHCP_SERVER] = "DHCP server message",
-	[GUARD_R_RA] = "IPv6 router advertisement or redirect",
-	[GUARD_R_IP_SRC] = "IPv4 source is not the port's",
-	[GUARD_R_DHCP_LIMIT] = "too many DHCP clients on the port",
-	[GUARD_R_MALFORMED] = "malformed header",
-	[GUARD_R_ISOLATE] = "VM to VM traffic (--isolate)",
-	[GUARD_R_BLOCKED] = "destination blocked",
+    [GUARD_R_SRC_MAC] = "source MAC is not the port's",
+    [GUARD_R_VLAN] = "VLAN tag",
+    [GUARD_R_ARP] = "spoofed or malformed ARP",
+    [GUARD_R_GATEWAY] = "claims the gateway address",
+    [GUARD_R_DHCP_SERVER] = "DHCP server message",
+    [GUARD_R_RA] = "IPv6 router advertisement or redirect",
+    [GUARD_R_IP_SRC] = "IPv4 source is not the port's",
+    [GUARD_R_DHCP_LIMIT] = "too many DHCP clients on the port",
+    [GUARD_R_MALFORMED] = "malformed header",
+    [GUARD_R_ISOLATE] = "VM to VM traffic (--isolate)",
+    [GUARD_R_BLOCKED] = "destination blocked",
 };
 
 /**
@@ -140,8 +140,7 @@ static bool guard_drop(struct port *p, enum guard_reason r)
 {
 	p->guard.drops[r]++;
 	if (log_limit_ok(&p->guard.log, loop_now()))
-		log_warn("port %u: dropped a frame: %s", p->id,
-			 guard_names[r]);
+		log_warn("port %u: dropped a frame: %s", p->id, guard_names[r]);
 	return false;
 }
 
@@ -245,7 +244,8 @@ static bool guard_arp(struct port *p, const uint8_t *a, size_t len,
 	spa = guard_rd32(a + 14);
 	if (guard_cf.gateway && spa == guard_cf.gateway)
 		return guard_drop(p, GUARD_R_GATEWAY);
-	if (guard_cf.level == GUARD_STRICT && spa && !guard_ip_ok(&p->guard, spa))
+	if (guard_cf.level == GUARD_STRICT && spa &&
+	    !guard_ip_ok(&p->guard, spa))
 		return guard_drop(p, GUARD_R_IP_SRC);
 	return true;
 }
@@ -449,8 +449,8 @@ void guard_snoop(struct port *dst, const uint8_t *frame, size_t len)
 		return;
 	m = ip + hlen + 8;
 	mlen = len - ETH_HLEN - hlen - 8;
-	if (mlen < BOOTP_OPTIONS || (dst->guard.bound &&
-				     memcmp(m + BOOTP_CHADDR, dst->guard.mac, 6)))
+	if (mlen < BOOTP_OPTIONS ||
+	    (dst->guard.bound && memcmp(m + BOOTP_CHADDR, dst->guard.mac, 6)))
 		return;
 	for (off = BOOTP_OPTIONS; off + 2 <= mlen && m[off] != 255;) {
 		opt = m + off;
@@ -493,9 +493,9 @@ const char *guard_format_drops(const struct guard_port *g, char *buf,
 	for (int r = 0; r < GUARD_NREASONS; r++) {
 		if (!g->drops[r] || off < 0 || (size_t)off >= len)
 			continue;
-		off += snprintf(buf + off, len - (size_t)off, "%s%s: %llu", sep,
-				guard_names[r],
-				(unsigned long long)g->drops[r]);
+		off +=
+		    snprintf(buf + off, len - (size_t)off, "%s%s: %llu", sep,
+			     guard_names[r], (unsigned long long)g->drops[r]);
 		sep = ", ";
 	}
 	if (off >= 0 && (size_t)off < len)

@@ -26,8 +26,8 @@ enum guard_level {
 enum guard_reason {
 	GUARD_R_SRC_MAC = 0, /* source MAC is not the port's */
 	GUARD_R_VLAN,	     /* VLAN tag without --allow-vlan */
-	GUARD_R_ARP,	     /* malformed ARP or sender address not the port's */
-	GUARD_R_GATEWAY,     /* claims the gateway's IPv4 address */
+	GUARD_R_ARP,	 /* malformed ARP or sender address not the port's */
+	GUARD_R_GATEWAY, /* claims the gateway's IPv4 address */
 	GUARD_R_DHCP_SERVER, /* DHCP or DHCPv6 server message */
 	GUARD_R_RA,	     /* IPv6 router advertisement or redirect */
 	GUARD_R_IP_SRC,	     /* strict: IPv4 source is not the port's */
@@ -38,9 +38,9 @@ enum guard_reason {
 	GUARD_NREASONS,
 };
 
-#define GUARD_MAX_RULES	  64
-#define GUARD_MAX_STATIC  256
-#define GUARD_DHCP_KEYS	  8 /* largest --dhcp-clients */
+#define GUARD_MAX_RULES	 64
+#define GUARD_MAX_STATIC 256
+#define GUARD_DHCP_KEYS	 8 /* largest --dhcp-clients */
 
 /**
  * struct guard_rule - one --allow or --block destination rule

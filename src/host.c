@@ -25,9 +25,9 @@ static size_t host_rxcap;
 static int host_flush(struct port *p);
 
 static const struct port_ops host_ops = {
-	.name = "host",
-	.flush = host_flush,
-	.owns_fd = false, /* uplink_close() closes it */
+    .name = "host",
+    .flush = host_flush,
+    .owns_fd = false, /* uplink_close() closes it */
 };
 
 /**
@@ -99,8 +99,8 @@ static void host_ready(struct loop_source *src, unsigned int events)
  *
  * Return: 0 on success, -1 with @err set (everything undone)
  */
-int host_open(const struct uplink_conf *c, struct uplink_info *info,
-	      char *err, size_t errlen)
+int host_open(const struct uplink_conf *c, struct uplink_info *info, char *err,
+	      size_t errlen)
 {
 	int fd = uplink_open(c, info, err, errlen);
 

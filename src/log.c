@@ -17,10 +17,10 @@ static const char *log_prog = "socket_vmnet";
 static enum log_level log_level = LOG_LVL_INFO;
 
 static const char *const log_names[] = {
-	[LOG_LVL_ERROR] = "ERROR",
-	[LOG_LVL_WARN] = "WARN",
-	[LOG_LVL_INFO] = "INFO",
-	[LOG_LVL_DEBUG] = "DEBUG",
+    [LOG_LVL_ERROR] = "ERROR",
+    [LOG_LVL_WARN] = "WARN",
+    [LOG_LVL_INFO] = "INFO",
+    [LOG_LVL_DEBUG] = "DEBUG",
 };
 
 /**
@@ -62,9 +62,10 @@ void log_msg(enum log_level level, const char *fmt, ...)
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	localtime_r(&ts.tv_sec, &tm);
-	n = snprintf(line, sizeof(line), "%02d:%02d:%02d.%03ld %s: %s: ",
-		     tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
-		     log_prog, log_names[level]);
+	n = snprintf(line, sizeof(line),
+		     "%02d:%02d:%02d.%03ld %s: %s: ", tm.tm_hour, tm.tm_min,
+		     tm.tm_sec, ts.tv_nsec / 1000000, log_prog,
+		     log_names[level]);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		n = 0;
 	va_start(ap, fmt);

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define LOOP_IN  0x1u /* readable */
+#define LOOP_IN	 0x1u /* readable */
 #define LOOP_OUT 0x2u /* writable */
 #define LOOP_ERR 0x4u /* error or hang-up */
 

@@ -64,12 +64,12 @@ static uint32_t loop_epoll_mask(unsigned int events)
 int loop_backend_set(struct loop_source *src, unsigned int events,
 		     enum loop_op op)
 {
-	struct epoll_event ev = { .events = loop_epoll_mask(events),
-				  .data.ptr = src };
+	struct epoll_event ev = {.events = loop_epoll_mask(events),
+				 .data.ptr = src};
 	static const int ops[] = {
-		[LOOP_OP_ADD] = EPOLL_CTL_ADD,
-		[LOOP_OP_MOD] = EPOLL_CTL_MOD,
-		[LOOP_OP_DEL] = EPOLL_CTL_DEL,
+	    [LOOP_OP_ADD] = EPOLL_CTL_ADD,
+	    [LOOP_OP_MOD] = EPOLL_CTL_MOD,
+	    [LOOP_OP_DEL] = EPOLL_CTL_DEL,
 	};
 
 	return epoll_ctl(loop_epoll_fd, ops[op], src->fd, &ev);

@@ -38,8 +38,8 @@
 #define MAIN_SHARED_GW 0xc0a86901u /* 192.168.105.1, Lima's shared network */
 #define MAIN_HOST_GW   0xc0a86a01u /* 192.168.106.1, Lima's host network */
 
-static int main_sigpipe[2] = { -1, -1 };
-static struct loop_source main_sigsrc = { .fd = -1 };
+static int main_sigpipe[2] = {-1, -1};
+static struct loop_source main_sigsrc = {.fd = -1};
 static bool main_gw_on;
 static bool main_host_on;
 
@@ -71,13 +71,11 @@ static void main_status(void)
 		 "bad source %llu; fdb learned %llu moved %llu evicted %llu; "
 		 "datagram hellos %llu bad %llu unnamed %llu",
 		 port_count(), (unsigned long long)st->unicast,
-		 (unsigned long long)st->flooded,
-		 (unsigned long long)st->local,
+		 (unsigned long long)st->flooded, (unsigned long long)st->local,
 		 (unsigned long long)st->bad_src,
 		 (unsigned long long)f->learned, (unsigned long long)f->moved,
-		 (unsigned long long)f->evicted,
-		 (unsigned long long)ds->hellos, (unsigned long long)ds->bad,
-		 (unsigned long long)ds->unnamed);
+		 (unsigned long long)f->evicted, (unsigned long long)ds->hellos,
+		 (unsigned long long)ds->bad, (unsigned long long)ds->unnamed);
 	for (unsigned int i = 0; i < port_count(); i++)
 		port_log_stats(port_active(i), "status", "open");
 	if (main_gw_on) {
@@ -180,12 +178,15 @@ static int main_open_fds(const struct conf *c, char *err, size_t errlen)
 		} else if (type == SOCK_DGRAM || type == SOCK_SEQPACKET) {
 			p = dgram_port_open(fd);
 		} else {
-			snprintf(err, errlen, "--fd=%d: unsupported socket "
-					      "type %d", fd, type);
+			snprintf(err, errlen,
+				 "--fd=%d: unsupported socket "
+				 "type %d",
+				 fd, type);
 			return -1;
 		}
 		if (!p) {
-			snprintf(err, errlen, "--fd=%d: cannot open a port", fd);
+			snprintf(err, errlen, "--fd=%d: cannot open a port",
+				 fd);
 			return -1;
 		}
 		if (c->fd_has_mac[i])
@@ -316,8 +317,8 @@ static int main_gateway(const struct conf *c, const struct uplink_info *info,
 static int main_setup(const struct conf *c, char *err, size_t errlen)
 {
 	struct uplink_info info;
-	struct sock_owner owner = { .uid = -1,
-				    .strict_gid = c->socket_group != NULL };
+	struct sock_owner owner = {.uid = -1,
+				   .strict_gid = c->socket_group != NULL};
 	struct guard_conf guard = c->guard;
 
 	if (loop_init() || main_signals()) {
@@ -339,8 +340,10 @@ static int main_setup(const struct conf *c, char *err, size_t errlen)
 		struct passwd *pw = getpwnam(c->socket_user);
 
 		if (!pw) {
-			snprintf(err, errlen, "--socket-user: no such user "
-					      "\"%s\"", c->socket_user);
+			snprintf(err, errlen,
+				 "--socket-user: no such user "
+				 "\"%s\"",
+				 c->socket_user);
 			return -1;
 		}
 		owner.uid = (long)pw->pw_uid;
@@ -352,12 +355,12 @@ static int main_setup(const struct conf *c, char *err, size_t errlen)
 			 guard.level == GUARD_STRICT);
 	if (c->mode != CONF_MODE_ISOLATED) {
 		struct uplink_conf uc = {
-			.mode = c->mode,
-			.interface = c->vmnet_interface,
-			.gateway = c->gateway,
-			.mask = c->mask,
-			.mtu = c->mtu,
-			.name = c->tap_name ? c->tap_name : "",
+		    .mode = c->mode,
+		    .interface = c->vmnet_interface,
+		    .gateway = c->gateway,
+		    .mask = c->mask,
+		    .mtu = c->mtu,
+		    .name = c->tap_name ? c->tap_name : "",
 		};
 
 		if (host_open(&uc, &info, err, errlen))
@@ -368,7 +371,8 @@ static int main_setup(const struct conf *c, char *err, size_t errlen)
 		return -1;
 	if (main_open_fds(c, err, errlen))
 		return -1;
-	if (c->socket_path && stream_listen(c->socket_path, &owner, err, errlen))
+	if (c->socket_path &&
+	    stream_listen(c->socket_path, &owner, err, errlen))
 		return -1;
 	if (c->dgram_path && dgram_listen(c->dgram_path, &owner, err, errlen))
 		return -1;
@@ -425,8 +429,8 @@ static void main_free(void)
  */
 static int main_run(const struct conf *c)
 {
-	struct loop_timer fd_watch = { .fn = main_fd_watch };
-	struct loop_timer gw_timer = { .fn = main_gw_tick };
+	struct loop_timer fd_watch = {.fn = main_fd_watch};
+	struct loop_timer gw_timer = {.fn = main_gw_tick};
 	int ret = 0;
 
 	if (!c->socket_path && !c->dgram_path && !c->nconnect)

@@ -65,8 +65,10 @@ int pidfile_check(const char *path, char *err, size_t errlen)
 		return 0;
 	r = pidfile_busy(path, &pid);
 	if (r == 1) {
-		snprintf(err, errlen, "pidfile %s is held by a running "
-				      "socket_vmnet (pid %ld)", path, pid);
+		snprintf(err, errlen,
+			 "pidfile %s is held by a running "
+			 "socket_vmnet (pid %ld)",
+			 path, pid);
 		return -1;
 	}
 	if (r < 0) {

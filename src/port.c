@@ -16,9 +16,9 @@
 #include "sock.h"
 #include "switch.h"
 
-static struct port *port_tab;	  /* every slot */
-static struct port **port_list;	  /* open ports, dense */
-static unsigned int *port_free;	  /* free slot ids, a stack */
+static struct port *port_tab;	/* every slot */
+static struct port **port_list; /* open ports, dense */
+static unsigned int *port_free; /* free slot ids, a stack */
 static unsigned int port_nfree;
 static unsigned int port_nopen;
 static unsigned int port_max;
@@ -77,8 +77,8 @@ void port_table_fini(void)
  *
  * Return: the port, or NULL if the table is full or memory ran out
  */
-struct port *port_open(enum port_kind kind, const struct port_ops *ops,
-		       int fd, size_t rxcap)
+struct port *port_open(enum port_kind kind, const struct port_ops *ops, int fd,
+		       size_t rxcap)
 {
 	struct port *p;
 	unsigned int id;

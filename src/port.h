@@ -115,8 +115,8 @@ struct port {
 
 int port_table_init(unsigned int max_ports, size_t queue_size);
 void port_table_fini(void);
-struct port *port_open(enum port_kind kind, const struct port_ops *ops,
-		       int fd, size_t rxcap);
+struct port *port_open(enum port_kind kind, const struct port_ops *ops, int fd,
+		       size_t rxcap);
 void port_close(struct port *p, const char *why);
 void port_close_all(const char *why);
 struct port *port_get(unsigned int id);

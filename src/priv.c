@@ -7,10 +7,10 @@
  * set up first. Then the daemon forks. The child becomes USER (its groups,
  * gid and uid, with no way back) and runs the switch with the descriptors it
  * inherited. The parent keeps root, does nothing but wait, passes SIGINT,
- * SIGTERM, SIGHUP and SIGUSR1 on to the child, and when the child ends, for whatever
- * reason, undoes the setup. So a guest that compromised the switch holds
- * only USER's rights, and a crash of the switch still leaves nothing behind.
- * The pidfile holds the parent's pid, which is the one to signal.
+ * SIGTERM, SIGHUP and SIGUSR1 on to the child, and when the child ends, for
+ * whatever reason, undoes the setup. So a guest that compromised the switch
+ * holds only USER's rights, and a crash of the switch still leaves nothing
+ * behind. The pidfile holds the parent's pid, which is the one to signal.
  */
 #include <errno.h>
 #include <grp.h>
@@ -85,8 +85,9 @@ enum priv_role priv_separate(const char *user, int *status, char *err,
 		return PRIV_ERROR;
 	}
 	if (geteuid() != 0) {
-		snprintf(err, errlen, "--user needs the daemon to start as "
-				      "root");
+		snprintf(err, errlen,
+			 "--user needs the daemon to start as "
+			 "root");
 		return PRIV_ERROR;
 	}
 	/* Hold the signals until each side has its handlers in place. */
@@ -134,8 +135,7 @@ enum priv_role priv_separate(const char *user, int *status, char *err,
 		*status = WEXITSTATUS(ws);
 	} else {
 		*status = 128 + WTERMSIG(ws);
-		log_err("the switch process died of signal %d",
-			WTERMSIG(ws));
+		log_err("the switch process died of signal %d", WTERMSIG(ws));
 	}
 	return PRIV_MONITOR;
 }

@@ -12,8 +12,8 @@
 #include "resolv.h"
 
 static const char *const resolv_files[] = {
-	"/etc/resolv.conf",
-	"/run/systemd/resolve/resolv.conf", /* resolved's upstreams */
+    "/etc/resolv.conf",
+    "/run/systemd/resolve/resolv.conf", /* resolved's upstreams */
 };
 
 /**

@@ -131,8 +131,7 @@ static int sock_addr(const char *path, struct sockaddr_un *sa)
  *
  * Return: 0 if @path is free now, -1 with @err set
  */
-static int sock_clear_path(const char *path, int type, char *err,
-			   size_t errlen)
+static int sock_clear_path(const char *path, int type, char *err, size_t errlen)
 {
 	struct sockaddr_un sa;
 	struct stat st;
@@ -145,8 +144,10 @@ static int sock_clear_path(const char *path, int type, char *err,
 		return -1;
 	}
 	if (!S_ISSOCK(st.st_mode)) {
-		snprintf(err, errlen, "%s exists and is not a socket; "
-				      "not removing it", path);
+		snprintf(err, errlen,
+			 "%s exists and is not a socket; "
+			 "not removing it",
+			 path);
 		return -1;
 	}
 	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
@@ -159,8 +160,10 @@ static int sock_clear_path(const char *path, int type, char *err,
 	ret = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
 	close(fd);
 	if (!ret) {
-		snprintf(err, errlen, "%s is in use by a running daemon; "
-				      "refusing to take it over", path);
+		snprintf(err, errlen,
+			 "%s is in use by a running daemon; "
+			 "refusing to take it over",
+			 path);
 		return -1;
 	}
 	if (errno != ECONNREFUSED && errno != ENOENT) {
@@ -195,8 +198,10 @@ int sock_listen_unix(const char *path, int type, const struct sock_owner *o,
 	int fd;
 
 	if (sock_addr(path, &sa)) {
-		snprintf(err, errlen, "socket path too long (max %zu bytes): "
-				      "%s", sizeof(sa.sun_path) - 1, path);
+		snprintf(err, errlen,
+			 "socket path too long (max %zu bytes): "
+			 "%s",
+			 sizeof(sa.sun_path) - 1, path);
 		return -1;
 	}
 	if (sock_clear_path(path, type, err, errlen))

@@ -31,10 +31,10 @@
 #include "stream.h"
 #include "switch.h"
 
-#define STREAM_RXBUF	  (256u << 10) /* bytes read per read() at most */
-#define STREAM_READS	  8u	       /* reads per wake-up, for fairness */
-#define STREAM_ACCEPTS	  64u	       /* accepts per wake-up */
-#define STREAM_RECONNECT_MS 1000u      /* retry delay of --connect */
+#define STREAM_RXBUF	    (256u << 10) /* bytes read per read() at most */
+#define STREAM_READS	    8u		 /* reads per wake-up, for fairness */
+#define STREAM_ACCEPTS	    64u		 /* accepts per wake-up */
+#define STREAM_RECONNECT_MS 1000u	 /* retry delay of --connect */
 
 /**
  * struct stream_target - a VM the daemon connects to (--connect)
@@ -54,31 +54,31 @@ static struct stream_target *stream_targets;
 static unsigned int stream_ntargets;
 
 static size_t stream_max_frame = 65549;
-static struct loop_source stream_listener = { .fd = -1 };
+static struct loop_source stream_listener = {.fd = -1};
 static const char *stream_path;
 static long stream_uid = -1; /* --socket-user: the only uid accepted */
 
 static int stream_flush(struct port *p);
 
 static const struct port_ops stream_ops = {
-	.name = "stream",
-	.flush = stream_flush,
-	.owns_fd = true,
+    .name = "stream",
+    .flush = stream_flush,
+    .owns_fd = true,
 };
 
 static const struct port_ops stream_fd_ops = {
-	.name = "fd-stream",
-	.flush = stream_flush,
-	.owns_fd = true,
+    .name = "fd-stream",
+    .flush = stream_flush,
+    .owns_fd = true,
 };
 
 static void stream_target_lost(struct port *p);
 
 static const struct port_ops stream_connect_ops = {
-	.name = "connect",
-	.flush = stream_flush,
-	.closed = stream_target_lost,
-	.owns_fd = true,
+    .name = "connect",
+    .flush = stream_flush,
+    .closed = stream_target_lost,
+    .owns_fd = true,
 };
 
 /**
@@ -166,8 +166,9 @@ static int stream_input(struct port *p)
 		used = stream_parse(p->rxbuf, p->rxlen, stream_max_frame,
 				    stream_frame, p, &bad);
 		if (used == STREAM_BAD_LENGTH) {
-			log_warn("port %u: bad frame length %u (allowed %u..%zu)",
-				 p->id, bad, 14u, stream_max_frame);
+			log_warn(
+			    "port %u: bad frame length %u (allowed %u..%zu)",
+			    p->id, bad, 14u, stream_max_frame);
 			port_close(p, "bad frame length");
 			return -1;
 		}
@@ -206,8 +207,8 @@ static int stream_flush(struct port *p)
 		}
 		queue_consume_bytes(&p->txq, (size_t)w);
 	}
-	return loop_mod(&p->src, queue_empty(&p->txq) ? LOOP_IN
-						      : LOOP_IN | LOOP_OUT);
+	return loop_mod(&p->src,
+			queue_empty(&p->txq) ? LOOP_IN : LOOP_IN | LOOP_OUT);
 }
 
 /**
@@ -263,8 +264,8 @@ static struct port *stream_open(int fd, enum port_kind kind,
 		port_close(p, "setup failed");
 		return NULL;
 	}
-	log_info("port %u connected: %s (uid %ld pid %ld)", p->id,
-		 p->ops->name, p->uid, p->pid);
+	log_info("port %u connected: %s (uid %ld pid %ld)", p->id, p->ops->name,
+		 p->uid, p->pid);
 	return p;
 }
 
@@ -288,7 +289,7 @@ struct port *stream_port_open(int fd, bool inherited)
 static void stream_target_try(struct loop_timer *t)
 {
 	struct stream_target *tg = container_of(t, struct stream_target, timer);
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd;
 
 	strncpy(sa.sun_path, tg->path, sizeof(sa.sun_path) - 1);
@@ -379,8 +380,8 @@ void stream_connect_stop(void)
 static void stream_accept(struct loop_source *src, unsigned int events)
 {
 	for (unsigned int i = 0; i < STREAM_ACCEPTS; i++) {
-		int fd = accept4(src->fd, NULL, NULL,
-				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd =
+		    accept4(src->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK &&

@@ -28,14 +28,14 @@
 #include "port.h"
 #include "switch.h"
 
-#define SWITCH_FDB_MIN	    4096u /* slots, at least */
-#define SWITCH_RELEARN_MS   1000u /* how often a busy source is re-learned */
+#define SWITCH_FDB_MIN	  4096u /* slots, at least */
+#define SWITCH_RELEARN_MS 1000u /* how often a busy source is re-learned */
 
 static struct fdb switch_fdb;
 static struct switch_stats switch_st;
 static struct port *switch_dirty; /* ports with queued frames, a stack */
 static struct log_limit switch_droplog;
-static bool switch_gw_on; /* hand VM frames to the gateway services */
+static bool switch_gw_on;      /* hand VM frames to the gateway services */
 static bool switch_fwd_checks; /* --isolate or --allow/--block rules */
 static bool switch_snoop;      /* guard learns leases from DHCP ACKs */
 
@@ -215,8 +215,8 @@ void switch_input(struct port *src, const uint8_t *frame, size_t len)
 	for (unsigned int i = 0, n = port_count(); i < n; i++) {
 		struct port *dst = port_active(i);
 
-		if (dst == src || (switch_fwd_checks &&
-				   !guard_forward(src, dst, frame, len)))
+		if (dst == src ||
+		    (switch_fwd_checks && !guard_forward(src, dst, frame, len)))
 			continue;
 		switch_enqueue(dst, frame, len);
 	}

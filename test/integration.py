@@ -1314,14 +1314,26 @@ def connect_disconnect_cycles_leak_no_fds(ctx):
                 s.sendall(b"\x00\x00")       # half a length, then gone
         finally:
             s.close()
+    # Then 300 at once, all open together, closed together.
+    many = []
+    for i in range(300):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        many.append(s)
+        s.settimeout(5)
+        s.connect(d.sock)
+    d.wait_log(r"(?<!dis)connected", 1300 + 2, timeout=30)
+    check(d.fd_count() >= before + 300, "300 open connections but only %d "
+          "fds (was %d)" % (d.fd_count(), before))
+    for s in many:
+        s.close()
     # A few datagram peers come and go too.
     for i in range(50):
         p = ctx.dgram(d, 0x300 + i, "dg%d" % i)
         p.send(frame(BCAST, p.mac, "dgram cycle %d" % i))
         p.close(unlink=(i % 2 == 0))
-    d.wait_log(r"disconnect", 1000, timeout=30)
+    d.wait_log(r"disconnect", 1300, timeout=30)
     after = _settled_fd_count(d, want=before)
-    check(after == before, "daemon had %d fds before 1000 connect/disconnect"
+    check(after == before, "daemon had %d fds before 1300 connect/disconnect"
           " cycles and %d after" % (before, after))
     check(d.alive(), "daemon died")
     # Still switching (skip whatever the cycles flooded to A and B).
@@ -1854,6 +1866,11 @@ def cli_version_help_and_errors(ctx):
         (["--vmnet-mode=isolated", "--max-frame=abc", sock],
          r"max-frame|abc"),
         (["--vmnet-mode=isolated", "--no-such-option", sock], r"."),
+        (["--vmnet-mode=isolated", "--queue-size=1000", sock],
+         r"queue-size"),
+        (["--vmnet-mode=isolated", "--max-ports=0", sock], r"max-ports"),
+        (["--vmnet-mode=isolated", "--mac-age=abc", sock], r"mac-age"),
+        (["--vmnet-mode=isolated", "--fd=abc", sock], r"fd"),
         (["--vmnet-mode=isolated"], r"."),
         (["--vmnet-mode=isolated", "--fd=97", ], r"97|fd"),
     ]

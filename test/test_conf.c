@@ -722,21 +722,18 @@ static void test_debug_env(void)
 }
 
 static const struct conf_platform isolated_only = {
-	.modes = CONF_MODE_BIT(CONF_MODE_ISOLATED),
+    .modes = CONF_MODE_BIT(CONF_MODE_ISOLATED),
 };
 
 static const struct conf_platform linux_tap = {
-	.modes = CONF_MODE_BIT(CONF_MODE_ISOLATED) |
-		 CONF_MODE_BIT(CONF_MODE_HOST) |
-		 CONF_MODE_BIT(CONF_MODE_SHARED) |
-		 CONF_MODE_BIT(CONF_MODE_BRIDGED),
+    .modes = CONF_MODE_BIT(CONF_MODE_ISOLATED) | CONF_MODE_BIT(CONF_MODE_HOST) |
+	     CONF_MODE_BIT(CONF_MODE_SHARED) | CONF_MODE_BIT(CONF_MODE_BRIDGED),
 };
 
 static const struct conf_platform macos = {
-	.modes = CONF_MODE_BIT(CONF_MODE_HOST) |
-		 CONF_MODE_BIT(CONF_MODE_SHARED) |
-		 CONF_MODE_BIT(CONF_MODE_BRIDGED),
-	.vmnet_ids = true,
+    .modes = CONF_MODE_BIT(CONF_MODE_HOST) | CONF_MODE_BIT(CONF_MODE_SHARED) |
+	     CONF_MODE_BIT(CONF_MODE_BRIDGED),
+    .vmnet_ids = true,
 };
 
 /**
@@ -752,10 +749,11 @@ static void test_platform_modes(void)
 	CHECK_EQ(PARSE("--vmnet-mode=isolated", "s"), CONF_OK);
 	CHECK_EQ(conf_check_platform(&c, &macos, err, sizeof(err)), -1);
 	CHECK_STR_CONTAINS(err, "--vmnet-mode=isolated is not supported yet");
-	CHECK_EQ(PARSE("--vmnet-mode=shared",
-		       "--vmnet-interface-id=00000000-0000-0000-0000-000000000001",
-		       "s"),
-		 CONF_OK);
+	CHECK_EQ(
+	    PARSE("--vmnet-mode=shared",
+		  "--vmnet-interface-id=00000000-0000-0000-0000-000000000001",
+		  "s"),
+	    CONF_OK);
 	CHECK_EQ(conf_check_platform(&c, &macos, err, sizeof(err)), 0);
 	CHECK_EQ(conf_check_platform(&c, &linux_tap, err, sizeof(err)), -1);
 	CHECK_STR_CONTAINS(err, "only supported on macOS");
@@ -787,7 +785,8 @@ static void test_new_options(void)
 	CHECK_STR_CONTAINS(c.tap_name, "vm0");
 	/* Largest frame follows a large MTU unless given. */
 	CHECK_EQ(PARSE("--mtu=65535", "--max-frame=1514", "s"), CONF_ERROR);
-	CHECK_STR_CONTAINS(err, "--max-frame=1514 is too small for --mtu=65535");
+	CHECK_STR_CONTAINS(err,
+			   "--max-frame=1514 is too small for --mtu=65535");
 	CHECK_EQ(PARSE("--mtu=100", "s"), CONF_ERROR);
 	CHECK_EQ(PARSE("--mtu=65536", "s"), CONF_ERROR);
 	CHECK_EQ(PARSE("--dns=1.1.1.1,", "s"), CONF_ERROR);

@@ -10,9 +10,9 @@
 #include "port.h"
 #include "unit.h"
 
-static const uint8_t mac_a[6] = { 0x52, 0x54, 0, 0, 0, 0x0a };
-static const uint8_t mac_b[6] = { 0x52, 0x54, 0, 0, 0, 0x0b };
-static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const uint8_t mac_a[6] = {0x52, 0x54, 0, 0, 0, 0x0a};
+static const uint8_t mac_b[6] = {0x52, 0x54, 0, 0, 0, 0x0b};
+static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 #define GW 0x0a000001u /* 10.0.0.1 */
 
 /**
@@ -85,8 +85,8 @@ static size_t arp(uint8_t *f, const uint8_t *src, const uint8_t *sha,
  *
  * Return: frame length
  */
-static size_t udp4(uint8_t *f, const uint8_t *src, uint32_t sip,
-		   uint16_t sport, uint16_t dport, size_t plen)
+static size_t udp4(uint8_t *f, const uint8_t *src, uint32_t sip, uint16_t sport,
+		   uint16_t dport, size_t plen)
 {
 	uint8_t *ip = f + eth(f, bcast, src, 0x0800);
 
@@ -288,7 +288,7 @@ static void test_vlan(void)
 {
 	struct port p;
 	struct guard_conf c;
-	uint8_t f[64] = { 0 };
+	uint8_t f[64] = {0};
 
 	setup(&p, GUARD_MAC);
 	eth(f, bcast, mac_a, 0x8100);
@@ -324,13 +324,13 @@ static void test_gateway_ip(void)
 static void test_dhcp_starvation(void)
 {
 	struct port p;
-	uint8_t f[400], fake[6] = { 0x52, 0x54, 0, 0, 1, 0 };
+	uint8_t f[400], fake[6] = {0x52, 0x54, 0, 0, 1, 0};
 	size_t n;
 
 	setup(&p, GUARD_MAC);
 	n = dhcp_req(f, mac_a, mac_a, 0);
 	CHECK(guard_ingress(&p, f, n));
-	CHECK(guard_ingress(&p, f, n)); /* the same client again */
+	CHECK(guard_ingress(&p, f, n));	  /* the same client again */
 	n = dhcp_req(f, mac_a, mac_a, 7); /* second identity: allowed */
 	CHECK(guard_ingress(&p, f, n));
 	for (int i = 1; i < 50; i++) {
@@ -480,16 +480,16 @@ static void test_short_frames(void)
 }
 
 static const struct unit_test tests[] = {
-	{ "mac_binding", test_mac_binding },
-	{ "arp", test_arp },
-	{ "dhcp_server_and_ra", test_dhcp_server_and_ra },
-	{ "vlan", test_vlan },
-	{ "gateway_ip", test_gateway_ip },
-	{ "dhcp_starvation", test_dhcp_starvation },
-	{ "strict", test_strict },
-	{ "rules", test_rules },
-	{ "forward", test_forward },
-	{ "short_frames", test_short_frames },
+    {"mac_binding", test_mac_binding},
+    {"arp", test_arp},
+    {"dhcp_server_and_ra", test_dhcp_server_and_ra},
+    {"vlan", test_vlan},
+    {"gateway_ip", test_gateway_ip},
+    {"dhcp_starvation", test_dhcp_starvation},
+    {"strict", test_strict},
+    {"rules", test_rules},
+    {"forward", test_forward},
+    {"short_frames", test_short_frames},
 };
 
 UNIT_MAIN("guard", tests)

@@ -29,8 +29,9 @@ extern int unit_failed_checks;
 	do {                                                                   \
 		long long _a = (long long)(a), _b = (long long)(b);            \
 		if (_a != _b) {                                                \
-			fprintf(stderr, "%s:%d: CHECK failed: %s == %s "       \
-					"(%lld != %lld)\n",                    \
+			fprintf(stderr,                                        \
+				"%s:%d: CHECK failed: %s == %s "               \
+				"(%lld != %lld)\n",                            \
 				__FILE__, __LINE__, #a, #b, _a, _b);           \
 			unit_failed_checks++;                                  \
 		}                                                              \
@@ -40,8 +41,9 @@ extern int unit_failed_checks;
 	do {                                                                   \
 		const char *_h = (hay), *_n = (needle);                        \
 		if (!_h || !strstr(_h, _n)) {                                  \
-			fprintf(stderr, "%s:%d: CHECK failed: \"%s\" does not " \
-					"contain \"%s\"\n",                    \
+			fprintf(stderr,                                        \
+				"%s:%d: CHECK failed: \"%s\" does not "        \
+				"contain \"%s\"\n",                            \
 				__FILE__, __LINE__, _h ? _h : "(null)", _n);   \
 			unit_failed_checks++;                                  \
 		}                                                              \

@@ -343,6 +343,7 @@ static int dgram_flush(struct port *p)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK ||
 		    errno == ENOBUFS) {
+			p->tx_blocked = true;
 			if (peer)
 				loop_timer_arm(&p->retry, DGRAM_RETRY_MS);
 			else
@@ -359,6 +360,7 @@ static int dgram_flush(struct port *p)
 		p->st.tx_dropped++;
 		queue_pop_frames(&p->txq, 1);
 	}
+	p->tx_blocked = false;
 	if (!peer)
 		return loop_mod(&p->src, LOOP_IN);
 	return 0;

@@ -54,9 +54,12 @@ static int host_flush(struct port *p)
 			p->st.tx_dropped++;
 		}
 		queue_pop_frames(&p->txq, i);
-		if (i < n)
+		if (i < n) {
+			p->tx_blocked = true;
 			return loop_mod(&p->src, LOOP_IN | LOOP_OUT);
+		}
 	}
+	p->tx_blocked = false;
 	return loop_mod(&p->src, LOOP_IN);
 }
 

@@ -76,6 +76,7 @@ struct port_stats {
  * @pid:	peer process, -1 if unknown
  * @st:		counters
  * @active_idx:	position in the dense list of open ports
+ * @tx_blocked:	the last flush stopped because the VM's socket was full
  * @dirty:	on the list of ports with frames to flush
  * @next_dirty:	link in that list
  * @retry:	datagram peers: timer to retry a send that hit EAGAIN
@@ -102,6 +103,7 @@ struct port {
 	long pid;
 	struct port_stats st;
 	unsigned int active_idx;
+	bool tx_blocked;
 	bool dirty;
 	struct port *next_dirty;
 	struct loop_timer retry;

@@ -207,8 +207,8 @@ static int stream_flush(struct port *p)
 		}
 		queue_consume_bytes(&p->txq, (size_t)w);
 	}
-	return loop_mod(&p->src,
-			queue_empty(&p->txq) ? LOOP_IN : LOOP_IN | LOOP_OUT);
+	p->tx_blocked = !queue_empty(&p->txq);
+	return loop_mod(&p->src, p->tx_blocked ? LOOP_IN | LOOP_OUT : LOOP_IN);
 }
 
 /**

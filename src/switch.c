@@ -119,11 +119,17 @@ void switch_mark_dirty(struct port *p)
  * @frame:	the frame
  * @len:	its length
  *
- * A full queue drops the frame and counts it on @dst.
+ * A full queue is written out at once, unless the VM's socket was already
+ * full; if there is still no room, the frame is dropped and counted on
+ * @dst. A port whose write fails here stays dirty and is closed by the next
+ * switch_flush(), never in the middle of forwarding.
  */
 void switch_enqueue(struct port *dst, const uint8_t *frame, size_t len)
 {
-	if (!queue_push(&dst->txq, frame, len)) {
+	if (!queue_push(&dst->txq, frame, len) &&
+	    (dst->tx_blocked || dst->ops->flush(dst) < 0 ||
+	     !queue_push(&dst->txq, frame, len))) {
+		switch_mark_dirty(dst);
 		dst->st.tx_dropped++;
 		if (log_enabled(LOG_LVL_DEBUG) &&
 		    log_limit_ok(&switch_droplog, loop_now()))

@@ -294,8 +294,9 @@ esac
 exit 0
 EOF
 # The dhclient script (-sf): the same for ISC dhclient's variables.
+# dhclient runs it with a clean environment, so dhc() puts a copy with
+# HOOK_OUT set in front for each run.
 cat >"$TMP/dhclient.sh" <<'EOF'
-#!/bin/sh
 case "$reason" in
 PREINIT)
 	ip link set dev "$interface" up
@@ -320,7 +321,7 @@ EOT
 esac
 exit 0
 EOF
-chmod 755 "$TMP/udhcpc.sh" "$TMP/dhclient.sh"
+chmod 755 "$TMP/udhcpc.sh"
 cat >"$TMP/dhclient.conf" <<'EOF'
 timeout 10;
 retry 1;
@@ -343,8 +344,14 @@ udhcp() {
 dhc() {
 	local ns=$1 tap=$2 tag=$3 rc
 	rm -f "$TMP/$tag.lease"
-	HOOK_OUT=$TMP/$tag.lease ip netns exec "$ns" timeout 30 \
-		dhclient -1 -v -cf "$TMP/dhclient.conf" -sf "$TMP/dhclient.sh" \
+	{
+		echo '#!/bin/sh'
+		echo "HOOK_OUT='$TMP/$tag.lease'"
+		cat "$TMP/dhclient.sh"
+	} >"$TMP/$tag.sh"
+	chmod 755 "$TMP/$tag.sh"
+	ip netns exec "$ns" timeout 30 \
+		dhclient -1 -v -cf "$TMP/dhclient.conf" -sf "$TMP/$tag.sh" \
 		-lf "$TMP/$tag.leases" -pf "$TMP/$tag.dhcpid" "$tap" \
 		>"$TMP/$tag.out" 2>&1
 	rc=$?
@@ -540,10 +547,11 @@ EOF
 		else
 			bad "SIGHUP: reserved VM gets a lease" "$TMP/t2r2.out" "$TMP/d2.log"
 		fi
-		# the other VM becomes de:ad:be:ef:00:02, newly reserved
-		ip -n "$VX" link set tapx down
+		# the other VM becomes de:ad:be:ef:00:02, newly reserved; a port
+		# keeps the first source MAC it saw (--guard=mac), so plug anew
+		unplug "$VX" tapx
 		ip -n "$VX" link set tapx address de:ad:be:ef:00:02
-		ip -n "$VX" link set tapx up
+		plug "$VX" tapx de:ad:be:ef:00:02 "$TMP/d2.sock"
 		if udhcp "$VX" tapx t2x2 -R; then
 			check "SIGHUP: new reservation takes effect ($G.61)" is t2x2 ip $G.61
 		else
@@ -585,7 +593,7 @@ if start_daemon d3 "$H" --vmnet-mode=host --vmnet-gateway=$G.1; then
 		check "host: VM pings the gateway" vping "$V" $G.1
 		check "host: H pings the VM" vping "$H" "$(get t3 ip)"
 		check "host: TCP from the VM to a server on $G.1:8080 in H" \
-			sh -c "ip netns exec $V busybox wget -q -T 5 -O - http://$G.1:8080/hello.txt | grep -qx hello-$$"
+			sh -c "ip netns exec $V timeout 10 busybox wget -q -O - http://$G.1:8080/hello.txt | grep -qx hello-$$"
 	else
 		bad "host: VM gets a lease" "$TMP/t3.out" "$TMP/d3.log"
 	fi
@@ -627,7 +635,7 @@ shared_run() {
 		check "$what: VM pings the gateway" vping "$V" $G.1
 		: >"$TMP/httpd4.log"
 		check "$what: VM reaches the server in I ($WAN.2:8080) through NAT" \
-			sh -c "ip netns exec $V busybox wget -q -T 5 -O - http://$WAN.2:8080/net.txt | grep -qx internet-$$"
+			sh -c "ip netns exec $V timeout 10 busybox wget -q -O - http://$WAN.2:8080/net.txt | grep -qx internet-$$"
 		check "$what: the server saw the masqueraded source $WAN.1" \
 			grep -q "$WAN.1" "$TMP/httpd4.log"
 	else

@@ -13,6 +13,7 @@ CPPFLAGS += -D_GNU_SOURCE -DVERSION='"$(VERSION)"' -Isrc
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(CPPFLAGS)
 DEPFLAGS = -MMD -MP
 BUILD   ?= build
+BINDIR  ?= .
 UNAME_S := $(shell uname -s)
 
 # Platform backends are chosen here, never with #ifdef in the core.
@@ -32,7 +33,7 @@ LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard test/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:test/%.c=$(BUILD)/%)
 
-all: socket_vmnet socket_vmnet_client
+all: $(BINDIR)/socket_vmnet $(BINDIR)/socket_vmnet_client
 
 $(BUILD)/%.o: src/%.c | $(BUILD)
 	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
@@ -46,10 +47,10 @@ $(BUILD)/unit.o: test/unit.c | $(BUILD)
 $(BUILD)/libsvmnet.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
-socket_vmnet: $(BUILD)/main.o $(BUILD)/libsvmnet.a
+$(BINDIR)/socket_vmnet: $(BUILD)/main.o $(BUILD)/libsvmnet.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-socket_vmnet_client: $(BUILD)/client.o $(BUILD)/libsvmnet.a
+$(BINDIR)/socket_vmnet_client: $(BUILD)/client.o $(BUILD)/libsvmnet.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/test_%: $(BUILD)/test_%.o $(BUILD)/unit.o $(BUILD)/libsvmnet.a
@@ -63,12 +64,15 @@ unit: $(UNIT_BINS)
 check: all unit
 	BUILD=$(BUILD) test/run-tests
 
-# Sanitizer pass: a separate build tree, the unit tests and the integration
-# tests against the instrumented daemon.
+# Sanitizer pass: a separate build tree (binaries included), the unit tests
+# and the integration tests against the instrumented daemon.
+SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	    -fno-sanitize-recover=all
 sanitize:
-	$(MAKE) BUILD=build-san CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	$(MAKE) BUILD=build-san BINDIR=build-san CFLAGS="$(SAN_FLAGS)" \
 		LDFLAGS="-fsanitize=address,undefined" all unit
-	BUILD=build-san SKIP_QEMU=1 test/run-tests
+	BUILD=build-san SKIP_QEMU=1 SOCKET_VMNET=build-san/socket_vmnet \
+		SOCKET_VMNET_CLIENT=build-san/socket_vmnet_client test/run-tests
 
 format:
 	clang-format -i src/*.c src/*.h test/*.c test/*.h

@@ -2,10 +2,11 @@
 /*
  * gen: frame generator and sink for the socket_vmnet benchmarks.
  *
- *   gen pair [-s SIZE] [-t SECS] [-b BATCH] [-B] A B
+ *   gen pair [-s SIZE] [-t SECS] [-b BATCH] [-R FPS] [-B] A B
  *	throughput: a child process sends numbered frames on A for SECS
- *	seconds, the parent receives them on B and prints one line of
- *	key=value results (frames sent and received, loss, frames/s, Gbit/s).
+ *	seconds (as fast as it can, or paced at FPS frames/s), the parent
+ *	receives them on B and prints one line of key=value results (frames
+ *	sent and received, loss, frames/s, Gbit/s). -B sends broadcasts.
  *   gen ping [-s SIZE] [-n COUNT] A B
  *	latency: one frame A->B, echoed B->A, COUNT times; prints median and
  *	p99 round trip in microseconds.
@@ -45,6 +46,7 @@
 #include <linux/if_tun.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -88,6 +90,7 @@ static int opt_batch;
 static bool opt_bcast;
 static long opt_count = 1000;
 static bool opt_noread;
+static double opt_rate; /* frames/s offered, 0 for as fast as possible */
 
 static void die(const char *what)
 {
@@ -215,6 +218,9 @@ static void frame_fill(uint8_t *f, size_t len, const uint8_t *dst,
 	(void)len;
 }
 
+/* A sender gives up this long after its deadline if the switch stalls. */
+static double send_giveup;
+
 static void write_all(int fd, struct iovec *iov, int n)
 {
 	while (n) {
@@ -222,6 +228,11 @@ static void write_all(int fd, struct iovec *iov, int n)
 
 		if (w < 0) {
 			if (errno == EINTR)
+				continue;
+			if ((errno == EAGAIN || errno == EWOULDBLOCK) &&
+			    send_giveup && now() > send_giveup)
+				return;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				continue;
 			die("writev");
 		}
@@ -275,6 +286,8 @@ static void ep_send(struct ep *e, uint8_t *frames, size_t len, int n)
 		}
 		s = sendmmsg(e->fd, m, (unsigned int)k, 0);
 		if (s < 0) {
+			if (send_giveup && now() > send_giveup)
+				return;
 			if (errno == EINTR || errno == EAGAIN ||
 			    errno == ENOBUFS) {
 				if (errno != EINTR)
@@ -447,6 +460,7 @@ static void parse_opts(int argc, char **argv, int *idx)
 		case 't': opt_secs = atof(argv[++i]); break;
 		case 'b': opt_batch = atoi(argv[++i]); break;
 		case 'n': opt_count = atol(argv[++i]); break;
+		case 'R': opt_rate = atof(argv[++i]); break;
 		default:
 			fprintf(stderr, "gen: bad option %s\n", argv[i]);
 			exit(2);
@@ -520,13 +534,33 @@ static int cmd_pair(int argc, char **argv)
 				   a.mac, K_DATA, 0);
 		}
 		end = now() + opt_secs;
+		send_giveup = end + 1.0;
+		{
+			/* wake up from a stalled send to notice the deadline */
+			struct timeval tv = { 0, 200000 };
+
+			setsockopt(a.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		}
+		double start = now();
+
 		do {
 			for (int k = 0; k < batch; k++)
 				memcpy(frames + (size_t)k * stride + 4 + SEQ_OFF,
 				       &(uint64_t){ seq++ }, 8);
 			ep_send(&a, frames, opt_size, batch);
+			if (opt_rate > 0) {
+				/* paced: wait until this batch is due */
+				double due = start + (double)seq / opt_rate, t;
+
+				while ((t = now()) < due && t < end) {
+					if (due - t > 100e-6)
+						usleep((useconds_t)((due - t) * 1e6 - 50));
+				}
+			}
 		} while (now() < end);
-		if (write(pfd[1], &seq, sizeof(seq)) != sizeof(seq))
+		struct { uint64_t seq; double secs; } rep = { seq, now() - start };
+
+		if (write(pfd[1], &rep, sizeof(rep)) != sizeof(rep))
 			die("write");
 		/* keep A open until the sink is done */
 		char c;
@@ -539,6 +573,7 @@ static int cmd_pair(int argc, char **argv)
 	fcntl(pfd[0], F_SETFL, O_NONBLOCK);
 	/* sink */
 	uint64_t recv = 0, ooo = 0, maxseq = 0, bytes = 0, sent = 0;
+	struct { uint64_t seq; double secs; } rep = { 0, 0 };
 	bool have_sent = false, any = false;
 	double t0 = 0, t1 = 0, idle_since = 0;
 
@@ -571,7 +606,8 @@ static int cmd_pair(int argc, char **argv)
 		if (r < 0)
 			break;
 		if (!have_sent) {
-			if (read(pfd[0], &sent, sizeof(sent)) == sizeof(sent)) {
+			if (read(pfd[0], &rep, sizeof(rep)) == sizeof(rep)) {
+				sent = rep.seq;
 				have_sent = true;
 				idle_since = now();
 				if (recv >= sent)
@@ -579,18 +615,23 @@ static int cmd_pair(int argc, char **argv)
 			}
 			continue;
 		}
-		if (now() - (t1 > idle_since ? t1 : idle_since) > 0.5)
+		if (now() - (t1 > idle_since ? t1 : idle_since) > 0.25)
 			break;
 	}
 	if (!have_sent) {
 		fcntl(pfd[0], F_SETFL, 0);
-		if (read(pfd[0], &sent, sizeof(sent)) != sizeof(sent))
-			sent = 0;
+		if (read(pfd[0], &rep, sizeof(rep)) == sizeof(rep))
+			sent = rep.seq;
 	}
 	close(done[1]);
 	waitpid(pid, NULL, 0);
+	/* Delivered rate over the time frames arrived, but never over less
+	 * time than the sender spent sending (a switch that stalls must not
+	 * look fast because its few frames came in a burst). */
 	double span = t1 - t0;
-	/* a frame's share of the span: first frame's arrival starts it */
+
+	if (span < rep.secs * 0.95)
+		span = rep.secs;
 	double fps = span > 0 && recv > 1 ? (double)(recv - 1) / span : 0;
 	double gbps = fps * (double)opt_size * 8 / 1e9;
 	uint64_t lost = sent > recv ? sent - recv : 0;

@@ -73,6 +73,7 @@ chmod 755 "$TMP"
 NAMESPACES=()
 INODES=()
 DAEMONS=()
+HELPERS=()
 
 # ------------------------------------------------------------------ cleanup
 cleanup() {
@@ -80,6 +81,9 @@ cleanup() {
 	trap - EXIT INT TERM
 	for pf in "$TMP"/plug-*.pid; do
 		[ -s "$pf" ] && kill -TERM "$(cat "$pf")" 2>/dev/null
+	done
+	for p in "${HELPERS[@]}"; do
+		kill -KILL "$p" 2>/dev/null
 	done
 	# daemons: SIGTERM so they undo their setup, then SIGKILL what remains
 	for p in "${DAEMONS[@]}"; do
@@ -111,7 +115,11 @@ cleanup() {
 	for ino in "${INODES[@]}"; do
 		rm -f "$STATE_DIR"/nat-"$ino"-* "$STATE_DIR"/ip_forward-"$ino".*
 	done
-	rm -rf "$TMP"
+	if [ "${MODES_KEEP:-0}" = 1 ]; then
+		echo "modes: logs kept in $TMP"
+	else
+		rm -rf "$TMP"
+	fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
@@ -162,6 +170,16 @@ alive() {
 	local st
 	st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
 	[ -n "$st" ] && [ "$st" != Z ]
+}
+
+# helper NS LOG COMMAND...: run a server in NS in the background; sets HPID
+helper() {
+	local ns=$1 log=$2
+	shift 2
+	ip netns exec "$ns" "$@" >"$log" 2>&1 &
+	HPID=$!
+	disown "$HPID"
+	HELPERS+=("$HPID")
 }
 
 mkns() {
@@ -493,7 +511,8 @@ if start_daemon d2 "$H" "${D2ARGS[@]}"; then
 		sh -c "[ -n '$IPA' ] && [ -n '$IPB' ] && [ '$IPA' != '$IPB' ]"
 	stop_daemon "$D2"
 	check "restart: daemon exits 0 on SIGTERM" [ "$DRC" = 0 ]
-	check "restart: lease file exists" [ -s "$TMP/leases" ]
+	check "restart: lease file holds both MACs" \
+		sh -c "grep -q 02:5e:00:02:00:0a $TMP/leases && grep -q 02:5e:00:02:00:0b $TMP/leases"
 	if start_daemon d2 "$H" "${D2ARGS[@]}"; then
 		ok "restart: daemon starts again"
 		D2=$DPID
@@ -540,7 +559,10 @@ tmp-vm02	1	de:ad:be:ef:00:02	$G.61
 EOF
 		mv "$TMP/bootptab.new" "$TMP/bootptab"
 		kill -HUP "$D2"
-		sleep 0.3
+		for _ in $(seq 30); do
+			grep -q 'reloaded' "$TMP/d2.log" && break
+			sleep 0.1
+		done
 		check "SIGHUP: daemon still running" alive "$D2"
 		if udhcp "$VR" tapr t2r2 -R; then
 			check "SIGHUP: edited reservation takes effect ($G.60)" is t2r2 ip $G.60
@@ -584,8 +606,7 @@ if start_daemon d3 "$H" --vmnet-mode=host --vmnet-gateway=$G.1; then
 		sh -c "ip -n $H -4 -o addr show | grep -q ' $G.1/24 '"
 	check "host: no nft table, ip_forward 0" \
 		sh -c "! ip netns exec $H nft list tables | grep -q socket_vmnet && [ \$(ip netns exec $H cat /proc/sys/net/ipv4/ip_forward) = 0 ]"
-	ip netns exec "$H" busybox httpd -f -p $G.1:8080 -h "$TMP/www" \
-		>"$TMP/httpd3.log" 2>&1 &
+	helper "$H" "$TMP/httpd3.log" busybox httpd -f -p $G.1:8080 -h "$TMP/www"
 	plug "$V" tapv 02:5e:00:03:00:0a "$TMP/d3.sock"
 	if udhcp "$V" tapv t3; then
 		check "host: lease $(get t3 ip) in $G.2..$G.254" in_range "$(get t3 ip)" $G.2 $G.254
@@ -621,8 +642,7 @@ ip -n "$H" link set uplink0 up
 ip -n "$I" addr add $WAN.2/30 dev wan0
 ip -n "$I" link set wan0 up
 echo "internet-$$" >"$TMP/www/net.txt"
-ip netns exec "$I" busybox httpd -f -vv -p $WAN.2:8080 -h "$TMP/www" \
-	>"$TMP/httpd4.log" 2>&1 &
+helper "$I" "$TMP/httpd4.log" busybox httpd -f -vv -p $WAN.2:8080 -h "$TMP/www"
 
 # shared_run TAG WHAT: lease, reach the "internet" through NAT
 shared_run() {
@@ -698,12 +718,11 @@ ip -n "$H" link set lan0 master br0
 ip -n "$H" link set lan0 up
 ip -n "$L" addr add $G.2/24 dev lan1
 ip -n "$L" link set lan1 up
-ip netns exec "$L" dnsmasq --no-daemon --conf-file=/dev/null --port=0 \
-	--user=root --group=root --interface=lan1 --bind-interfaces \
+helper "$L" "$TMP/dnsmasq.log" dnsmasq --no-daemon --conf-file=/dev/null \
+	--port=0 --user=root --group=root --interface=lan1 --bind-interfaces \
 	--dhcp-range=$G.100,$G.150,255.255.255.0,2m \
 	--dhcp-option=option:router,$G.2 --dhcp-leasefile="$TMP/dnsmasq.leases" \
-	--pid-file="$TMP/dnsmasq.pid" --log-dhcp --log-facility=- \
-	>"$TMP/dnsmasq.log" 2>&1 &
+	--pid-file="$TMP/dnsmasq.pid" --log-dhcp --log-facility=-
 if start_daemon d5 "$H" --vmnet-mode=bridged --vmnet-interface=br0; then
 	ok "bridged: daemon starts on br0"
 	D5=$DPID
@@ -815,6 +834,8 @@ if start_daemon d7 "$H" --vmnet-mode=shared --vmnet-gateway=$G.1; then
 	if start_daemon d7 "$H" --vmnet-mode=shared --vmnet-gateway=$G.1; then
 		ok "SIGKILL: daemon starts again on the same socket and pidfile"
 		D7=$DPID
+		check "SIGKILL: the restart logs that it undid the dead daemon's setup" \
+			sh -c "sed -n '/^=== start/h; /^=== start/!H; \${x;p}' $TMP/d7.log | grep -q 'did not clean up'"
 		check "SIGKILL: exactly one socket_vmnet table after the restart" \
 			[ "$(ip netns exec "$H" nft list tables | grep -c socket_vmnet)" = 1 ]
 		check "SIGKILL: exactly one TAP after the restart" \

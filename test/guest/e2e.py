@@ -1,0 +1,1023 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""End-to-end tests of socket_vmnet with real guests.
+
+Each guest is an unmodified QEMU 7.2 running Debian's cloud kernel and a
+busybox initramfs (test/guest/build-guest.sh builds it into a cache
+directory). The guest gets a DHCP lease from the daemon, then takes commands
+on its serial console (ping, tcp) and answers with SVM-RESULT lines; the
+protocol is described in build-guest.sh.
+
+Scenarios (each line of output is one test, "ok" or "FAIL", with its time):
+
+  attach   isolated daemon with --mtu=1400, one guest per way of attaching:
+           stream socket, socket_vmnet_client (fd 3), -netdev dgram to
+           --dgram-socket, a stream and a datagram socketpair end given
+           with --fd, and a QEMU listening socket the daemon reaches with
+           --connect. Each: lease in the range with the right gateway and
+           MTU, pings the gateway and a guest attached another way.
+  multi-vm the same six guests: distinct MACs, every guest pings every other.
+  faults   the same guests: the daemon is killed (SIGKILL, then SIGTERM) and
+           restarted; the --connect guest must recover, the others are
+           measured and compared with the documented behaviour.
+  host     daemon in host mode inside a network namespace ("the host"):
+           the guest reaches a TCP server there, the host pings the guest.
+  shared   daemon in shared mode in namespace H, veth to namespace I (the
+           "internet", no route back to the VM subnet): the guest reaches a
+           TCP server in I through NAT; SIGTERM removes the nft table.
+  jumbo    host mode with --mtu=9000: DHCP option 26 sets the guests' MTU,
+           8972-byte pings pass between guests and to the gateway with no
+           fragment created or reassembled on either guest.
+
+Everything runs in network namespaces made here, UNIX sockets and
+socketpairs: no interface of the machine is touched. All QEMUs, daemons,
+servers and namespaces are removed in finally blocks and at exit, even on
+failure or SIGTERM; children also get SIGKILL if this process dies.
+
+Needs root, qemu-system-x86_64, ip, nft (shared mode) and a built daemon.
+When root or QEMU is missing it prints a skip and exits 77, unless CI=true
+or REQUIRE_QEMU=1, where that is a failure. Last line:
+"e2e: N passed, N failed".
+
+Environment: SOCKET_VMNET, SOCKET_VMNET_CLIENT, QEMU (paths), E2E_ONLY
+(comma-separated scenario names), E2E_VERBOSE=1 (print every console line).
+"""
+
+import atexit
+import ctypes
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SVM = os.environ.get("SOCKET_VMNET", os.path.join(ROOT, "socket_vmnet"))
+CLIENT = os.environ.get("SOCKET_VMNET_CLIENT", os.path.join(ROOT, "socket_vmnet_client"))
+QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
+BUILD_GUEST = os.path.join(ROOT, "test", "guest", "build-guest.sh")
+STRICT = os.environ.get("CI") == "true" or os.environ.get("REQUIRE_QEMU") == "1"
+VERBOSE = os.environ.get("E2E_VERBOSE") == "1"
+ONLY = [s for s in os.environ.get("E2E_ONLY", "").split(",") if s]
+
+BOOT_TIMEOUT = 150  # seconds from QEMU start to the SVM-READY line
+T0 = time.monotonic()
+
+# How each way of attaching behaves when the daemon is restarted under a
+# running QEMU 7.2 guest (checked by the faults scenario, printed at the end):
+RESTART_EXPECTED = {
+    "stream": (False, "QEMU 7.2 -netdev stream client never reconnects: "
+               "the link stays up and frames are dropped until QEMU restarts"),
+    "client": (False, "the fd 3 socket_vmnet_client handed over is dead; "
+               "QEMU keeps the link up and drops frames until it restarts"),
+    "dgram": (True, "QEMU keeps sending to the --dgram-socket path; the new "
+              "daemon binds it again and learns the guest from its next frame"),
+    "fd-stream": (False, "the daemon's socketpair end is gone with it; a "
+                  "restarted daemon cannot get it back"),
+    "fd-dgram": (False, "as fd-stream: the socketpair is gone for good"),
+    "connect": (True, "QEMU -netdev stream,server=on listens again; the "
+                "daemon's --connect reaches it within about a second"),
+}
+
+
+# --- processes, namespaces, cleanup ------------------------------------------
+
+_libc = ctypes.CDLL(None, use_errno=True)
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent():
+    # Only the main thread spawns, so "the parent thread exits" means this
+    # process ends: no QEMU outlives the suite even on SIGKILL.
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+class Reaper:
+    """Everything the suite starts or creates, undone at exit."""
+
+    def __init__(self):
+        self.procs = []
+        self.netns = []
+        self.dirs = []
+        self.lock = threading.Lock()
+
+    def spawn(self, argv, **kw):
+        assert threading.current_thread() is threading.main_thread()
+        kw.setdefault("stdin", subprocess.DEVNULL)
+        p = subprocess.Popen(argv, preexec_fn=_die_with_parent, **kw)
+        with self.lock:
+            self.procs.append(p)
+        return p
+
+    def stop(self, p, sig=signal.SIGTERM, timeout=5):
+        if p.poll() is None:
+            try:
+                p.send_signal(sig)
+                p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(5)
+            except ProcessLookupError:
+                pass
+        return p.returncode
+
+    def add_netns(self, tag):
+        name = "svm-e2e-%s-%d" % (tag, os.getpid())
+        run(["ip", "netns", "add", name])
+        self.netns.append(name)
+        run(["ip", "-n", name, "link", "set", "lo", "up"])
+        return name
+
+    def del_netns(self, name):
+        subprocess.run(["ip", "netns", "del", name], stderr=subprocess.DEVNULL)
+        if name in self.netns:
+            self.netns.remove(name)
+
+    def tmpdir(self, tag):
+        d = tempfile.mkdtemp(prefix="svm-e2e-%s." % tag)
+        self.dirs.append(d)
+        return d
+
+    def cleanup(self):
+        with self.lock:
+            procs = list(self.procs)
+        for p in reversed(procs):
+            if p.poll() is None:
+                try:
+                    p.terminate()
+                except ProcessLookupError:
+                    pass
+        deadline = time.monotonic() + 5
+        for p in procs:
+            try:
+                p.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(5)
+        for ns in list(self.netns):
+            self.del_netns(ns)
+        for d in self.dirs:
+            shutil.rmtree(d, ignore_errors=True)
+        self.dirs = []
+
+
+REAPER = Reaper()
+atexit.register(REAPER.cleanup)
+
+
+def _on_signal(sig, frame):
+    raise SystemExit(128 + sig)
+
+
+for _s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    signal.signal(_s, _on_signal)
+
+
+def run(argv, check=True, timeout=30, **kw):
+    r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       stdin=subprocess.DEVNULL, text=True, timeout=timeout, **kw)
+    if check and r.returncode != 0:
+        raise RuntimeError("%s: exit %d: %s" % (" ".join(argv), r.returncode, r.stdout.strip()))
+    return r
+
+
+def wait_until(fn, timeout, step=0.1):
+    end = time.monotonic() + timeout
+    while True:
+        v = fn()
+        if v or time.monotonic() >= end:
+            return v
+        time.sleep(step)
+
+
+def parallel(fns):
+    """Run the callables in threads (they must not spawn); return results."""
+    res = [None] * len(fns)
+
+    def one(i, f):
+        try:
+            res[i] = f()
+        except Exception as e:  # reported by the caller
+            res[i] = e
+
+    ts = [threading.Thread(target=one, args=(i, f), daemon=True) for i, f in enumerate(fns)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return res
+
+
+def ip4(s):
+    return tuple(int(x) for x in s.split("."))
+
+
+# --- the daemon ----------------------------------------------------------------
+
+class Daemon:
+    def __init__(self, tmp, name, args, netns=None, pass_fds=()):
+        self.tmp, self.name, self.args, self.netns = tmp, name, list(args), netns
+        self.logpath = os.path.join(tmp, "daemon-%s.log" % name)
+        self.pidfile = os.path.join(tmp, "daemon-%s.pid" % name)
+        self.proc = None
+        self.starts = 0
+        self.start(pass_fds=pass_fds)
+
+    def start(self, args=None, pass_fds=()):
+        if args is not None:
+            self.args = list(args)
+        self.starts += 1
+        argv = ([] if not self.netns else ["ip", "netns", "exec", self.netns])
+        argv += [SVM, "--pidfile=" + self.pidfile] + self.args
+        with open(self.logpath, "a") as log:
+            log.write("=== start %d: %s\n" % (self.starts, " ".join(argv)))
+            log.flush()
+            self.proc = REAPER.spawn(argv, stdout=log, stderr=subprocess.STDOUT,
+                                     pass_fds=pass_fds)
+
+        def ready():
+            if self.proc.poll() is not None:
+                return "exited"
+            try:
+                with open(self.pidfile) as f:
+                    return f.read().strip() == str(self.proc.pid)
+            except OSError:
+                return False
+
+        r = wait_until(ready, 15)
+        if r is not True:
+            raise RuntimeError("daemon %s did not start (%s); log:\n%s"
+                               % (self.name, r or "no pidfile", self.log_tail()))
+
+    def stop(self, sig=signal.SIGTERM):
+        """Send sig, wait for the exit; returns the exit code."""
+        return REAPER.stop(self.proc, sig, timeout=10)
+
+    def log(self):
+        try:
+            with open(self.logpath, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def log_tail(self, n=40):
+        return "\n".join(self.log().splitlines()[-n:])
+
+
+# --- a guest ---------------------------------------------------------------------
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1bc")
+
+
+class Guest:
+    """One QEMU with the test guest; its console is read by a thread."""
+
+    def __init__(self, kernel, initrd, name, mac, netdev, wrapper=(), pass_fds=(),
+                 append=""):
+        self.name, self.mac = name, mac
+        self.lines = []
+        self.cond = threading.Condition()
+        self.nextid = 0
+        self.lease = None
+        self.wlock = threading.Lock()
+        accel = "kvm" if os.access("/dev/kvm", os.R_OK | os.W_OK) else "tcg"
+        argv = list(wrapper) + [
+            QEMU, "-M", "q35", "-accel", accel, "-m", "256", "-smp", "1",
+            "-nographic", "-no-reboot",
+            "-kernel", kernel, "-initrd", initrd,
+            "-append", "console=ttyS0 quiet panic=-1 ipv6.disable=1 svm.name=%s svm.ctl=1 %s"
+            % (name, append),
+            "-netdev", netdev,
+            "-device", "virtio-net-pci,netdev=n0,mac=%s,romfile=" % mac,
+        ]
+        self.argv = argv
+        self.t_start = time.monotonic()
+        self.proc = REAPER.spawn(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, pass_fds=pass_fds)
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for raw in iter(self.proc.stdout.readline, b""):
+            line = ANSI.sub("", raw.decode(errors="replace")).replace("\r", "").rstrip("\n")
+            if VERBOSE:
+                print("    [%s] %s" % (self.name, line), flush=True)
+            with self.cond:
+                self.lines.append(line)
+                self.cond.notify_all()
+        with self.cond:
+            self.lines.append("(QEMU exited: %s)" % self.proc.wait())
+            self.cond.notify_all()
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def wait_for(self, pattern, timeout, start=0):
+        """First console line from index start matching pattern: (index, match)."""
+        rx = re.compile(pattern)
+        end = time.monotonic() + timeout
+        i = start
+        with self.cond:
+            while True:
+                while i < len(self.lines):
+                    m = rx.search(self.lines[i])
+                    if m:
+                        return i, m
+                    i += 1
+                left = end - time.monotonic()
+                if left <= 0 or (not self.reader.is_alive() and i >= len(self.lines)):
+                    return None, None
+                self.cond.wait(min(left, 0.5))
+
+    def wait_ready(self, timeout=BOOT_TIMEOUT):
+        """Wait for the lease and SVM-READY; returns the lease dict."""
+        if self.lease is not None:
+            return self.lease
+        left = timeout - (time.monotonic() - self.t_start)
+        i, m = self.wait_for(r"^SVM-(LEASE|NOLEASE)", max(left, 1))
+        if m is None:
+            raise RuntimeError("%s: no DHCP result within %ds" % (self.name, timeout))
+        if m.group(1) == "NOLEASE":
+            raise RuntimeError("%s: no DHCP lease (SVM-NOLEASE)" % self.name)
+        self.lease = dict(kv.split("=", 1) for kv in self.lines[i].split()[1:] if "=" in kv)
+        self.lease["boot_s"] = time.monotonic() - self.t_start
+        _, m = self.wait_for(r"^SVM-READY", 60, i)
+        if m is None:
+            raise RuntimeError("%s: leased but never ready" % self.name)
+        return self.lease
+
+    @property
+    def ip(self):
+        return self.lease["ip"]
+
+    def cmd(self, text, timeout=60):
+        """Run one console command; returns (ok, detail)."""
+        with self.cond:
+            self.nextid += 1
+            cid = "%s.%d" % (self.name, self.nextid)
+            start = len(self.lines)
+        with self.wlock:
+            try:
+                self.proc.stdin.write(("%s %s\n" % (cid, text)).encode())
+                self.proc.stdin.flush()
+            except (BrokenPipeError, ValueError):
+                return False, "QEMU is gone"
+        _, m = self.wait_for(r"^SVM-RESULT %s (ok|fail) ?(.*)$" % re.escape(cid), timeout, start)
+        if m is None:
+            return False, "no answer to '%s' within %ds" % (text, timeout)
+        return m.group(1) == "ok", m.group(2)
+
+    def ping(self, ip, tries=3, size=None, timeout=60):
+        return self.cmd("ping %s %d%s" % (ip, tries, " %d" % size if size else ""), timeout)
+
+    def boot_mac(self):
+        _, m = self.wait_for(r"^SVM-BOOT .*mac=(\S+)", 1)
+        return m.group(1) if m else None
+
+    def console(self, n=60):
+        with self.cond:
+            lines = self.lines[-n:]
+        return "\n".join(lines)
+
+    def stop(self):
+        if self.alive():
+            with self.wlock:
+                try:
+                    self.proc.stdin.write(b"x off\n")
+                    self.proc.stdin.flush()
+                except (BrokenPipeError, ValueError):
+                    pass
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+        REAPER.stop(self.proc)
+
+
+# --- results -------------------------------------------------------------------
+
+class Results:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+        self.notes = []
+
+    def record(self, name, ok, detail, t_start, guests=(), daemons=()):
+        dt = time.monotonic() - t_start
+        print("%-4s %s: %s  [%.1fs]" % ("ok" if ok else "FAIL", name, detail, dt), flush=True)
+        if ok:
+            self.passed += 1
+            return
+        self.failed += 1
+        for g in guests:
+            print("  --- console of guest %s (last lines)" % g.name)
+            print("\n".join("    | " + l for l in g.console().splitlines()))
+        for d in daemons:
+            print("  --- log of daemon %s (last lines)" % d.name)
+            print("\n".join("    | " + l for l in d.log_tail().splitlines()))
+        sys.stdout.flush()
+
+
+R = Results()
+
+
+class Check:
+    """with Check(name, guests, daemons) as c: ... c.ok(detail) / c.fail(detail).
+
+    An exception inside counts as a failure with its message."""
+
+    def __init__(self, name, guests=(), daemons=()):
+        self.name, self.guests, self.daemons = name, list(guests), list(daemons)
+        self.done = False
+
+    def __enter__(self):
+        self.t0 = time.monotonic()
+        return self
+
+    def ok(self, detail=""):
+        self._rec(True, detail)
+
+    def fail(self, detail):
+        self._rec(False, detail)
+
+    def expect(self, cond, detail_ok, detail_fail):
+        self._rec(bool(cond), detail_ok if cond else detail_fail)
+
+    def _rec(self, ok, detail):
+        if not self.done:
+            self.done = True
+            R.record(self.name, ok, detail, self.t0, self.guests, self.daemons)
+
+    def __exit__(self, et, ev, tb):
+        if et is not None and not issubclass(et, SystemExit):
+            msg = "%s: %s" % (et.__name__, ev)
+            if not isinstance(ev, RuntimeError):
+                msg += "\n" + "".join(traceback.format_exception(et, ev, tb))
+            self._rec(False, msg)
+            return True
+        if not self.done:
+            self._rec(False, "check recorded no result")
+        return False
+
+
+# --- checks shared by the scenarios ---------------------------------------------
+
+def check_lease(g, gw, first, last, mtu, mask="24"):
+    """Problems with g's lease (empty list when fine)."""
+    lease = g.lease
+    bad = []
+    if not (ip4(first) <= ip4(lease.get("ip", "0.0.0.0")) <= ip4(last)):
+        bad.append("ip %s not in %s..%s" % (lease.get("ip"), first, last))
+    if lease.get("router") != gw:
+        bad.append("router %s, want %s" % (lease.get("router"), gw))
+    if lease.get("mask") != mask:
+        bad.append("mask /%s, want /%s" % (lease.get("mask"), mask))
+    if lease.get("mtu") != str(mtu):
+        bad.append("DHCP MTU %s, want %s" % (lease.get("mtu"), mtu))
+    if lease.get("ifmtu") != str(mtu):
+        bad.append("interface MTU %s, want %s" % (lease.get("ifmtu"), mtu))
+    return bad
+
+
+def lease_text(g):
+    return "lease %s via %s mtu %s (boot %.1fs)" % (
+        g.lease["ip"], g.lease["router"], g.lease["mtu"], g.lease["boot_s"])
+
+
+def ns_run(ns, argv, **kw):
+    return run(["ip", "netns", "exec", ns] + argv, **kw)
+
+
+SERVER_PY = r'''
+import socket, sys, time
+addr, port = sys.argv[1], int(sys.argv[2])
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((addr, port))
+s.listen(16)
+s.settimeout(1)
+print("LISTENING", flush=True)
+end = time.monotonic() + 900  # never outlives a run
+while time.monotonic() < end:
+    try:
+        c, a = s.accept()
+    except socket.timeout:
+        continue
+    c.settimeout(10)
+    data = b""
+    try:
+        while b"\n" not in data and len(data) < 512:
+            b = c.recv(512)
+            if not b:
+                break
+            data += b
+        words = data.decode(errors="replace").split()
+        who = words[1] if len(words) > 1 else "?"
+        print("CONN from=%s data=%s" % (a[0], " ".join(words)), flush=True)
+        c.sendall(("pong %s from %s\n" % (who, a[0])).encode())
+    except OSError as e:
+        print("ERROR %s" % e, flush=True)
+    finally:
+        c.close()
+'''
+
+
+class Server:
+    """The TCP server in a namespace: answers "hello NAME" with
+    "pong NAME from PEER-IP", so the guest learns what address it came from."""
+
+    def __init__(self, tmp, ns, addr, port):
+        path = os.path.join(tmp, "server.py")
+        with open(path, "w") as f:
+            f.write(SERVER_PY)
+        self.out = os.path.join(tmp, "server-%s.log" % ns)
+        with open(self.out, "w") as log:
+            self.proc = REAPER.spawn(["ip", "netns", "exec", ns, sys.executable, "-u", path,
+                                      addr, str(port)], stdout=log, stderr=subprocess.STDOUT)
+        if not wait_until(lambda: "LISTENING" in self.text() or self.proc.poll() is not None, 10) \
+                or "LISTENING" not in self.text():
+            raise RuntimeError("TCP server in %s did not start: %s" % (ns, self.text()))
+
+    def text(self):
+        with open(self.out, errors="replace") as f:
+            return f.read()
+
+
+# --- scenarios -------------------------------------------------------------------
+
+class Scenario:
+    name = "?"
+
+    def __init__(self, kernel, initrd):
+        self.kernel, self.initrd = kernel, initrd
+        self.guests = []
+        self.daemons = []
+        self.tmp = REAPER.tmpdir(self.name)
+
+    def guest(self, name, mac, netdev, **kw):
+        g = Guest(self.kernel, self.initrd, name, mac, netdev, **kw)
+        self.guests.append(g)
+        return g
+
+    def daemon(self, name, args, **kw):
+        d = Daemon(self.tmp, name, args, **kw)
+        self.daemons.append(d)
+        return d
+
+    def teardown(self):
+        for g in self.guests:
+            try:
+                g.stop()
+            except Exception:
+                pass
+        for d in self.daemons:
+            if d.proc and d.proc.poll() is None:
+                d.stop()
+
+
+class Attach(Scenario):
+    """Every way of attaching, on one isolated daemon; then multi-VM and faults."""
+    name = "attach"
+    NET = "10.77.1"
+    GW, FIRST, LAST, MTU = NET + ".1", NET + ".2", NET + ".9", 1400
+
+    def setup(self):
+        t = self.tmp
+        self.sock = os.path.join(t, "svm.sock")
+        self.dgram = os.path.join(t, "svm.dgram")
+        self.conn = os.path.join(t, "vm-connect.sock")
+        # socketpairs: the daemon gets one end of each with --fd, QEMU the other
+        ss = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        sd = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.base_args = ["--vmnet-mode=isolated", "--vmnet-gateway=" + self.GW,
+                          "--vmnet-dhcp-end=" + self.LAST, "--mtu=%d" % self.MTU,
+                          "--dgram-socket=" + self.dgram, "--connect=" + self.conn]
+        try:
+            self.d = self.daemon("attach", self.base_args + [
+                "--fd=%d" % ss[0].fileno(), "--fd=%d" % sd[0].fileno(), self.sock],
+                pass_fds=(ss[0].fileno(), sd[0].fileno()))
+        finally:
+            ss[0].close()
+            sd[0].close()
+        mac = "52:54:00:e2:01:%02x"
+        self.specs = [
+            ("stream", dict(netdev="stream,id=n0,server=off,addr.type=unix,addr.path=" + self.sock)),
+            ("client", dict(netdev="socket,id=n0,fd=3", wrapper=(CLIENT, self.sock))),
+            ("dgram", dict(netdev="dgram,id=n0,local.type=unix,local.path=%s,remote.type=unix,"
+                           "remote.path=%s" % (os.path.join(t, "vm-dgram.sock"), self.dgram))),
+            ("fd-stream", dict(netdev="stream,id=n0,server=off,addr.type=fd,addr.str=%d"
+                               % ss[1].fileno(), pass_fds=(ss[1].fileno(),))),
+            ("fd-dgram", dict(netdev="dgram,id=n0,local.type=fd,local.str=%d" % sd[1].fileno(),
+                              pass_fds=(sd[1].fileno(),))),
+            ("connect", dict(netdev="stream,id=n0,server=on,addr.type=unix,addr.path=" + self.conn)),
+        ]
+        self.by_name = {}
+        # Boot three at a time (2 cores): start a batch, wait for its leases.
+        for i in range(0, len(self.specs), 3):
+            batch = []
+            for j, (name, kw) in enumerate(self.specs[i:i + 3], i + 1):
+                g = self.guest(name, mac % j, **kw)
+                self.by_name[name] = g
+                batch.append(g)
+            parallel([lambda g=g: g.wait_ready() for g in batch])
+        ss[1].close()
+        sd[1].close()
+
+    def run(self):
+        gs = [self.by_name[n] for n, _ in self.specs]
+        # One test per way of attaching; the peer is the next guest in the ring.
+        for i, g in enumerate(gs):
+            peer = gs[(i + 1) % len(gs)]
+            with Check("attach/%s" % g.name, [g, peer], [self.d]) as c:
+                g.wait_ready()
+                peer.wait_ready()
+                bad = check_lease(g, self.GW, self.FIRST, self.LAST, self.MTU)
+                ok, det = g.ping(self.GW)
+                if not ok:
+                    bad.append("gateway ping failed: " + det)
+                ok, det = g.ping(peer.ip)
+                if not ok:
+                    bad.append("ping %s (%s) failed: %s" % (peer.ip, peer.name, det))
+                if g.name == "stream":
+                    # The daemon's own echo responder at the full MTU.
+                    ok, det = g.ping(self.GW, 3, self.MTU - 28)
+                    if not ok:
+                        bad.append("%d-byte gateway ping: %s" % (self.MTU - 28, det))
+                c.expect(not bad, "%s; pings gateway and %s (%s)" % (lease_text(g), peer.ip, peer.name),
+                         "; ".join(bad))
+
+        with Check("multi-vm: %d guests, distinct MACs and addresses, all reach each other"
+                   % len(gs), gs, [self.d]) as c:
+            for g in gs:
+                g.wait_ready()
+            macs = [g.boot_mac() for g in gs]
+            ips = [g.ip for g in gs]
+            bad = []
+            if len(set(macs)) != len(gs) or None in macs:
+                bad.append("MACs %s" % macs)
+            if len(set(ips)) != len(gs):
+                bad.append("addresses %s" % ips)
+
+            def mesh(g):
+                return [(g.name, h.name, g.ping(h.ip)) for h in gs if h is not g]
+
+            for res in parallel([lambda g=g: mesh(g) for g in gs]):
+                if isinstance(res, Exception):
+                    bad.append(repr(res))
+                    continue
+                for a, b, (ok, det) in res:
+                    if not ok:
+                        bad.append("%s -> %s: %s" % (a, b, det))
+            c.expect(not bad, "%d pings ok, %s" % (len(gs) * (len(gs) - 1), " ".join(ips)),
+                     "; ".join(bad))
+
+        self.faults(gs)
+
+    def faults(self, gs):
+        d = self.d
+        restart_args = self.base_args + [self.sock]  # the --fd ends died with it
+        for sig, label in ((signal.SIGKILL, "SIGKILL"), (signal.SIGTERM, "SIGTERM")):
+            with Check("faults/%s: daemon killed and restarted, --connect guest recovers" % label,
+                       [self.by_name["connect"]], [d]) as c:
+                rc = d.stop(sig)
+                down = parallel([lambda g=g: g.ping(self.GW, 1) for g in gs])
+                still = [g.name for g, r in zip(gs, down) if not isinstance(r, Exception) and r[0]]
+                t_restart = time.monotonic()
+                d.start(restart_args)
+                # Every guest tries the gateway for up to 20 s.
+                recovered = {}
+
+                def retry(g):
+                    end = time.monotonic() + 20
+                    while time.monotonic() < end:
+                        ok, _ = g.ping(self.GW, 1)
+                        if ok:
+                            return time.monotonic() - t_restart
+                    return None
+
+                for g, r in zip(gs, parallel([lambda g=g: retry(g) for g in gs])):
+                    recovered[g.name] = None if isinstance(r, Exception) else r
+                bad = []
+                if still:
+                    bad.append("gateway answered while the daemon was down: %s" % still)
+                if recovered["connect"] is None:
+                    bad.append("the --connect guest did not reach the gateway within 20 s")
+                else:
+                    # and the switch works again between guests, not only the gateway
+                    others = [g for g in gs if g.name != "connect" and recovered[g.name] is not None]
+                    for o in others:
+                        ok, det = self.by_name["connect"].ping(o.ip)
+                        if not ok:
+                            bad.append("connect -> %s after restart: %s" % (o.name, det))
+                seen = " ".join("%s=%s" % (n, "%.1fs" % v if v is not None else "no")
+                                for n, v in recovered.items())
+                self.restart_seen = recovered
+                if sig == signal.SIGTERM and rc != 0:
+                    bad.append("daemon exit code %s on SIGTERM" % rc)
+                c.expect(not bad, "recovered after restart: " + seen, "; ".join(bad) + " (" + seen + ")")
+            if sig == signal.SIGKILL:
+                with Check("faults: other attach styles behave as documented after a restart",
+                           gs, [d]) as c:
+                    diff = ["%s: %s, documented %s" % (n, "recovered" if v is not None else "dead",
+                                                       "recovers" if RESTART_EXPECTED[n][0] else "dead")
+                            for n, v in recovered.items()
+                            if (v is not None) != RESTART_EXPECTED[n][0]]
+                    R.notes.append(("restart", dict(recovered)))
+                    c.expect(not diff, " ".join("%s=%s" % (n, "recovers" if v is not None else "dead")
+                                                for n, v in recovered.items()), "; ".join(diff))
+
+
+class HostMode(Scenario):
+    """host mode in namespace H: the guest and the host reach each other."""
+    name = "host"
+    NET = "10.77.2"
+    GW, FIRST, LAST = NET + ".1", NET + ".2", NET + ".9"
+    TAP = "svme2e0"
+    PORT = 8080
+
+    def setup(self):
+        self.ns = REAPER.add_netns("host")
+        self.sock = os.path.join(self.tmp, "svm.sock")
+        self.server = Server(self.tmp, self.ns, "0.0.0.0", self.PORT)
+        self.d = self.daemon("host", ["--vmnet-mode=host", "--vmnet-gateway=" + self.GW,
+                                      "--vmnet-dhcp-end=" + self.LAST, "--tap=" + self.TAP,
+                                      self.sock], netns=self.ns)
+        self.g = self.guest("host-vm", "52:54:00:e2:02:01",
+                            "socket,id=n0,fd=3", wrapper=(CLIENT, self.sock))
+
+    def run(self):
+        g, d = self.g, self.d
+        with Check("host/lease: lease from the TAP-side daemon, pings the gateway (TAP in netns)",
+                   [g], [d]) as c:
+            g.wait_ready()
+            bad = check_lease(g, self.GW, self.FIRST, self.LAST, 1500)
+            ok, det = g.ping(self.GW)
+            if not ok:
+                bad.append("gateway ping: " + det)
+            c.expect(not bad, lease_text(g), "; ".join(bad))
+        with Check("host/tcp: guest reaches a TCP server on the host (netns)", [g], [d]) as c:
+            g.wait_ready()
+            ok, det = g.cmd("tcp %s %d" % (self.GW, self.PORT))
+            want = "reply=pong %s from %s" % (g.name, g.ip)
+            c.expect(ok and det == want, det, "%s (want '%s'); server: %s"
+                     % (det, want, self.server.text().strip()))
+        with Check("host/ping: the host pings the guest", [g], [d]) as c:
+            g.wait_ready()
+            r = ns_run(self.ns, ["ping", "-c", "2", "-W", "2", g.ip], check=False)
+            c.expect(r.returncode == 0, "ping %s from the host netns" % g.ip, r.stdout[-300:])
+        with Check("host/stop: SIGTERM exits 0 and removes the TAP and socket", [g], [d]) as c:
+            rc = d.stop()
+            r = run(["ip", "-n", self.ns, "link", "show", self.TAP], check=False)
+            bad = []
+            if rc != 0:
+                bad.append("exit %s" % rc)
+            if r.returncode == 0:
+                bad.append("TAP %s still there" % self.TAP)
+            if os.path.exists(self.sock):
+                bad.append("socket left")
+            c.expect(not bad, "exit 0, TAP and socket gone", "; ".join(bad))
+
+
+class SharedMode(Scenario):
+    """shared mode: NAT from the VM subnet to an "internet" namespace."""
+    name = "shared"
+    NET = "10.77.3"
+    GW, FIRST, LAST = NET + ".1", NET + ".2", NET + ".9"
+    TAP = "svme2e1"
+    H_ADDR, I_ADDR = "198.18.0.1", "198.18.0.2"
+    PORT = 8081
+
+    def setup(self):
+        self.h = REAPER.add_netns("shared-h")
+        self.i = REAPER.add_netns("shared-i")
+        run(["ip", "-n", self.h, "link", "add", "vh", "type", "veth", "peer", "name", "vi",
+             "netns", self.i])
+        run(["ip", "-n", self.h, "addr", "add", self.H_ADDR + "/24", "dev", "vh"])
+        run(["ip", "-n", self.i, "addr", "add", self.I_ADDR + "/24", "dev", "vi"])
+        run(["ip", "-n", self.h, "link", "set", "vh", "up"])
+        run(["ip", "-n", self.i, "link", "set", "vi", "up"])
+        run(["ip", "-n", self.h, "route", "add", "default", "via", self.I_ADDR])
+        self.server = Server(self.tmp, self.i, self.I_ADDR, self.PORT)
+        self.sock = os.path.join(self.tmp, "svm.sock")
+        self.fwd0 = ns_run(self.h, ["cat", "/proc/sys/net/ipv4/ip_forward"]).stdout.strip()
+        self.d = self.daemon("shared", ["--vmnet-mode=shared", "--vmnet-gateway=" + self.GW,
+                                        "--vmnet-dhcp-end=" + self.LAST, "--tap=" + self.TAP,
+                                        "--dns=" + self.I_ADDR, self.sock], netns=self.h)
+        self.g = self.guest("shared-vm", "52:54:00:e2:03:01",
+                            "stream,id=n0,server=off,addr.type=unix,addr.path=" + self.sock)
+
+    def run(self):
+        g, d = self.g, self.d
+        with Check("shared/lease: lease with gateway, MTU and --dns, pings the gateway", [g], [d]) as c:
+            g.wait_ready()
+            bad = check_lease(g, self.GW, self.FIRST, self.LAST, 1500)
+            if g.lease.get("dns") != self.I_ADDR:
+                bad.append("dns %s, want %s" % (g.lease.get("dns"), self.I_ADDR))
+            ok, det = g.ping(self.GW)
+            if not ok:
+                bad.append("gateway ping: " + det)
+            c.expect(not bad, lease_text(g), "; ".join(bad))
+        with Check("shared/nat: guest reaches a TCP server in the 'internet' netns through NAT",
+                   [g], [d]) as c:
+            g.wait_ready()
+            # The internet has no way back to the VM subnet: only NAT can work.
+            r = run(["ip", "-n", self.i, "route", "get", g.ip], check=False)
+            ok, det = g.cmd("tcp %s %d" % (self.I_ADDR, self.PORT))
+            want = "reply=pong %s from %s" % (g.name, self.H_ADDR)
+            pok, pdet = g.ping(self.I_ADDR)
+            bad = []
+            if r.returncode == 0:
+                bad.append("the internet netns has a route to %s: %s" % (g.ip, r.stdout.strip()))
+            if not (ok and det == want):
+                bad.append("tcp: %s (want '%s'); server: %s" % (det, want, self.server.text().strip()))
+            if not pok:
+                bad.append("ping %s: %s" % (self.I_ADDR, pdet))
+            c.expect(not bad, "%s; ping %s ok" % (det, self.I_ADDR), "; ".join(bad))
+        with Check("shared/stop: SIGTERM removes the nft table, TAP and ip_forward", [g], [d]) as c:
+            before = ns_run(self.h, ["nft", "list", "tables"], check=False).stdout
+            rc = d.stop()
+            after = ns_run(self.h, ["nft", "list", "tables"], check=False).stdout
+            fwd = ns_run(self.h, ["cat", "/proc/sys/net/ipv4/ip_forward"]).stdout.strip()
+            tap = run(["ip", "-n", self.h, "link", "show", self.TAP], check=False).returncode
+            bad = []
+            if "socket_vmnet" not in before:
+                bad.append("no socket_vmnet nft table while running: %r" % before)
+            if "socket_vmnet" in after:
+                bad.append("nft table left: %r" % after)
+            if fwd != self.fwd0:
+                bad.append("ip_forward %s, was %s" % (fwd, self.fwd0))
+            if tap == 0:
+                bad.append("TAP left")
+            if rc != 0:
+                bad.append("exit %s" % rc)
+            c.expect(not bad, "exit 0, table gone, ip_forward back to %s" % fwd, "; ".join(bad))
+
+
+class Jumbo(Scenario):
+    """--mtu=9000 in host mode: DHCP sets it, big pings go unfragmented."""
+    name = "jumbo"
+    NET = "10.77.4"
+    GW, FIRST, LAST, MTU = NET + ".1", NET + ".2", NET + ".9", 9000
+    TAP = "svme2e2"
+
+    def setup(self):
+        self.ns = REAPER.add_netns("jumbo")
+        self.sock = os.path.join(self.tmp, "svm.sock")
+        self.dgram = os.path.join(self.tmp, "svm.dgram")
+        self.d = self.daemon("jumbo", ["--vmnet-mode=host", "--vmnet-gateway=" + self.GW,
+                                       "--vmnet-dhcp-end=" + self.LAST, "--mtu=%d" % self.MTU,
+                                       "--tap=" + self.TAP, "--dgram-socket=" + self.dgram,
+                                       self.sock], netns=self.ns)
+        self.a = self.guest("jumbo-a", "52:54:00:e2:04:01",
+                            "stream,id=n0,server=off,addr.type=unix,addr.path=" + self.sock)
+        self.b = self.guest("jumbo-b", "52:54:00:e2:04:02",
+                            "dgram,id=n0,local.type=unix,local.path=%s,remote.type=unix,"
+                            "remote.path=%s" % (os.path.join(self.tmp, "vm-b.sock"), self.dgram))
+
+    def run(self):
+        a, b, d = self.a, self.b, self.d
+        size = self.MTU - 28
+        with Check("jumbo/dhcp: --mtu=9000 reaches both guests (option 26) and the TAP",
+                   [a, b], [d]) as c:
+            a.wait_ready()
+            b.wait_ready()
+            bad = check_lease(a, self.GW, self.FIRST, self.LAST, self.MTU)
+            bad += check_lease(b, self.GW, self.FIRST, self.LAST, self.MTU)
+            tap = run(["ip", "-n", self.ns, "-o", "link", "show", self.TAP]).stdout
+            if "mtu %d " % self.MTU not in tap:
+                bad.append("TAP: %s" % tap.strip())
+            c.expect(not bad, "%s; %s; TAP mtu %d" % (lease_text(a), lease_text(b), self.MTU),
+                     "; ".join(bad))
+        for src, dst, what in ((a, b, "stream guest -> dgram guest"),
+                               (b, a, "dgram guest -> stream guest"),
+                               (a, None, "stream guest -> gateway (TAP)"),
+                               (b, None, "dgram guest -> gateway (TAP)")):
+            ip = dst.ip if dst else self.GW
+            with Check("jumbo/ping -s %d: %s, unfragmented" % (size, what),
+                       [src] + ([dst] if dst else []), [d]) as c:
+                src.wait_ready()
+                if dst:
+                    dst.wait_ready()
+                ok, det = src.ping(ip, 3, size)
+                c.expect(ok, "%s %s" % (ip, det), "%s: %s" % (ip, det))
+        with Check("jumbo/control: a ping over the MTU (-s %d) is fragmented, so the counters see it"
+                   % (size + 100), [a, b], [d]) as c:
+            a.wait_ready()
+            b.wait_ready()
+            ok, det = a.ping(b.ip, 1, size + 100)
+            m = re.search(r"frag=(\d+)", det)
+            c.expect(m and int(m.group(1)) > 0, det, "counters did not move: " + det)
+
+
+SCENARIOS = [Attach, HostMode, SharedMode, Jumbo]
+
+
+# --- main ------------------------------------------------------------------------
+
+def cannot_run(why):
+    if STRICT:
+        print("e2e: cannot run: %s (CI=true or REQUIRE_QEMU=1: this is a failure)" % why)
+        print("e2e: 0 passed, 1 failed")
+        sys.exit(1)
+    print("e2e: skipped: %s" % why)
+    sys.exit(77)
+
+
+def preflight():
+    if os.geteuid() != 0:
+        cannot_run("needs root (network namespaces, TAP devices)")
+    if not shutil.which(QEMU):
+        cannot_run("%s not found (apt-get install qemu-system-x86)" % QEMU)
+    missing = [t for t in ("ip", "apt-get", "dpkg-deb") if not shutil.which(t)]
+    if missing:
+        cannot_run("missing tools: %s" % " ".join(missing))
+    for path in (SVM, CLIENT):
+        if not os.access(path, os.X_OK):
+            print("e2e: %s is not built (run make)" % path)
+            print("e2e: 0 passed, 1 failed")
+            sys.exit(1)
+
+
+def build_guest():
+    t = time.monotonic()
+    r = subprocess.run([BUILD_GUEST], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, stdin=subprocess.DEVNULL, timeout=600)
+    out = dict(l.split("=", 1) for l in r.stdout.splitlines() if "=" in l)
+    if r.returncode != 0 or "KERNEL" not in out:
+        print("FAIL guest build: build-guest.sh exit %d\n%s" % (r.returncode, r.stderr))
+        print("e2e: 0 passed, 1 failed")
+        sys.exit(1)
+    print("guest: %s (%.1fs)" % (r.stderr.strip().splitlines()[-1] if r.stderr.strip() else "built",
+                                 time.monotonic() - t), flush=True)
+    return out["KERNEL"], out["INITRD"]
+
+
+def run_scenarios(classes, kernel, initrd):
+    """Set up the scenarios (their guests boot together), then run each."""
+    objs = []
+    try:
+        for cls in classes:
+            s = cls(kernel, initrd)
+            objs.append(s)
+            with Check("%s/setup" % s.name, [], []) as c:
+                try:
+                    s.setup()
+                    s.setup_ok = True
+                except Exception:
+                    s.setup_ok = False
+                    c.guests, c.daemons = list(s.guests), list(s.daemons)
+                    raise
+                c.done = True  # a setup that worked is not a test of its own
+        for s in objs:
+            if s.setup_ok:
+                s.run()
+    finally:
+        for s in objs:
+            s.teardown()
+
+
+def main():
+    preflight()
+    if STRICT and not shutil.which("nft"):
+        print("e2e: nft not found: shared mode cannot be tested (apt-get install nftables)")
+    kernel, initrd = build_guest()
+    print("e2e: QEMU %s, accel %s, %d CPUs" % (
+        run([QEMU, "--version"]).stdout.split("\n")[0].split("version ")[-1],
+        "kvm" if os.access("/dev/kvm", os.W_OK) else "tcg", os.cpu_count()), flush=True)
+    wanted = [c for c in SCENARIOS if not ONLY or c.name in ONLY]
+    if not shutil.which("nft") and SharedMode in wanted:
+        if STRICT:
+            R.record("shared/setup", False, "nft not found (apt-get install nftables)", time.monotonic())
+        else:
+            print("skip shared: nft not found (apt-get install nftables)")
+        wanted.remove(SharedMode)
+    try:
+        # The attach scenario boots six guests (three at a time) and restarts
+        # its daemon; the others boot four guests together afterwards.
+        if Attach in wanted:
+            run_scenarios([Attach], kernel, initrd)
+        rest = [c for c in wanted if c is not Attach]
+        if rest:
+            run_scenarios(rest, kernel, initrd)
+    finally:
+        REAPER.cleanup()
+
+    for kind, seen in R.notes:
+        if kind == "restart":
+            print("\nAfter a daemon restart, with QEMU 7.2 guests left running:")
+            for n, (exp, why) in RESTART_EXPECTED.items():
+                got = seen.get(n)
+                print("  %-10s %-9s %s" % (n, "recovers" if got is not None else "dead", why))
+    print("e2e: total %.1fs" % (time.monotonic() - T0))
+    print("e2e: %d passed, %d failed" % (R.passed, R.failed))
+    sys.exit(1 if R.failed else 0)
+
+
+if __name__ == "__main__":
+    main()

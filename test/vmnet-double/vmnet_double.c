@@ -1,0 +1,572 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Test double of vmnet.framework for Linux: the functions declared in
+ * vmnet/vmnet.h, implemented over a socketpair. One end is the interface
+ * (vmnet_read() receives from it, vmnet_write() sends on it), the other is
+ * "the network", which the test drives through vmnet_double_ctl.h. A
+ * thread of its own watches the interface end and runs the
+ * packets-available callback on the caller's queue, as vmnet does from its
+ * own threads.
+ *
+ * It enforces what Apple documents and what src/vmnet.c must respect:
+ * start, end and mask come together and are private addresses; bridged
+ * mode names an interface; a read gives buffers of at least the maximum
+ * packet size and asks for at most read_max packets; a write gives packets
+ * no larger than the maximum, flags 0 and (as QEMU found out) a single
+ * iovec each. It records every call so the test can check arguments, which
+ * thread called, and how often. It models the contract, not Apple's
+ * implementation: passing here does not prove anything about real vmnet.
+ *
+ * Built with -DVMNET_DOUBLE_OLD it lacks the keys of macOS 11 and 15, as an
+ * older system would.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <Block.h>
+
+#include "vmnet_double_ctl.h"
+
+const char *vmnet_operation_mode_key = "operation_mode";
+const char *vmnet_shared_interface_name_key = "shared_interface_name";
+const char *vmnet_start_address_key = "start_address";
+const char *vmnet_end_address_key = "end_address";
+const char *vmnet_subnet_mask_key = "subnet_mask";
+const char *vmnet_interface_id_key = "interface_id";
+const char *vmnet_nat66_prefix_key = "nat66_prefix";
+const char *vmnet_allocate_mac_address_key = "allocate_mac_address";
+const char *vmnet_enable_isolation_key = "enable_isolation";
+const char *vmnet_mac_address_key = "mac_address";
+const char *vmnet_mtu_key = "mtu";
+const char *vmnet_max_packet_size_key = "max_packet_size";
+const char *vmnet_estimated_packets_available_key =
+    "estimated_packets_available";
+#ifndef VMNET_DOUBLE_OLD
+const char *vmnet_network_identifier_key = "network_identifier";
+const char *vmnet_host_ip_address_key = "host_ip_address";
+const char *vmnet_host_subnet_mask_key = "host_subnet_mask";
+const char *vmnet_read_max_packets_key = "read_max_packets";
+const char *vmnet_write_max_packets_key = "write_max_packets";
+#endif
+
+#define VD_OLD_MAX_PKTS 200u
+
+struct vmnet_interface {
+	bool running;
+	int ifd; /* the interface's end */
+	int nfd; /* the network's end */
+	uint64_t mtu, max_pkt, read_max, write_max;
+	/* packets-available callback */
+	vmnet_interface_event_callback_t cb;
+	dispatch_queue_t cbq;
+	pthread_t watcher;
+	bool watching;
+	bool stop_watching;
+	bool armed; /* fire on the next arrival */
+};
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct vmnet_double_cfg cfg;
+	struct vmnet_double_start start;
+	struct vmnet_double_counts n;
+	bool have_owner;
+	pthread_t owner;
+	unsigned int fail_writes;
+	vmnet_return_t fail_status;
+	unsigned int short_writes;
+	struct vmnet_interface ifc;
+} vd = {
+	.mu = PTHREAD_MUTEX_INITIALIZER,
+	.cv = PTHREAD_COND_INITIALIZER,
+	.ifc = {.ifd = -1, .nfd = -1},
+};
+
+static bool vd_on_owner(void)
+{
+	return vd.have_owner && pthread_equal(pthread_self(), vd.owner);
+}
+
+static void vd_copy(xpc_object_t d, const char *key, char *buf, size_t len)
+{
+	const char *s = xpc_dictionary_get_string(d, key);
+
+	snprintf(buf, len, "%s", s ? s : "");
+}
+
+static bool vd_private(const char *text)
+{
+	struct in_addr a;
+	uint32_t v;
+
+	if (inet_pton(AF_INET, text, &a) != 1)
+		return false;
+	v = ntohl(a.s_addr);
+	return (v >> 24) == 10 || (v >> 20) == 0xac1 || (v >> 16) == 0xc0a8;
+}
+
+void vmnet_double_reset(const struct vmnet_double_cfg *cfg)
+{
+	pthread_mutex_lock(&vd.mu);
+	memset(&vd.cfg, 0, sizeof(vd.cfg));
+	if (cfg)
+		vd.cfg = *cfg;
+	if (!vd.cfg.status)
+		vd.cfg.status = VMNET_SUCCESS;
+	if (!vd.cfg.mtu)
+		vd.cfg.mtu = 1500;
+	if (!vd.cfg.max_packet_size)
+		vd.cfg.max_packet_size = vd.cfg.mtu + 14;
+	if (!vd.cfg.mac)
+		vd.cfg.mac = "f2:0:1:a:bc:de";
+	memset(&vd.start, 0, sizeof(vd.start));
+	memset(&vd.n, 0, sizeof(vd.n));
+	vd.fail_writes = vd.short_writes = 0;
+	pthread_mutex_unlock(&vd.mu);
+}
+
+const struct vmnet_double_start *vmnet_double_last_start(void)
+{
+	return &vd.start;
+}
+
+const struct vmnet_double_counts *vmnet_double_counts(void)
+{
+	return &vd.n;
+}
+
+void vmnet_double_set_owner(void)
+{
+	vd.owner = pthread_self();
+	vd.have_owner = true;
+}
+
+int vmnet_double_net_fd(void)
+{
+	return vd.ifc.running ? vd.ifc.nfd : -1;
+}
+
+void vmnet_double_fail_writes(unsigned int n, vmnet_return_t status)
+{
+	pthread_mutex_lock(&vd.mu);
+	vd.fail_writes = n;
+	vd.fail_status = status;
+	pthread_mutex_unlock(&vd.mu);
+}
+
+void vmnet_double_short_writes(unsigned int n)
+{
+	pthread_mutex_lock(&vd.mu);
+	vd.short_writes = n;
+	pthread_mutex_unlock(&vd.mu);
+}
+
+bool vmnet_double_wait_events(unsigned int n)
+{
+	struct timespec ts;
+	bool ok;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 1;
+	pthread_mutex_lock(&vd.mu);
+	while (vd.n.events < n &&
+	       pthread_cond_timedwait(&vd.cv, &vd.mu, &ts) != ETIMEDOUT)
+		;
+	ok = vd.n.events >= n;
+	pthread_mutex_unlock(&vd.mu);
+	return ok;
+}
+
+/* Record what was asked; say what is wrong with it, or VMNET_SUCCESS. */
+static vmnet_return_t vd_record(xpc_object_t desc)
+{
+	struct vmnet_double_start *s = &vd.start;
+	const uint8_t *u;
+	int given;
+
+	memset(s, 0, sizeof(*s));
+	s->called = true;
+	s->nkeys = (unsigned int)xpc_dictionary_get_count(desc);
+	s->have_mode = xpc_dictionary_get_value(desc, vmnet_operation_mode_key);
+	s->mode = xpc_dictionary_get_uint64(desc, vmnet_operation_mode_key);
+	vd_copy(desc, vmnet_shared_interface_name_key, s->shared_interface,
+		sizeof(s->shared_interface));
+	vd_copy(desc, vmnet_start_address_key, s->start, sizeof(s->start));
+	vd_copy(desc, vmnet_end_address_key, s->end, sizeof(s->end));
+	vd_copy(desc, vmnet_subnet_mask_key, s->mask, sizeof(s->mask));
+	vd_copy(desc, vmnet_nat66_prefix_key, s->nat66, sizeof(s->nat66));
+	u = xpc_dictionary_get_uuid(desc, vmnet_interface_id_key);
+	if (u) {
+		memcpy(s->interface_id, u, 16);
+		s->have_interface_id = true;
+	}
+#ifndef VMNET_DOUBLE_OLD
+	vd_copy(desc, vmnet_host_ip_address_key, s->host_ip,
+		sizeof(s->host_ip));
+	vd_copy(desc, vmnet_host_subnet_mask_key, s->host_mask,
+		sizeof(s->host_mask));
+	u = xpc_dictionary_get_uuid(desc, vmnet_network_identifier_key);
+	if (u) {
+		memcpy(s->network_id, u, 16);
+		s->have_network_id = true;
+	}
+#endif
+	s->have_mtu = xpc_dictionary_get_value(desc, vmnet_mtu_key);
+	s->mtu = xpc_dictionary_get_uint64(desc, vmnet_mtu_key);
+
+	if (!s->have_mode || s->mode < VMNET_HOST_MODE ||
+	    s->mode > VMNET_BRIDGED_MODE)
+		return VMNET_INVALID_ARGUMENT;
+	if (s->mode == VMNET_BRIDGED_MODE && !s->shared_interface[0])
+		return VMNET_INVALID_ARGUMENT;
+	given = !!s->start[0] + !!s->end[0] + !!s->mask[0];
+	if (given != 0 && given != 3) /* all three or none */
+		return VMNET_INVALID_ARGUMENT;
+	if (s->start[0] && (!vd_private(s->start) || !vd_private(s->end)))
+		return VMNET_INVALID_ARGUMENT;
+	if (s->have_network_id && s->mode != VMNET_HOST_MODE)
+		return VMNET_INVALID_ARGUMENT;
+	if (s->have_network_id && s->start[0])
+		return VMNET_INVALID_ARGUMENT; /* no DHCP on such a network */
+	return VMNET_SUCCESS;
+}
+
+/* The answer a successful start gets. */
+static xpc_object_t vd_param(void)
+{
+	xpc_object_t p = xpc_dictionary_create(NULL, NULL, 0);
+	const struct vmnet_double_start *s = &vd.start;
+	unsigned char id[16];
+
+	xpc_dictionary_set_uint64(p, vmnet_mtu_key, vd.cfg.mtu);
+	xpc_dictionary_set_uint64(p, vmnet_max_packet_size_key,
+				  vd.cfg.max_packet_size);
+	xpc_dictionary_set_string(p, vmnet_mac_address_key, vd.cfg.mac);
+	if (s->mode != VMNET_BRIDGED_MODE && !s->have_network_id) {
+		xpc_dictionary_set_string(p, vmnet_start_address_key,
+					  s->start[0] ? s->start
+						      : "192.168.64.1");
+		xpc_dictionary_set_string(p, vmnet_end_address_key,
+					  s->end[0] ? s->end
+						    : "192.168.64.254");
+		xpc_dictionary_set_string(p, vmnet_subnet_mask_key,
+					  s->mask[0] ? s->mask
+						     : "255.255.255.0");
+	}
+	if (s->have_interface_id) {
+		xpc_dictionary_set_uuid(p, vmnet_interface_id_key,
+					s->interface_id);
+	} else {
+		for (int i = 0; i < 16; i++)
+			id[i] = (unsigned char)rand();
+		xpc_dictionary_set_uuid(p, vmnet_interface_id_key, id);
+	}
+	if (s->nat66[0])
+		xpc_dictionary_set_string(p, vmnet_nat66_prefix_key, s->nat66);
+#ifndef VMNET_DOUBLE_OLD
+	if (vd.cfg.read_max)
+		xpc_dictionary_set_uint64(p, vmnet_read_max_packets_key,
+					  vd.cfg.read_max);
+	if (vd.cfg.write_max)
+		xpc_dictionary_set_uint64(p, vmnet_write_max_packets_key,
+					  vd.cfg.write_max);
+#endif
+	return p;
+}
+
+interface_ref
+vmnet_start_interface(xpc_object_t interface_desc, dispatch_queue_t queue,
+		      vmnet_start_interface_completion_handler_t handler)
+{
+	struct vmnet_interface *ifc = &vd.ifc;
+	vmnet_start_interface_completion_handler_t h;
+	vmnet_return_t status;
+	xpc_object_t param = NULL;
+	int sp[2], buf = 4 << 20;
+
+	if (!interface_desc || !queue || !handler)
+		return NULL;
+	pthread_mutex_lock(&vd.mu);
+	status = vd_record(interface_desc);
+	if (vd.cfg.refuse || ifc->running) {
+		pthread_mutex_unlock(&vd.mu);
+		return NULL;
+	}
+	if (status == VMNET_SUCCESS)
+		status = vd.cfg.status;
+	if (status == VMNET_SUCCESS) {
+		if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sp) < 0) {
+			status = VMNET_FAILURE;
+		} else {
+			for (int i = 0; i < 2; i++) {
+				fcntl(sp[i], F_SETFL, O_NONBLOCK);
+				fcntl(sp[i], F_SETFD, FD_CLOEXEC);
+				setsockopt(sp[i], SOL_SOCKET, SO_SNDBUF, &buf,
+					   sizeof(buf));
+				setsockopt(sp[i], SOL_SOCKET, SO_RCVBUF, &buf,
+					   sizeof(buf));
+			}
+			ifc->ifd = sp[0];
+			ifc->nfd = sp[1];
+			ifc->running = true;
+			ifc->mtu = vd.cfg.mtu;
+			ifc->max_pkt = vd.cfg.max_packet_size;
+			ifc->read_max = vd.cfg.read_max;
+			ifc->write_max = vd.cfg.write_max;
+			param = vd_param();
+		}
+	}
+	pthread_mutex_unlock(&vd.mu);
+
+	h = Block_copy(handler);
+	dispatch_async(queue, ^(void) {
+		if (vd_on_owner()) {
+			pthread_mutex_lock(&vd.mu);
+			vd.n.handler_on_owner++;
+			pthread_mutex_unlock(&vd.mu);
+		}
+		h(status, param);
+		if (param)
+			xpc_release(param);
+		Block_release(h);
+	});
+	return ifc;
+}
+
+static void *vd_watch(void *arg)
+{
+	struct vmnet_interface *ifc = arg;
+
+	pthread_mutex_lock(&vd.mu);
+	while (!ifc->stop_watching) {
+		struct pollfd p = {.fd = ifc->ifd, .events = POLLIN};
+		int r;
+
+		pthread_mutex_unlock(&vd.mu);
+		r = poll(&p, 1, 5);
+		pthread_mutex_lock(&vd.mu);
+		if (r > 0 && ifc->armed && ifc->cb && !ifc->stop_watching) {
+			vmnet_interface_event_callback_t cb =
+			    Block_copy(ifc->cb);
+			xpc_object_t ev = xpc_dictionary_create(NULL, NULL, 0);
+
+			ifc->armed = false;
+			xpc_dictionary_set_uint64(
+			    ev, vmnet_estimated_packets_available_key, 1);
+			dispatch_async(ifc->cbq, ^(void) {
+				bool owner = vd_on_owner();
+
+				cb(VMNET_INTERFACE_PACKETS_AVAILABLE, ev);
+				xpc_release(ev);
+				Block_release(cb);
+				pthread_mutex_lock(&vd.mu);
+				vd.n.events++;
+				vd.n.events_on_owner += owner;
+				pthread_cond_broadcast(&vd.cv);
+				pthread_mutex_unlock(&vd.mu);
+			});
+		}
+	}
+	pthread_mutex_unlock(&vd.mu);
+	return NULL;
+}
+
+static void vd_stop_watching(struct vmnet_interface *ifc)
+{
+	pthread_mutex_lock(&vd.mu);
+	if (!ifc->watching) {
+		pthread_mutex_unlock(&vd.mu);
+		return;
+	}
+	ifc->stop_watching = true;
+	pthread_mutex_unlock(&vd.mu);
+	pthread_join(ifc->watcher, NULL);
+	pthread_mutex_lock(&vd.mu);
+	ifc->watching = false;
+	if (ifc->cb)
+		Block_release(ifc->cb);
+	ifc->cb = NULL;
+	ifc->cbq = NULL;
+	pthread_mutex_unlock(&vd.mu);
+}
+
+vmnet_return_t
+vmnet_interface_set_event_callback(interface_ref ifc,
+				   interface_event_t event_mask,
+				   dispatch_queue_t queue,
+				   vmnet_interface_event_callback_t callback)
+{
+	if (ifc != &vd.ifc || !ifc->running)
+		return VMNET_INVALID_ARGUMENT;
+	if (event_mask != VMNET_INTERFACE_PACKETS_AVAILABLE)
+		return VMNET_INVALID_ARGUMENT;
+	vd_stop_watching(ifc);
+	if (!callback)
+		return VMNET_SUCCESS;
+	if (!queue)
+		return VMNET_INVALID_ARGUMENT;
+	pthread_mutex_lock(&vd.mu);
+	ifc->cb = Block_copy(callback);
+	ifc->cbq = queue;
+	ifc->armed = true;
+	ifc->stop_watching = false;
+	ifc->watching = !pthread_create(&ifc->watcher, NULL, vd_watch, ifc);
+	pthread_mutex_unlock(&vd.mu);
+	return ifc->watching ? VMNET_SUCCESS : VMNET_FAILURE;
+}
+
+vmnet_return_t vmnet_stop_interface(interface_ref ifc, dispatch_queue_t queue,
+				    void (^handler)(vmnet_return_t status))
+{
+	void (^h)(vmnet_return_t);
+
+	if (ifc != &vd.ifc || !ifc->running || !queue || !handler)
+		return VMNET_INVALID_ARGUMENT;
+	vd_stop_watching(ifc);
+	pthread_mutex_lock(&vd.mu);
+	close(ifc->ifd);
+	close(ifc->nfd);
+	ifc->ifd = ifc->nfd = -1;
+	ifc->running = false;
+	vd.n.stops++;
+	pthread_mutex_unlock(&vd.mu);
+	h = Block_copy(handler);
+	dispatch_async(queue, ^(void) {
+		h(VMNET_SUCCESS);
+		Block_release(h);
+	});
+	return VMNET_SUCCESS;
+}
+
+static size_t vd_room(const struct vmpktdesc *p)
+{
+	size_t n = 0;
+
+	for (uint32_t i = 0; i < p->vm_pkt_iovcnt; i++)
+		n += p->vm_pkt_iov[i].iov_len;
+	return n;
+}
+
+vmnet_return_t vmnet_read(interface_ref ifc, struct vmpktdesc *packets,
+			  int *pktcnt)
+{
+	unsigned int limit, want, got = 0;
+	vmnet_return_t r = VMNET_SUCCESS;
+
+	pthread_mutex_lock(&vd.mu);
+	if (ifc != &vd.ifc || !ifc->running || !packets || !pktcnt ||
+	    *pktcnt < 0) {
+		pthread_mutex_unlock(&vd.mu);
+		return VMNET_INVALID_ARGUMENT;
+	}
+	vd.n.read_calls++;
+	if (!vd_on_owner())
+		vd.n.calls_off_thread++;
+	want = (unsigned int)*pktcnt;
+	if (want > vd.n.read_max_asked)
+		vd.n.read_max_asked = want;
+	limit = ifc->read_max ? (unsigned int)ifc->read_max : VD_OLD_MAX_PKTS;
+	if (want > limit) {
+		vd.n.read_too_many++;
+		pthread_mutex_unlock(&vd.mu);
+		return VMNET_TOO_MANY_PACKETS;
+	}
+	for (; got < want; got++) {
+		struct vmpktdesc *p = &packets[got];
+		struct msghdr m = {0};
+		ssize_t n;
+
+		if (p->vm_pkt_iovcnt < 1 || vd_room(p) < ifc->max_pkt ||
+		    p->vm_pkt_size < ifc->max_pkt) {
+			vd.n.read_small_buffer++;
+			r = VMNET_INVALID_ARGUMENT;
+			break;
+		}
+		m.msg_iov = p->vm_pkt_iov;
+		m.msg_iovlen = p->vm_pkt_iovcnt;
+		n = recvmsg(ifc->ifd, &m, MSG_DONTWAIT);
+		if (n < 0)
+			break;
+		p->vm_pkt_size = (size_t)n;
+	}
+	*pktcnt = (int)got;
+	vd.n.read_packets += got;
+	if (got < want)
+		ifc->armed = true; /* drained: the next arrival is an event */
+	pthread_mutex_unlock(&vd.mu);
+	return r;
+}
+
+vmnet_return_t vmnet_write(interface_ref ifc, struct vmpktdesc *packets,
+			   int *pktcnt)
+{
+	unsigned int limit, want, done = 0;
+	vmnet_return_t r = VMNET_SUCCESS;
+
+	pthread_mutex_lock(&vd.mu);
+	if (ifc != &vd.ifc || !ifc->running || !packets || !pktcnt ||
+	    *pktcnt < 0) {
+		pthread_mutex_unlock(&vd.mu);
+		return VMNET_INVALID_ARGUMENT;
+	}
+	vd.n.write_calls++;
+	if (!vd_on_owner())
+		vd.n.calls_off_thread++;
+	want = (unsigned int)*pktcnt;
+	if (want > vd.n.write_max_asked)
+		vd.n.write_max_asked = want;
+	limit = ifc->write_max ? (unsigned int)ifc->write_max
+			       : VD_OLD_MAX_PKTS;
+	if (want > limit) {
+		vd.n.write_refused++;
+		*pktcnt = 0;
+		pthread_mutex_unlock(&vd.mu);
+		return VMNET_TOO_MANY_PACKETS;
+	}
+	if (vd.fail_writes) {
+		vd.fail_writes--;
+		vd.n.write_refused++;
+		*pktcnt = 0;
+		pthread_mutex_unlock(&vd.mu);
+		return vd.fail_status;
+	}
+	if (vd.short_writes && want > 1) {
+		vd.short_writes--;
+		want = 1;
+	}
+	for (; done < want; done++) {
+		struct vmpktdesc *p = &packets[done];
+		struct msghdr m = {0};
+
+		if (p->vm_flags || p->vm_pkt_iovcnt != 1 ||
+		    p->vm_pkt_size != vd_room(p)) {
+			r = VMNET_INVALID_ARGUMENT;
+			break;
+		}
+		if (p->vm_pkt_size > ifc->max_pkt) {
+			r = VMNET_PACKET_TOO_BIG;
+			break;
+		}
+		m.msg_iov = p->vm_pkt_iov;
+		m.msg_iovlen = 1;
+		if (sendmsg(ifc->ifd, &m, MSG_DONTWAIT) < 0) {
+			r = VMNET_BUFFER_EXHAUSTED;
+			break;
+		}
+	}
+	if (r != VMNET_SUCCESS)
+		vd.n.write_refused++;
+	*pktcnt = (int)done;
+	vd.n.write_packets += done;
+	pthread_mutex_unlock(&vd.mu);
+	return r;
+}

@@ -781,8 +781,7 @@ static int vmnet_refill(void)
 		n = (int)vm.rmax;
 	vm.rcount = (unsigned int)n;
 	vm.st.rx_batches++;
-	/* Come back for the rest even if the caller stops early. */
-	vmnet_notify(vm.pipe_wr);
+
 	return n;
 }
 

@@ -148,7 +148,8 @@ no_state() { ! ls "$STATE_DIR"/nat-"$1"-* >/dev/null 2>&1; }
 
 $CC -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$ROOT/src" \
 	"$ROOT/test/uplink_driver.c" "$ROOT/src/tap.c" "$ROOT/src/nat.c" \
-	"$ROOT/src/log.c" "$ROOT/src/conf.c" -o "$TMP/drv" || { echo "uplink: driver build failed"; exit 1; }
+	"$ROOT/src/log.c" "$ROOT/src/conf.c" "$ROOT/src/guard.c" \
+	"$ROOT/src/loop.c" "$ROOT/src/loop_epoll.c" -o "$TMP/drv" || { echo "uplink: driver build failed"; exit 1; }
 
 # ---------------------------------------------------------------- host mode
 H=$NS-h

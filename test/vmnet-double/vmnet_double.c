@@ -320,8 +320,12 @@ vmnet_start_interface(xpc_object_t interface_desc, dispatch_queue_t queue,
 			ifc->running = true;
 			ifc->mtu = vd.cfg.mtu;
 			ifc->max_pkt = vd.cfg.max_packet_size;
+#ifndef VMNET_DOUBLE_OLD
 			ifc->read_max = vd.cfg.read_max;
 			ifc->write_max = vd.cfg.write_max;
+#else
+			ifc->read_max = ifc->write_max = 0; /* 200 */
+#endif
 			param = vd_param();
 		}
 	}
@@ -354,6 +358,9 @@ static void *vd_watch(void *arg)
 		pthread_mutex_unlock(&vd.mu);
 		r = poll(&p, 1, 5);
 		pthread_mutex_lock(&vd.mu);
+		/* Look again under the lock: a read may have emptied it. */
+		if (r > 0)
+			r = poll(&p, 1, 0);
 		if (r > 0 && ifc->armed && ifc->cb && !ifc->stop_watching) {
 			vmnet_interface_event_callback_t cb =
 			    Block_copy(ifc->cb);

@@ -1,0 +1,691 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Drives src/vmnet.c (the macOS host side) on Linux, against the vmnet test
+ * double in test/vmnet-double/. Built and run by test/vmnet-check.sh, not
+ * by the Makefile.
+ *
+ * This checks our use of vmnet.framework's *documented* contract (start
+ * parameters, batch sizes, buffer sizes, which thread calls what, error
+ * handling); it cannot tell anything about Apple's implementation.
+ *
+ *   vmnet_check          the double as on macOS 15 (all keys known)
+ *   vmnet_check old      the double built without the macOS 11/15 keys
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "loop.h"
+#include "uplink.h"
+#include "unit.h"
+#include "vmnet_double_ctl.h"
+
+/* In vmnet.c; declared in uplink.h once tap.c has it too. */
+unsigned int uplink_write_batch(const struct iovec *frames, unsigned int n,
+				unsigned int *dropped);
+
+#define IFACE_ID "5e1c4f6a-2b3d-4c5e-8f90-a1b2c3d4e5f6"
+#define NET_ID	 "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0ff"
+
+static const unsigned char iface_id_bytes[16] = {
+    0x5e, 0x1c, 0x4f, 0x6a, 0x2b, 0x3d, 0x4c, 0x5e,
+    0x8f, 0x90, 0xa1, 0xb2, 0xc3, 0xd4, 0xe5, 0xf6};
+static const unsigned char net_id_bytes[16] = {0x0f, 0x1e, 0x2d, 0x3c, 0x4b, 0x5a,
+					       0x49, 0x78, 0x86, 0x95, 0xa4, 0xb3,
+					       0xc2, 0xd1, 0xe0, 0xff};
+
+static struct in_addr ip(const char *s)
+{
+	struct in_addr a;
+
+	inet_pton(AF_INET, s, &a);
+	return a;
+}
+
+/* A shared-mode request like Lima's default network. */
+static struct uplink_conf shared_conf(void)
+{
+	struct uplink_conf c;
+
+	memset(&c, 0, sizeof(c));
+	c.mode = CONF_MODE_SHARED;
+	c.gateway = ip("192.168.105.1");
+	c.mask = ip("255.255.255.0");
+	c.dhcp_end = ip("192.168.105.200");
+	c.mtu = 1500;
+	c.name = "";
+	return c;
+}
+
+static int open_with(const struct vmnet_double_cfg *cfg,
+		     const struct uplink_conf *c, struct uplink_info *info,
+		     char *err, size_t errlen)
+{
+	vmnet_double_reset(cfg);
+	vmnet_double_set_owner();
+	err[0] = '\0';
+	return uplink_open(c, info, err, errlen);
+}
+
+static bool wait_readable(int fd, int ms)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+
+	return poll(&p, 1, ms) == 1 && (p.revents & POLLIN);
+}
+
+/* A frame from the network: broadcast, the id in the payload. */
+static size_t make_frame(uint8_t *f, unsigned int id, size_t len)
+{
+	memset(f, 0xff, 6);
+	memcpy(f + 6, "\x52\x54\x00\x00\x00\x01", 6);
+	f[12] = 0x08;
+	f[13] = 0x00;
+	for (size_t i = 14; i < len; i++)
+		f[i] = (uint8_t)(id + i);
+	f[14] = (uint8_t)id;
+	return len;
+}
+
+static void net_send(unsigned int id, size_t len)
+{
+	uint8_t f[2048];
+
+	make_frame(f, id, len);
+	CHECK_EQ(send(vmnet_double_net_fd(), f, len, 0), (ssize_t)len);
+}
+
+/* Read frames until EAGAIN; check they are ids first.. in order. */
+static unsigned int read_until_eagain(unsigned int first, size_t len)
+{
+	uint8_t buf[2048];
+	unsigned int n = 0;
+
+	for (;;) {
+		ssize_t r = uplink_read(buf, sizeof(buf));
+
+		if (r < 0) {
+			CHECK_EQ(errno, EAGAIN);
+			return n;
+		}
+		CHECK_EQ(r, (ssize_t)len);
+		CHECK_EQ(buf[14], (uint8_t)(first + n));
+		n++;
+	}
+}
+
+static size_t open_fds(void)
+{
+	size_t n = 0;
+
+	for (int fd = 0; fd < 256; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			n++;
+	return n;
+}
+
+/* --- start parameters ---------------------------------------------------- */
+
+static void test_start_shared(void)
+{
+	struct uplink_conf c = shared_conf();
+	struct vmnet_double_cfg cfg = {.mac = "a2:b3:4:d5:e6:f"};
+	const struct vmnet_double_start *s = vmnet_double_last_start();
+	struct uplink_info info;
+	char err[512];
+	int fd;
+
+	c.interface_id = IFACE_ID;
+	c.nat66_prefix = "fd00:1:2:3::";
+	fd = open_with(&cfg, &c, &info, err, sizeof(err));
+	CHECK(fd >= 0);
+	CHECK(s->called);
+	CHECK_EQ(s->mode, VMNET_SHARED_MODE);
+	/* vmnet's start address is the host's own, the gateway */
+	CHECK(!strcmp(s->start, "192.168.105.1"));
+	CHECK(!strcmp(s->end, "192.168.105.200"));
+	CHECK(!strcmp(s->mask, "255.255.255.0"));
+	CHECK(s->have_interface_id);
+	CHECK(!memcmp(s->interface_id, iface_id_bytes, 16));
+	CHECK(!strcmp(s->nat66, "fd00:1:2:3::"));
+	CHECK(!s->shared_interface[0]);
+	CHECK(!s->have_network_id);
+	CHECK(!s->have_mtu); /* 1500 is vmnet's default: not asked */
+	CHECK_EQ(s->nkeys, 6);
+	/* what vmnet answered */
+	CHECK_EQ(info.mac[0], 0xa2);
+	CHECK_EQ(info.mac[2], 0x04);
+	CHECK_EQ(info.mac[5], 0x0f);
+	CHECK_EQ(info.mtu, 1500);
+	CHECK_EQ(info.max_frame, 1514);
+	CHECK(!strcmp(info.ifname, "vmnet shared"));
+	CHECK_EQ(vmnet_double_counts()->handler_on_owner, 0);
+	uplink_close();
+	CHECK_EQ(vmnet_double_counts()->stops, 1);
+}
+
+static void test_start_host_mtu(void)
+{
+	struct uplink_conf c = shared_conf();
+	struct vmnet_double_cfg cfg = {.mtu = 9000};
+	const struct vmnet_double_start *s = vmnet_double_last_start();
+	struct uplink_info info;
+	char err[512];
+
+	c.mode = CONF_MODE_HOST;
+	c.gateway = ip("192.168.106.1");
+	c.dhcp_end.s_addr = 0; /* not given: up to .254 */
+	c.mtu = 9000;
+	c.nat66_prefix = "fd00:1:2:3::"; /* shared mode only: not passed */
+	CHECK(open_with(&cfg, &c, &info, err, sizeof(err)) >= 0);
+	CHECK_EQ(s->mode, VMNET_HOST_MODE);
+	CHECK(!strcmp(s->start, "192.168.106.1"));
+	CHECK(!strcmp(s->end, "192.168.106.254"));
+	CHECK(s->have_mtu);
+	CHECK_EQ(s->mtu, 9000);
+	CHECK(!s->nat66[0]);
+	CHECK(!s->have_interface_id);
+	CHECK_EQ(info.mtu, 9000);
+	CHECK_EQ(info.max_frame, 9014);
+	uplink_close();
+}
+
+static void test_start_host_network_id(void)
+{
+	struct uplink_conf c = shared_conf();
+	const struct vmnet_double_start *s = vmnet_double_last_start();
+	struct uplink_info info;
+	char err[512];
+
+	c.mode = CONF_MODE_HOST;
+	c.network_identifier = NET_ID;
+	CHECK(open_with(NULL, &c, &info, err, sizeof(err)) >= 0);
+	CHECK(s->have_network_id);
+	CHECK(!memcmp(s->network_id, net_id_bytes, 16));
+	/* no DHCP range on such a network: only the host's address */
+	CHECK(!s->start[0] && !s->end[0] && !s->mask[0]);
+	CHECK(!strcmp(s->host_ip, "192.168.105.1"));
+	CHECK(!strcmp(s->host_mask, "255.255.255.0"));
+	uplink_close();
+
+	c.network_identifier = "random";
+	CHECK(open_with(NULL, &c, &info, err, sizeof(err)) >= 0);
+	CHECK(s->have_network_id);
+	CHECK_EQ(s->network_id[6] >> 4, 4); /* a version 4 UUID */
+	CHECK_EQ(s->network_id[8] >> 6, 2);
+	uplink_close();
+}
+
+static void test_start_bridged(void)
+{
+	struct uplink_conf c = shared_conf();
+	const struct vmnet_double_start *s = vmnet_double_last_start();
+	struct uplink_info info;
+	char err[512];
+
+	c.mode = CONF_MODE_BRIDGED;
+	c.interface = "en0";
+	CHECK(open_with(NULL, &c, &info, err, sizeof(err)) >= 0);
+	CHECK_EQ(s->mode, VMNET_BRIDGED_MODE);
+	CHECK(!strcmp(s->shared_interface, "en0"));
+	CHECK(!s->start[0]); /* the LAN's DHCP serves bridged VMs */
+	CHECK(!strcmp(info.ifname, "vmnet bridged en0"));
+	uplink_close();
+
+	c.interface = NULL;
+	CHECK_EQ(open_with(NULL, &c, &info, err, sizeof(err)), -1);
+	CHECK_STR_CONTAINS(err, "--vmnet-interface");
+}
+
+static void test_start_failures(void)
+{
+	struct uplink_conf c = shared_conf();
+	struct vmnet_double_cfg cfg = {.status = VMNET_FAILURE};
+	struct uplink_info info;
+	size_t fds = open_fds();
+	char err[512];
+
+	CHECK_EQ(open_with(&cfg, &c, &info, err, sizeof(err)), -1);
+	CHECK_STR_CONTAINS(err, "vmnet_start_interface: general failure");
+	CHECK_STR_CONTAINS(err, geteuid() ? "needs root" : "check the flags");
+	CHECK_EQ(open_fds(), fds);
+
+	cfg.status = VMNET_SHARING_SERVICE_BUSY;
+	CHECK_EQ(open_with(&cfg, &c, &info, err, sizeof(err)), -1);
+	CHECK_STR_CONTAINS(err, "choose another --vmnet-gateway");
+
+	cfg.status = VMNET_SUCCESS;
+	cfg.refuse = true;
+	CHECK_EQ(open_with(&cfg, &c, &info, err, sizeof(err)), -1);
+	CHECK_STR_CONTAINS(err, "refused");
+	CHECK_EQ(open_fds(), fds);
+
+	/* The double refuses a public range, as vmnet documents. */
+	c.gateway = ip("8.8.8.1");
+	c.dhcp_end = ip("8.8.8.20");
+	CHECK_EQ(open_with(NULL, &c, &info, err, sizeof(err)), -1);
+	CHECK_STR_CONTAINS(err, "invalid argument");
+	CHECK_STR_CONTAINS(err, "RFC 1918");
+
+	c = shared_conf();
+	c.mode = CONF_MODE_ISOLATED;
+	CHECK_EQ(open_with(NULL, &c, &info, err, sizeof(err)), -1);
+	CHECK_STR_CONTAINS(err, "no host side");
+	CHECK_EQ(open_fds(), fds);
+
+	/* and it still works after all that */
+	c = shared_conf();
+	CHECK(open_with(NULL, &c, &info, err, sizeof(err)) >= 0);
+	uplink_close();
+	uplink_close(); /* twice is fine */
+	CHECK_EQ(open_fds(), fds);
+}
+
+static void test_platform(void)
+{
+	struct conf_platform pf;
+
+	uplink_platform(&pf);
+	CHECK(pf.vmnet_ids);
+	CHECK(pf.modes & CONF_MODE_BIT(CONF_MODE_SHARED));
+	CHECK(pf.modes & CONF_MODE_BIT(CONF_MODE_HOST));
+	CHECK(pf.modes & CONF_MODE_BIT(CONF_MODE_BRIDGED));
+	CHECK(pf.modes & CONF_MODE_BIT(CONF_MODE_ISOLATED));
+}
+
+/* --- reads --------------------------------------------------------------- */
+
+static void test_read_batch(void)
+{
+	struct uplink_conf c = shared_conf();
+	struct vmnet_double_cfg cfg = {.read_max = 32};
+	const struct vmnet_double_counts *n = vmnet_double_counts();
+	struct uplink_info info;
+	char err[512];
+	int fd = open_with(&cfg, &c, &info, err, sizeof(err));
+
+	CHECK(fd >= 0);
+	/* the open itself leaves a byte: packets that came first */
+	CHECK(wait_readable(fd, 0));
+	CHECK_EQ(read_until_eagain(0, 60), 0);
+	CHECK(!wait_readable(fd, 0));
+
+	for (unsigned int i = 0; i < 5; i++)
+		net_send(i, 60 + 0);
+	CHECK(wait_readable(fd, 1000));
+	CHECK(vmnet_double_wait_events(1));
+	CHECK_EQ(read_until_eagain(0, 60), 5);
+	CHECK_EQ(n->read_packets, 5);
+	CHECK_EQ(n->read_max_asked, 32);
+	CHECK_EQ(n->read_too_many, 0);
+	CHECK_EQ(n->read_small_buffer, 0);
+	/* nothing left: the loop can sleep */
+	CHECK(!wait_readable(fd, 50));
+	/* the callback ran on vmnet's queue, the reads on ours */
+	CHECK_EQ(n->events_on_owner, 0);
+	CHECK_EQ(n->calls_off_thread, 0);
+	uplink_close();
+}
+
+static void test_read_more_than_max(void)
+{
+	struct uplink_conf c = shared_conf();
+	struct vmnet_double_cfg cfg = {.read_max = 4};
+	const struct vmnet_double_counts *n = vmnet_double_counts();
+	struct uplink_info info;
+	char err[512];
+	int fd = open_with(&cfg, &c, &info, err, sizeof(err));
+
+	read_until_eagain(0, 60);
+	for (unsigned int i = 0; i < 10; i++)
+		net_send(i, 100);
+	CHECK(vmnet_double_wait_events(1));
+	CHECK_EQ(read_until_eagain(0, 100), 10);
+	CHECK_EQ(n->read_max_asked, 4);
+	CHECK_EQ(n->read_too_many, 0);
+	CHECK(!wait_readable(fd, 20));
+	uplink_close();
+}
+
+static void test_read_early_stop(void)
+{
+	struct uplink_conf c = shared_conf();
+	struct vmnet_double_cfg cfg = {.read_max = 4};
+	struct uplink_info info;
+	uint8_t buf[2048];
+	char err[512];
+	int fd = open_with(&cfg, &c, &info, err, sizeof(err));
+
+	read_until_eagain(0, 60);
+	for (unsigned int i = 0; i < 6; i++)
+		net_send(i, 64);
+	CHECK(vmnet_double_wait_events(1));
+	/* a caller that stops after two frames is woken up again */
+	CHECK_EQ(uplink_read(buf, sizeof(buf)), 64);
+	CHECK_EQ(uplink_read(buf, sizeof(buf)), 64);
+	CHECK(wait_readable(fd, 0));
+	CHECK_EQ(read_until_eagain(2, 64), 4);
+	uplink_close();
+}
+
+static void test_read_default_batch(void)
+{
+	struct uplink_conf c = shared_conf();
+	const struct vmnet_double_counts *n = vmnet_double_counts();
+	struct uplink_info info;
+	char err[512];
+
+	/* No read_max reported: the documented 200 packets / 256 KiB */
+	CHECK(open_with(NULL, &c, &info, err, sizeof(err)) >= 0);
+	read_until_eagain(0, 60);
+	CHECK_EQ(n->read_max_asked, (256 * 1024) / 1514);
+	uplink_close();
+
+	struct vmnet_double_cfg small = {.mtu = 576};
+	CHECK(open_with(&small, &c, &info, err, sizeof(err)) >= 0);
+	read_until_eagain(0, 60);
+	CHECK_EQ(n->read_max_asked, 200);
+	CHECK_EQ(n->read_too_many, 0);
+	uplink_close();
+}
+
+/* --- writes -------------------------------------------------------------- */
+
+static ssize_t net_recv(uint8_t *buf, size_t len)
+{
+	return recv(vmnet_double_net_fd(), buf, len, MSG_DONTWAIT);
+}
+
+static void test_write(void)
+{
+	struct uplink_conf c = shared_conf();
+	struct vmnet_double_cfg cfg = {.write_max = 4};
+	const struct vmnet_double_counts *n = vmnet_double_counts();
+	struct uplink_info info;
+	uint8_t f[10][128], buf[2048];
+	struct iovec iov[10];
+	unsigned int dropped = 0;
+	char err[512];
+
+	CHECK(open_with(&cfg, &c, &info, err, sizeof(err)) >= 0);
+	make_frame(f[0], 42, 128);
+	CHECK_EQ(uplink_write(f[0], 128), 128);
+	CHECK_EQ(net_recv(buf, sizeof(buf)), 128);
+	CHECK(!memcmp(buf, f[0], 128));
+
+	for (unsigned int i = 0; i < 10; i++) {
+		make_frame(f[i], i, 60 + i);
+		iov[i].iov_base = f[i];
+		iov[i].iov_len = 60 + i;
+	}
+	CHECK_EQ(uplink_write_batch(iov, 10, &dropped), 10);
+	CHECK_EQ(dropped, 0);
+	for (unsigned int i = 0; i < 10; i++) {
+		CHECK_EQ(net_recv(buf, sizeof(buf)), 60 + i);
+		CHECK_EQ(buf[14], i);
+	}
+	CHECK_EQ(n->write_calls, 1 + 3); /* 4 + 4 + 2 */
+	CHECK_EQ(n->write_max_asked, 4);
+	CHECK_EQ(n->calls_off_thread, 0);
+	uplink_close();
+}
+
+static void test_write_errors(void)
+{
+	struct uplink_conf c = shared_conf();
+	const struct vmnet_double_counts *n = vmnet_double_counts();
+	struct uplink_info info;
+	uint8_t f[3][128], buf[2048], big[1515];
+	struct iovec iov[3];
+	unsigned int dropped = 0, calls;
+	char err[512];
+
+	CHECK(open_with(NULL, &c, &info, err, sizeof(err)) >= 0);
+	make_frame(f[0], 1, 100);
+
+	/* no room once: retried, and it goes through */
+	vmnet_double_fail_writes(1, VMNET_BUFFER_EXHAUSTED);
+	CHECK_EQ(uplink_write(f[0], 100), 100);
+	CHECK_EQ(net_recv(buf, sizeof(buf)), 100);
+
+	/* no room for long: a bounded number of tries, a drop, never
+	 * EAGAIN (vmnet cannot say when it has room again) */
+	calls = n->write_calls;
+	vmnet_double_fail_writes(100, VMNET_BUFFER_EXHAUSTED);
+	errno = 0;
+	CHECK_EQ(uplink_write(f[0], 100), -1);
+	CHECK(errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS);
+	CHECK(n->write_calls - calls <= 3);
+	CHECK_EQ(net_recv(buf, sizeof(buf)), -1);
+	vmnet_double_fail_writes(0, VMNET_SUCCESS);
+
+	/* a failure in a batch costs that frame only */
+	for (unsigned int i = 0; i < 3; i++) {
+		make_frame(f[i], 10 + i, 80);
+		iov[i].iov_base = f[i];
+		iov[i].iov_len = 80;
+	}
+	vmnet_double_fail_writes(1, VMNET_FAILURE);
+	CHECK_EQ(uplink_write_batch(iov, 3, &dropped), 3);
+	CHECK_EQ(dropped, 1);
+	CHECK_EQ(net_recv(buf, sizeof(buf)), 80);
+	CHECK_EQ(buf[14], 11);
+	CHECK_EQ(net_recv(buf, sizeof(buf)), 80);
+	CHECK_EQ(buf[14], 12);
+
+	/* vmnet writing fewer than asked: the rest follows */
+	dropped = 0;
+	vmnet_double_short_writes(5);
+	CHECK_EQ(uplink_write_batch(iov, 3, &dropped), 3);
+	CHECK_EQ(dropped, 0);
+	for (unsigned int i = 0; i < 3; i++) {
+		CHECK_EQ(net_recv(buf, sizeof(buf)), 80);
+		CHECK_EQ(buf[14], 10 + i);
+	}
+
+	/* too big for vmnet: dropped before any call */
+	calls = n->write_calls;
+	make_frame(big, 7, sizeof(big));
+	CHECK_EQ(uplink_write(big, sizeof(big)), -1);
+	CHECK_EQ(errno, EMSGSIZE);
+	CHECK_EQ(n->write_calls, calls);
+	iov[1].iov_base = big;
+	iov[1].iov_len = sizeof(big);
+	dropped = 0;
+	CHECK_EQ(uplink_write_batch(iov, 3, &dropped), 3);
+	CHECK_EQ(dropped, 1);
+	CHECK_EQ(net_recv(buf, sizeof(buf)), 80);
+	CHECK_EQ(net_recv(buf, sizeof(buf)), 80);
+	CHECK_EQ(net_recv(buf, sizeof(buf)), -1);
+	CHECK_EQ(n->calls_off_thread, 0);
+	uplink_close();
+}
+
+/* --- the callback, the loop, fork ----------------------------------------- */
+
+static struct {
+	int fd;
+	unsigned int got, wakeups, want;
+} lt;
+
+/* Like host.c: at most 3 frames per wake-up, to exercise coming back. */
+static void loop_cb(struct loop_source *src, unsigned int events)
+{
+	uint8_t buf[2048];
+
+	lt.wakeups++;
+	for (int i = 0; i < 3; i++) {
+		ssize_t r = uplink_read(buf, sizeof(buf));
+
+		if (r < 0)
+			break;
+		CHECK_EQ(buf[14], (uint8_t)lt.got);
+		lt.got++;
+	}
+	if (lt.got >= lt.want)
+		loop_stop();
+}
+
+static void loop_timeout(struct loop_timer *t)
+{
+	loop_stop();
+}
+
+static void *sender(void *arg)
+{
+	(void)arg;
+	for (unsigned int i = 0; i < lt.want; i++) {
+		net_send(i, 70);
+		if (i % 7 == 0)
+			usleep(2000);
+	}
+	return NULL;
+}
+
+static void test_loop_handoff(void)
+{
+	struct uplink_conf c = shared_conf();
+	struct vmnet_double_cfg cfg = {.read_max = 5};
+	const struct vmnet_double_counts *n = vmnet_double_counts();
+	struct loop_source src = {.fn = loop_cb};
+	struct loop_timer t = {.fn = loop_timeout};
+	struct uplink_info info;
+	pthread_t th;
+	char err[512];
+
+	CHECK_EQ(loop_init(), 0);
+	src.fd = open_with(&cfg, &c, &info, err, sizeof(err));
+	CHECK(src.fd >= 0);
+	read_until_eagain(0, 60);
+	memset(&lt, 0, sizeof(lt));
+	lt.want = 50;
+	CHECK_EQ(loop_add(&src, LOOP_IN), 0);
+	loop_timer_arm(&t, 5000);
+	pthread_create(&th, NULL, sender, NULL);
+	CHECK_EQ(loop_run(), 0);
+	pthread_join(th, NULL);
+	loop_timer_cancel(&t);
+	CHECK_EQ(lt.got, 50); /* no wake-up lost */
+	CHECK(lt.wakeups >= 50 / 3);
+	CHECK(n->events >= 1);
+	CHECK_EQ(n->events_on_owner, 0);
+	CHECK_EQ(n->calls_off_thread, 0);
+	loop_del(&src);
+	uplink_close();
+	loop_fini();
+}
+
+static void test_fork(void)
+{
+	struct uplink_conf c = shared_conf();
+	struct uplink_info info;
+	char err[512];
+	int st = -1;
+	pid_t pid;
+
+	CHECK(open_with(NULL, &c, &info, err, sizeof(err)) >= 0);
+	net_send(0, 60);
+	CHECK(vmnet_double_wait_events(1));
+	pid = fork();
+	if (pid == 0) {
+		uint8_t buf[2048];
+		unsigned int dropped = 0;
+		struct iovec iov = {.iov_base = buf, .iov_len = 60};
+
+		/* A forked process must get an error, not touch vmnet. */
+		alarm(5);
+		if (uplink_read(buf, sizeof(buf)) != -1 || errno != EIO)
+			_exit(1);
+		if (uplink_write_batch(&iov, 1, &dropped) != 1 ||
+		    dropped != 1)
+			_exit(2);
+		uplink_close(); /* releases fds only */
+		_exit(0);
+	}
+	CHECK(pid > 0);
+	waitpid(pid, &st, 0);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	CHECK_EQ(vmnet_double_counts()->calls_off_thread, 0);
+	/* the parent still owns a working interface */
+	CHECK_EQ(read_until_eagain(0, 60), 1);
+	uplink_close();
+	CHECK_EQ(vmnet_double_counts()->stops, 1);
+}
+
+/* --- an older macOS (double built without the macOS 11/15 keys) ----------- */
+
+static void test_old_network_id(void)
+{
+	struct uplink_conf c = shared_conf();
+	struct uplink_info info;
+	char err[512];
+
+	c.mode = CONF_MODE_HOST;
+	c.network_identifier = NET_ID;
+	CHECK_EQ(open_with(NULL, &c, &info, err, sizeof(err)), -1);
+	CHECK_STR_CONTAINS(err, "macOS 11");
+	c.network_identifier = NULL;
+	CHECK(open_with(NULL, &c, &info, err, sizeof(err)) >= 0);
+	uplink_close();
+}
+
+static void test_old_batches(void)
+{
+	struct uplink_conf c = shared_conf();
+	struct vmnet_double_cfg cfg = {.read_max = 8, .write_max = 8};
+	const struct vmnet_double_counts *n = vmnet_double_counts();
+	struct uplink_info info;
+	char err[512];
+
+	/* even if asked to report them, an old system has no such keys */
+	CHECK(open_with(&cfg, &c, &info, err, sizeof(err)) >= 0);
+	for (unsigned int i = 0; i < 20; i++)
+		net_send(i, 60);
+	CHECK(vmnet_double_wait_events(1));
+	CHECK_EQ(read_until_eagain(0, 60), 20);
+	CHECK_EQ(n->read_max_asked, (256 * 1024) / 1514);
+	uplink_close();
+}
+
+static const struct unit_test tests[] = {
+    {"start_shared", test_start_shared},
+    {"start_host_mtu", test_start_host_mtu},
+    {"start_host_network_id", test_start_host_network_id},
+    {"start_bridged", test_start_bridged},
+    {"start_failures", test_start_failures},
+    {"platform", test_platform},
+    {"read_batch", test_read_batch},
+    {"read_more_than_max", test_read_more_than_max},
+    {"read_early_stop", test_read_early_stop},
+    {"read_default_batch", test_read_default_batch},
+    {"write", test_write},
+    {"write_errors", test_write_errors},
+    {"loop_handoff", test_loop_handoff},
+    {"fork", test_fork},
+};
+
+static const struct unit_test old_tests[] = {
+    {"old_network_id", test_old_network_id},
+    {"old_batches", test_old_batches},
+    {"start_shared", test_start_shared},
+    {"read_early_stop", test_read_early_stop},
+    {"write_errors", test_write_errors},
+};
+
+int main(int argc, char **argv)
+{
+	signal(SIGPIPE, SIG_IGN);
+	if (argc > 1 && !strcmp(argv[1], "old"))
+		return unit_main("vmnet-old", old_tests,
+				 sizeof(old_tests) / sizeof(old_tests[0]));
+	return unit_main("vmnet", tests, sizeof(tests) / sizeof(tests[0]));
+}

@@ -73,7 +73,7 @@ struct conf {
 	unsigned int nconnect;
 	struct guard_conf guard; /* --guard, --isolate, --allow, --block... */
 	const char *socket_user;
-	    /* --socket-user */ /* --debug or DEBUG=1 in the environment */
+	/* --socket-user */ /* --debug or DEBUG=1 in the environment */
 };
 
 /**

@@ -8,17 +8,19 @@
  * nothing else; its ARP must be well-formed Ethernet/IPv4 ARP whose sender
  * hardware address is that MAC; it may not claim the gateway's address, act
  * as a DHCP or DHCPv6 server, or send IPv6 router advertisements or
- * redirects; VLAN tags are refused unless allowed; and only a few DHCP client
- * identities may be used from one port, so one VM cannot drain the address
- * pool. The strict level adds the IPv4 source: it must be the address the
- * DHCP server acknowledged for the port (learned by watching the ACKs sent
- * to it, guard_snoop()) or a --static binding; 0.0.0.0 is allowed for DHCP
- * and ARP probes only. guard_forward() applies what depends on the
- * destination: --isolate (no VM to VM traffic) and the --allow/--block rules
- * for traffic to the host side (longest prefix wins, block wins a tie, no
- * match allows). Every drop is counted per port and reason; the first few
- * per port are logged, then the log is rate limited. Headers are read only
- * after checking the frame is long enough for them.
+ * redirects; VLAN tags are refused unless allowed; its DHCP messages must
+ * carry its own MAC, and only a few client identifiers may be used from one
+ * port, so one VM can neither drain the address pool nor release or decline
+ * another's lease. A port cannot bind to a MAC that another open port is
+ * bound to, nor to the host side's or the gateway's. The strict level adds the
+ * IPv4 source: it must be the address the DHCP server acknowledged for the port
+ * (learned by watching the ACKs sent to it, guard_snoop()) or a --static
+ * binding; 0.0.0.0 is allowed for DHCP and ARP probes only. guard_forward()
+ * applies what depends on the destination: --isolate (no VM to VM traffic) and
+ * the --allow/--block rules for traffic to the host side (longest prefix wins,
+ * block wins a tie, no match allows). Every drop is counted per port and
+ * reason; the first few per port are logged, then the log is rate limited.
+ * Headers are read only after checking the frame is long enough for them.
  */
 #include <stdio.h>
 #include <string.h>
@@ -28,6 +30,7 @@
 #include "log.h"
 #include "loop.h"
 #include "port.h"
+#include "sock.h"
 
 #define ETH_HLEN       14u
 #define ETH_P_IP       0x0800u
@@ -61,6 +64,8 @@ static const char *const guard_names[GUARD_NREASONS] = {
     [GUARD_R_MALFORMED] = "malformed header",
     [GUARD_R_ISOLATE] = "VM to VM traffic (--isolate)",
     [GUARD_R_BLOCKED] = "destination blocked",
+    [GUARD_R_MAC_TAKEN] = "MAC belongs to another port or the host",
+    [GUARD_R_DHCP_CHADDR] = "DHCP message for another client's MAC",
 };
 
 /**
@@ -95,6 +100,16 @@ void guard_init(const struct guard_conf *c)
 	guard_cf = *c;
 	if (guard_cf.dhcp_clients > GUARD_DHCP_KEYS)
 		guard_cf.dhcp_clients = GUARD_DHCP_KEYS;
+}
+
+/**
+ * guard_reserve_mac() - keep VM ports from binding to a MAC
+ * @mac:	the host side's or the gateway's address
+ */
+void guard_reserve_mac(const uint8_t mac[6])
+{
+	if (guard_cf.nreserved < 2)
+		memcpy(guard_cf.reserved[guard_cf.nreserved++], mac, 6);
 }
 
 /**
@@ -138,8 +153,9 @@ void guard_port_bind(struct guard_port *g, const uint8_t mac[6])
  */
 static bool guard_drop(struct port *p, enum guard_reason r)
 {
-	p->guard.drops[r]++;
-	if (log_limit_ok(&p->guard.log, loop_now()))
+	/* The first drop of each reason is always logged, then the port's
+	 * lines are rate limited. */
+	if (p->guard.drops[r]++ == 0 || log_limit_ok(&p->guard.log, loop_now()))
 		log_warn("port %u: dropped a frame: %s", p->id, guard_names[r]);
 	return false;
 }
@@ -201,10 +217,38 @@ static bool guard_dhcp_key(const uint8_t *m, size_t len, uint32_t *key)
 }
 
 /**
+ * guard_dhcp_type() - the DHCP message type (option 53) of a message
+ * @m:		the BOOTP message
+ * @len:	its length
+ *
+ * Return: the type, 0 if absent or unreadable
+ */
+static unsigned int guard_dhcp_type(const uint8_t *m, size_t len)
+{
+	size_t off = BOOTP_OPTIONS;
+
+	while (off + 2 <= len && m[off] != 255) {
+		if (m[off] == 0) {
+			off++;
+			continue;
+		}
+		if (off + 2 + m[off + 1] > len)
+			return 0;
+		if (m[off] == 53 && m[off + 1] == 1)
+			return m[off + 2];
+		off += 2u + m[off + 1];
+	}
+	return 0;
+}
+
+/**
  * guard_dhcp_client() - limit the DHCP client identities of a port
  * @g:		the port's guard state
  * @m:		the BOOTP message from the port
  * @len:	its length
+ *
+ * The message must name the port's own MAC (chaddr, with hlen 6), and use
+ * one of at most --dhcp-clients client identifiers.
  *
  * Return: true if the message may pass
  */
@@ -213,7 +257,8 @@ static bool guard_dhcp_client(struct guard_port *g, const uint8_t *m,
 {
 	uint32_t key;
 
-	if (!guard_dhcp_key(m, len, &key))
+	if (!guard_dhcp_key(m, len, &key) || m[2] != 6 ||
+	    memcmp(m + BOOTP_CHADDR, g->mac, 6))
 		return false;
 	for (unsigned int i = 0; i < g->ndhcp; i++)
 		if (g->dhcp_keys[i] == key)
@@ -283,13 +328,33 @@ static bool guard_ipv4(struct port *p, const uint8_t *ip, size_t len)
 		return guard_drop(p, GUARD_R_GATEWAY);
 	if (udp && sport == DHCP_SERVER)
 		return guard_drop(p, GUARD_R_DHCP_SERVER);
-	if (udp && dport == DHCP_SERVER &&
-	    !guard_dhcp_client(&p->guard, ip + hlen + 8, len - hlen - 8))
-		return guard_drop(p, GUARD_R_DHCP_LIMIT);
+	if (udp && dport == DHCP_SERVER) {
+		const uint8_t *m = ip + hlen + 8;
+		size_t mlen = len - hlen - 8;
+
+		if (mlen >= BOOTP_OPTIONS &&
+		    (m[2] != 6 || memcmp(m + BOOTP_CHADDR, p->guard.mac, 6)))
+			return guard_drop(p, GUARD_R_DHCP_CHADDR);
+		if (!guard_dhcp_client(&p->guard, m, mlen))
+			return guard_drop(p, GUARD_R_DHCP_LIMIT);
+		if (guard_dhcp_type(m, mlen) == 7) /* RELEASE */
+			p->guard.lease = 0;
+	}
 	if (guard_cf.level == GUARD_STRICT && !guard_ip_ok(&p->guard, src) &&
 	    !(src == 0 && udp && sport == DHCP_CLIENT && dport == DHCP_SERVER))
 		return guard_drop(p, GUARD_R_IP_SRC);
 	return true;
+}
+
+/**
+ * guard_ipv6_ext() - tell whether an IPv6 next header is an extension header
+ * @nh:		next header value
+ *
+ * Return: true for hop-by-hop, routing, fragment, AH and destination options
+ */
+static bool guard_ipv6_ext(uint8_t nh)
+{
+	return nh == 0 || nh == 43 || nh == 44 || nh == 51 || nh == 60;
 }
 
 /**
@@ -308,14 +373,30 @@ static bool guard_ipv6(struct port *p, const uint8_t *ip, size_t len)
 	if (len < 40)
 		return guard_drop(p, GUARD_R_MALFORMED);
 	nh = ip[6];
-	/* Hop-by-hop, routing and destination options may come first. */
-	for (int i = 0; i < 4 && (nh == 0 || nh == 43 || nh == 60); i++) {
-		if (off + 2 > len)
+	/*
+	 * Extension headers may come first: hop-by-hop, routing, destination
+	 * options, fragment, authentication. A first fragment must hold the
+	 * whole chain (RFC 7112); a later fragment has no upper-layer header
+	 * to check.
+	 */
+	for (int i = 0; i < 8 && guard_ipv6_ext(nh); i++) {
+		const uint8_t *h = ip + off;
+		size_t hl;
+
+		if (off + 8 > len)
 			return guard_drop(p, GUARD_R_MALFORMED);
-		nh = ip[off];
-		off += ((size_t)ip[off + 1] + 1) * 8;
+		if (nh == 44 && (guard_rd16(h + 2) & 0xfff8))
+			return true;
+		if (nh == 44)
+			hl = 8;
+		else if (nh == 51)
+			hl = ((size_t)h[1] + 2) * 4;
+		else
+			hl = ((size_t)h[1] + 1) * 8;
+		nh = h[0];
+		off += hl;
 	}
-	if (nh == 0 || nh == 43 || nh == 60)
+	if (guard_ipv6_ext(nh))
 		return guard_drop(p, GUARD_R_MALFORMED);
 	if (nh == IPPROTO_ICMP6_) {
 		if (off + 1 > len)
@@ -329,6 +410,39 @@ static bool guard_ipv6(struct port *p, const uint8_t *ip, size_t len)
 			return guard_drop(p, GUARD_R_DHCP_SERVER);
 	}
 	return true;
+}
+
+/**
+ * guard_mac_taken() - tell whether a port may not bind to a MAC
+ * @p:		the port about to bind
+ * @mac:	its first source MAC
+ *
+ * A datagram peer bound to the same MAC whose socket has gone away (a VM
+ * restarted with a new socket) is forgotten instead of blocking the new one.
+ * Runs once per port, so walking the open ports is fine.
+ *
+ * Return: true if the MAC belongs to another open port, the host side or
+ * the gateway
+ */
+static bool guard_mac_taken(struct port *p, const uint8_t *mac)
+{
+	for (unsigned int i = 0; i < guard_cf.nreserved; i++)
+		if (!memcmp(guard_cf.reserved[i], mac, 6))
+			return true;
+	for (unsigned int i = 0; i < port_count(); i++) {
+		struct port *q = port_active(i);
+
+		if (q == p || !q->guard.bound || memcmp(q->guard.mac, mac, 6))
+			continue;
+		if (q->kind == PORT_DGRAM_PEER &&
+		    !sock_dgram_alive(&q->peer, q->peerlen)) {
+			port_close(q, "its MAC reappeared elsewhere and its "
+				      "socket is gone");
+			return false;
+		}
+		return true;
+	}
+	return false;
 }
 
 /**
@@ -347,10 +461,13 @@ bool guard_ingress(struct port *p, const uint8_t *frame, size_t len)
 
 	if (guard_cf.level == GUARD_OFF)
 		return true;
-	if (!g->bound)
+	if (!g->bound) {
+		if (guard_mac_taken(p, smac))
+			return guard_drop(p, GUARD_R_MAC_TAKEN);
 		guard_port_bind(g, smac);
-	else if (memcmp(smac, g->mac, 6))
+	} else if (memcmp(smac, g->mac, 6)) {
 		return guard_drop(p, GUARD_R_SRC_MAC);
+	}
 	type = guard_rd16(frame + 12);
 	switch (type) {
 	case ETH_P_8021Q:
@@ -413,10 +530,8 @@ bool guard_forward(const struct port *src, const struct port *dst,
 
 	if (!src_vm)
 		return true;
-	if (guard_cf.isolate && dst_vm) {
-		((struct port *)src)->guard.drops[GUARD_R_ISOLATE]++;
-		return false;
-	}
+	if (guard_cf.isolate && dst_vm)
+		return guard_drop((struct port *)src, GUARD_R_ISOLATE);
 	if (guard_cf.nrules && !dst_vm && len >= ETH_HLEN + 20 &&
 	    guard_rd16(frame + 12) == ETH_P_IP &&
 	    !guard_rules_allow(guard_cf.rules, guard_cf.nrules,
@@ -425,6 +540,22 @@ bool guard_forward(const struct port *src, const struct port *dst,
 		return false;
 	}
 	return true;
+}
+
+/**
+ * guard_set_lease() - give a port an address, taking it from any other
+ * @dst:	the port the DHCP server acknowledged
+ * @ip:		the address, host order
+ */
+static void guard_set_lease(struct port *dst, uint32_t ip)
+{
+	for (unsigned int i = 0; i < port_count(); i++) {
+		struct port *q = port_active(i);
+
+		if (q != dst && q->guard.lease == ip)
+			q->guard.lease = 0;
+	}
+	dst->guard.lease = ip;
 }
 
 /**
@@ -461,7 +592,11 @@ void guard_snoop(struct port *dst, const uint8_t *frame, size_t len)
 		if (off + 2 + opt[1] > mlen)
 			return;
 		if (opt[0] == 53 && opt[1] == 1 && opt[2] == 5) {
-			dst->guard.lease = guard_rd32(m + BOOTP_YIADDR);
+			guard_set_lease(dst, guard_rd32(m + BOOTP_YIADDR));
+			return;
+		}
+		if (opt[0] == 53 && opt[1] == 1 && opt[2] == 6) {
+			dst->guard.lease = 0;
 			return;
 		}
 		off += 2u + opt[1];

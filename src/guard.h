@@ -35,6 +35,8 @@ enum guard_reason {
 	GUARD_R_MALFORMED,   /* header too short to check */
 	GUARD_R_ISOLATE,     /* --isolate: VM to VM */
 	GUARD_R_BLOCKED,     /* --block/--allow rules */
+	GUARD_R_MAC_TAKEN,   /* first source MAC belongs to another station */
+	GUARD_R_DHCP_CHADDR, /* DHCP message for another client's MAC */
 	GUARD_NREASONS,
 };
 
@@ -75,6 +77,8 @@ struct guard_static {
  * @nrules:	how many
  * @statics:	--static bindings
  * @nstatics:	how many
+ * @reserved:	MACs no VM port may bind to (host side, gateway)
+ * @nreserved:	how many
  */
 struct guard_conf {
 	enum guard_level level;
@@ -86,6 +90,8 @@ struct guard_conf {
 	unsigned int nrules;
 	struct guard_static statics[GUARD_MAX_STATIC];
 	unsigned int nstatics;
+	uint8_t reserved[2][6];
+	unsigned int nreserved;
 };
 
 /**
@@ -109,6 +115,7 @@ struct guard_port {
 };
 
 void guard_init(const struct guard_conf *c);
+void guard_reserve_mac(const uint8_t mac[6]);
 void guard_port_bind(struct guard_port *g, const uint8_t mac[6]);
 bool guard_ingress(struct port *p, const uint8_t *frame, size_t len);
 bool guard_forward(const struct port *src, const struct port *dst,

@@ -299,6 +299,7 @@ static int main_gateway(const struct conf *c, const struct uplink_info *info,
 	if (gw_init(&g, loop_now(), err, errlen))
 		return -1;
 	main_gw_on = true;
+	guard_reserve_mac(g.mac);
 	switch_set_gateway(true);
 	log_info("gateway %s: %s%s", inet_ntoa(c->gateway),
 		 g.dhcp ? "DHCP" : "no DHCP",
@@ -366,6 +367,7 @@ static int main_setup(const struct conf *c, char *err, size_t errlen)
 		if (host_open(&uc, &info, err, errlen))
 			return -1;
 		main_host_on = true;
+		guard_reserve_mac(info.mac);
 	}
 	if (main_gateway(c, main_host_on ? &info : NULL, err, errlen))
 		return -1;

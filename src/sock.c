@@ -74,6 +74,29 @@ void sock_peer_creds(int fd, long *uid, long *pid)
 }
 
 /**
+ * sock_dgram_alive() - tell whether a datagram socket is still bound
+ * @sa:		its address
+ * @len:	the address length
+ *
+ * Connects a throwaway socket to it, which sends nothing.
+ *
+ * Return: false if nothing is bound there any more
+ */
+bool sock_dgram_alive(const struct sockaddr_un *sa, unsigned int len)
+{
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool alive = true;
+
+	if (fd < 0)
+		return true;
+	if (connect(fd, (const struct sockaddr *)sa, (socklen_t)len) &&
+	    (errno == ECONNREFUSED || errno == ENOENT))
+		alive = false;
+	close(fd);
+	return alive;
+}
+
+/**
  * sock_resolve_group() - find the group that owns the socket files
  * @name:	--socket-group, or NULL for the default
  * @gid:	set to the group id

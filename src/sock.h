@@ -9,7 +9,10 @@
 #define SOCK_SNDBUF (1 << 20) /* what VM-side peers use: 1 MiB send */
 #define SOCK_RCVBUF (4 << 20) /* and 4 MiB receive */
 
+struct sockaddr_un;
+
 int sock_set_buffers(int fd);
+bool sock_dgram_alive(const struct sockaddr_un *sa, unsigned int len);
 void sock_peer_creds(int fd, long *uid, long *pid);
 int sock_resolve_group(const char *name, gid_t *gid, char *err, size_t errlen);
 /**

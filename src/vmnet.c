@@ -76,13 +76,13 @@
 unsigned int uplink_write_batch(const struct iovec *frames, unsigned int n,
 				unsigned int *dropped);
 
-#define VMNET_ETH_HLEN	     14u
-#define VMNET_OLD_MAX_PKTS   200u	   /* per call, before macOS 15 */
-#define VMNET_OLD_MAX_BYTES  (256u << 10) /* per call, before macOS 15 */
-#define VMNET_BATCH_CAP	     256u	   /* our own cap on a batch */
-#define VMNET_WRITE_TRIES    3		   /* calls for one batch, at most */
-#define VMNET_START_TIMEOUT  30		   /* seconds for the completion */
-#define VMNET_STOP_TIMEOUT   10		   /* seconds for the stop */
+#define VMNET_ETH_HLEN	    14u
+#define VMNET_OLD_MAX_PKTS  200u	 /* per call, before macOS 15 */
+#define VMNET_OLD_MAX_BYTES (256u << 10) /* per call, before macOS 15 */
+#define VMNET_BATCH_CAP	    256u	 /* our own cap on a batch */
+#define VMNET_WRITE_TRIES   3		 /* calls for one batch, at most */
+#define VMNET_START_TIMEOUT 30		 /* seconds for the completion */
+#define VMNET_STOP_TIMEOUT  10		 /* seconds for the stop */
 /* Status codes newer than the oldest SDK we build with. */
 #define VMNET_STATUS_SHARING_BUSY   1009
 #define VMNET_STATUS_NOT_AUTHORIZED 1010
@@ -213,7 +213,8 @@ static const char *vmnet_start_hint(vmnet_return_t s, enum conf_mode mode)
 
 /**
  * vmnet_optional_key() - look up a key that only newer macOS versions have
- * @symbol:	the name of the key's variable, e.g. "vmnet_read_max_packets_key"
+ * @symbol:	the name of the key's variable, e.g.
+ * "vmnet_read_max_packets_key"
  *
  * Return: the key, or NULL when this system's vmnet does not define it
  */
@@ -387,12 +388,12 @@ static xpc_object_t vmnet_describe(const struct uplink_conf *c, char *err,
 					  c->interface);
 
 	if (c->mode == CONF_MODE_HOST && c->network_identifier) {
-		const char *k = vmnet_optional_key(
-		    "vmnet_network_identifier_key");
-		const char *kip = vmnet_optional_key(
-		    "vmnet_host_ip_address_key");
-		const char *kmask = vmnet_optional_key(
-		    "vmnet_host_subnet_mask_key");
+		const char *k =
+		    vmnet_optional_key("vmnet_network_identifier_key");
+		const char *kip =
+		    vmnet_optional_key("vmnet_host_ip_address_key");
+		const char *kmask =
+		    vmnet_optional_key("vmnet_host_subnet_mask_key");
 
 		if (!k) {
 			snprintf(err, errlen,
@@ -535,8 +536,9 @@ static void vmnet_log_started(const struct vmnet_started *r)
 		log_info("vmnet: interface id %s", vmnet_uuid_str(r->id, id));
 	log_info("vmnet: up to %u packets per read, %u per write%s", vm.rmax,
 		 vm.wmax,
-		 r->read_max ? "" : " (this macOS does not say: using the "
-				    "documented limits)");
+		 r->read_max ? ""
+			     : " (this macOS does not say: using the "
+			       "documented limits)");
 }
 
 /**
@@ -623,8 +625,8 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 	memset(&vmnet_res, 0, sizeof(vmnet_res));
 	vm.iface = vmnet_start_interface(
 	    desc, vm.queue, ^(vmnet_return_t status, xpc_object_t param) {
-		    vmnet_record_start(status, param);
-		    dispatch_semaphore_signal(sem);
+	      vmnet_record_start(status, param);
+	      dispatch_semaphore_signal(sem);
 	    });
 	xpc_release(desc);
 	if (!vm.iface) {
@@ -636,8 +638,9 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 		goto fail;
 	}
 	if (dispatch_semaphore_wait(
-		sem, dispatch_time(DISPATCH_TIME_NOW,
-				   (int64_t)VMNET_START_TIMEOUT * 1000000000))) {
+		sem,
+		dispatch_time(DISPATCH_TIME_NOW,
+			      (int64_t)VMNET_START_TIMEOUT * 1000000000))) {
 		/* The handler may still run: it only writes vmnet_res and
 		 * signals sem, which are left alone (sem leaks on purpose). */
 		snprintf(err, errlen,
@@ -657,8 +660,8 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 
 	vm.max_pkt = vmnet_res.max_packet_size;
 	if (!vm.max_pkt)
-		vm.max_pkt = (vmnet_res.mtu ? vmnet_res.mtu : 1500) +
-			     VMNET_ETH_HLEN;
+		vm.max_pkt =
+		    (vmnet_res.mtu ? vmnet_res.mtu : 1500) + VMNET_ETH_HLEN;
 	if (vm.max_pkt < VMNET_ETH_HLEN || vm.max_pkt > (1u << 20)) {
 		snprintf(err, errlen, "vmnet reports a max packet size of %zu",
 			 vm.max_pkt);
@@ -687,9 +690,9 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 	if (vmnet_interface_set_event_callback(
 		vm.iface, VMNET_INTERFACE_PACKETS_AVAILABLE, vm.queue,
 		^(interface_event_t event, xpc_object_t ev) {
-			(void)event;
-			(void)ev;
-			vmnet_notify(wfd);
+		  (void)event;
+		  (void)ev;
+		  vmnet_notify(wfd);
 		}) != VMNET_SUCCESS) {
 		snprintf(err, errlen,
 			 "vmnet: cannot watch the interface for packets");
@@ -781,7 +784,8 @@ static int vmnet_refill(void)
 		n = (int)vm.rmax;
 	vm.rcount = (unsigned int)n;
 	vm.st.rx_batches++;
-
+	/* Come back for the rest even if the caller stops early. */
+	vmnet_notify(vm.pipe_wr);
 	return n;
 }
 
@@ -969,11 +973,12 @@ void uplink_close(void)
 		    vm.iface, VMNET_INTERFACE_PACKETS_AVAILABLE, NULL, NULL);
 		r = vmnet_stop_interface(vm.iface, vm.queue,
 					 ^(vmnet_return_t status) {
-						 st = status;
-						 dispatch_semaphore_signal(sem);
+					   st = status;
+					   dispatch_semaphore_signal(sem);
 					 });
 		if (r != VMNET_SUCCESS)
-			log_warn("vmnet_stop_interface: %s", vmnet_status_str(r));
+			log_warn("vmnet_stop_interface: %s",
+				 vmnet_status_str(r));
 		else if (dispatch_semaphore_wait(
 			     sem, dispatch_time(DISPATCH_TIME_NOW,
 						(int64_t)VMNET_STOP_TIMEOUT *
@@ -1000,7 +1005,7 @@ void uplink_close(void)
 		/* Let a callback already running finish before the pipe
 		 * closes. */
 		dispatch_sync(vm.queue, ^(void){
-		});
+			      });
 		dispatch_release(vm.queue);
 	}
 	vm.queue = NULL;

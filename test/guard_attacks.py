@@ -20,6 +20,12 @@ the same path (the same sender, the same receiver) got through, so the test
 can fail.  The "[off]" variants run the same attacks with --guard=off and
 assert that they do get through.
 
+Besides the attacks the guards were designed for, a few tests probe known
+ways around them (a port whose first frame uses another station's MAC, an
+RA behind a fragment header, releasing another VM's DHCP lease in strict
+mode, the --dgram-socket's owner with --socket-user): each asserts what a
+guard should do, so a failing one names a hole, not a broken test.
+
 Tests 10 (allow/block rules, host mode with namespaces) and 11
 (--socket-user) need root; test 10 also needs `ip` and /dev/net/tun, and
 uses a QEMU "-M none" plug when qemu-system-x86_64 exists (else a VM made of
@@ -75,6 +81,8 @@ R_IP_SRC = "IPv4 source is not the port's"
 R_DHCP_LIMIT = "too many DHCP clients on the port"
 R_ISOLATE = "VM to VM traffic (--isolate)"
 R_BLOCKED = "destination blocked"
+R_MAC_TAKEN = "MAC belongs to another port or the host"
+R_DHCP_CHADDR = "DHCP message for another client's MAC"
 
 
 class TestFailure(Exception):
@@ -717,6 +725,45 @@ def fd_mac(ctx):
     d.expect_drops(fdvm, {R_SRC_MAC: 1})
 
 
+class DgramVM(VM):
+    """A VM on the --dgram-socket: one frame per datagram, own bound path."""
+
+    def __init__(self, ctx, server, name, m):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        s.bind(ctx.path(name + ".dgram"))
+        s.connect(server)
+        super().__init__(s, name, m)
+        ctx.res.add(self.close)
+
+    def send(self, f):
+        self.sock.send(f)
+
+    def recv(self, timeout=RECV_TIMEOUT):
+        self.sock.settimeout(max(timeout, 0.001))
+        try:
+            f = self.sock.recv(1 << 17)
+        except socket.timeout:
+            return None
+        self.history.append(f)
+        return f
+
+
+@test("1 mac-spoof over the --dgram-socket")
+def dgram_mac_spoof(ctx):
+    dg = ctx.path("d.dgram")
+    d = ctx.daemon("--dgram-socket=" + dg)
+    v = d.connect("victim", mac(0x70))
+    v.marker()
+    a = DgramVM(ctx, dg, "dgram-attacker", mac(0x71))
+    a.sync(v)  # binds the datagram port to its MAC
+    a.port = [p for p in d.status() if p != v.port][0]
+    t = new_tag("dgram-spoof")
+    a.send(eth(BCAST, v.mac, ETH_P_TEST, b"", t))
+    a.sync(v)
+    check(not v.got(t), "a spoofed datagram frame was delivered")
+    d.expect_drops(a, {R_SRC_MAC: 1})
+
+
 @test("1 mac-spoof first frame from another VM's MAC does not steal it")
 def mac_first_frame(ctx):
     """A guest whose very first frame uses the victim's MAC binds its port
@@ -1009,22 +1056,29 @@ def strict_release_steal(ctx):
 # 6. DHCP starvation ---------------------------------------------------------
 
 def starvation(ctx, level, clients=None):
+    """100 DISCOVERs: 50 naming other chaddrs (refused outright when
+    guarded), 50 from the port's own MAC with new client identifiers (only
+    --dhcp-clients of them served)."""
     extra = ["--dhcp-clients=%d" % clients] if clients else []
     limit = clients or 2
     d, (a,) = setup_vms(ctx, level, ["attacker"], lease=False, extra=extra)
     offers = set()
+
+    def cid(i):
+        return b"\x01" + bytes([0x02, 0xBB, 0, 0, 0, i])
+
     for i in range(100):
-        ch = bytes([0x02, 0xAA, 0, 0, 0, i])
-        cid = None
+        ch, c = bytes([0x02, 0xAA, 0, 0, 0, i]), None
         if i >= 50:  # same chaddr (its own), new client identifier
-            ch, cid = a.mac, b"\x01" + bytes([0x02, 0xBB, 0, 0, 0, i])
+            ch, c = a.mac, cid(i)
         a.send(eth(BCAST, a.mac, ETH_P_IP, udp(
             "0.0.0.0", "255.255.255.255", 68, 67,
-            dhcp_msg(1, 0x5000 + i, ch, cid))))
-    # the first identity again: once its OFFER is back, all are processed
+            dhcp_msg(1, 0x5000 + i, ch, c))))
+    # the first served identity again: once its OFFER is back, all are
+    # processed
     a.send(eth(BCAST, a.mac, ETH_P_IP, udp(
         "0.0.0.0", "255.255.255.255", 68, 67,
-        dhcp_msg(1, 0x6000, bytes([0x02, 0xAA, 0, 0, 0, 0])))))
+        dhcp_msg(1, 0x6000, a.mac, cid(50)))))
     check(a.wait(lambda dd, f: dd["dhcp"]["xid"] == 0x6000, 5) is not None,
           "no OFFER for the attacker's first identity")
     for f in a.history:
@@ -1042,7 +1096,9 @@ def starvation(ctx, level, clients=None):
     else:
         check(len(offers) == limit, "%d DHCP identities got OFFERs, want %d"
               % (len(offers), limit))
-        d.expect_drops(a, {R_DHCP_LIMIT: 100 - limit})
+        check(all(x >= 0x5000 + 50 for x in offers),
+              "an OFFER went to a foreign chaddr: %r" % sorted(offers))
+        d.expect_drops(a, {R_DHCP_CHADDR: 50, R_DHCP_LIMIT: 50 - limit})
 
 
 test("6 dhcp-starvation [mac]")(lambda ctx: starvation(ctx, "mac"))

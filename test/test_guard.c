@@ -175,6 +175,7 @@ static void setup(struct port *p, enum guard_level level)
 {
 	struct guard_conf c;
 
+	log_init("test_guard", LOG_LVL_ERROR); /* drops are expected here */
 	memset(&c, 0, sizeof(c));
 	c.level = level;
 	c.gateway = GW;
@@ -333,15 +334,79 @@ static void test_dhcp_starvation(void)
 	CHECK(guard_ingress(&p, f, n));	  /* the same client again */
 	n = dhcp_req(f, mac_a, mac_a, 7); /* second identity: allowed */
 	CHECK(guard_ingress(&p, f, n));
+	/* More client identifiers from the same MAC: refused. */
+	for (int i = 8; i < 58; i++) {
+		n = dhcp_req(f, mac_a, mac_a, (uint8_t)i);
+		CHECK(!guard_ingress(&p, f, n));
+	}
+	CHECK_EQ(p.guard.drops[GUARD_R_DHCP_LIMIT], 50);
+	/* Other chaddrs (to starve the pool, or to release or decline
+	 * another VM's lease): refused whatever the identifier. */
 	for (int i = 1; i < 50; i++) {
 		fake[5] = (uint8_t)i;
 		n = dhcp_req(f, mac_a, fake, 0);
 		CHECK(!guard_ingress(&p, f, n));
 	}
-	CHECK_EQ(p.guard.drops[GUARD_R_DHCP_LIMIT], 49);
+	n = dhcp_req(f, mac_a, mac_b, 0);
+	CHECK(!guard_ingress(&p, f, n));
+	CHECK_EQ(p.guard.drops[GUARD_R_DHCP_CHADDR], 50);
 	/* The first identities still work. */
 	n = dhcp_req(f, mac_a, mac_a, 0);
 	CHECK(guard_ingress(&p, f, n));
+	n = dhcp_req(f, mac_a, mac_a, 7);
+	CHECK(guard_ingress(&p, f, n));
+}
+
+/**
+ * test_reserved_mac() - no VM binds to the host side's or gateway's MAC
+ */
+static void test_reserved_mac(void)
+{
+	struct port p;
+	uint8_t f[400];
+	size_t n;
+
+	setup(&p, GUARD_MAC);
+	guard_reserve_mac(mac_b);
+	n = udp4(f, mac_b, 0x0a000005u, 1000, 2000, 10);
+	CHECK(!guard_ingress(&p, f, n));
+	CHECK_EQ(p.guard.drops[GUARD_R_MAC_TAKEN], 1);
+	CHECK(!p.guard.bound);
+	/* It may still bind to a MAC of its own afterwards. */
+	n = udp4(f, mac_a, 0x0a000005u, 1000, 2000, 10);
+	CHECK(guard_ingress(&p, f, n));
+	CHECK(p.guard.bound);
+}
+
+/**
+ * test_ipv6_fragments() - RA hidden behind fragment and AH headers
+ */
+static void test_ipv6_fragments(void)
+{
+	struct port p;
+	uint8_t f[200] = {0}, *ip = f + 14;
+	size_t n = 14 + 40 + 8 + 12 + 16;
+
+	setup(&p, GUARD_MAC);
+	eth(f, bcast, mac_a, 0x86dd);
+	ip[0] = 0x60;
+	ip[6] = 44;  /* fragment header, offset 0 */
+	ip[40] = 51; /* then AH: (1 + 2) * 4 = 12 bytes */
+	ip[48] = 58; /* then ICMPv6 */
+	ip[49] = 1;
+	ip[60] = 134; /* router advertisement */
+	CHECK(!guard_ingress(&p, f, n));
+	CHECK_EQ(p.guard.drops[GUARD_R_RA], 1);
+	ip[60] = 135; /* neighbour solicitation passes */
+	CHECK(guard_ingress(&p, f, n));
+	/* A later fragment has no upper-layer header: it passes. */
+	ip[60] = 134;
+	ip[43] = 0x08; /* offset 1 */
+	CHECK(guard_ingress(&p, f, n));
+	/* A first fragment whose chain does not fit is malformed. */
+	ip[43] = 0;
+	CHECK(!guard_ingress(&p, f, 14 + 40 + 8 + 4));
+	CHECK_EQ(p.guard.drops[GUARD_R_MALFORMED], 1);
 }
 
 /**
@@ -486,6 +551,8 @@ static const struct unit_test tests[] = {
     {"vlan", test_vlan},
     {"gateway_ip", test_gateway_ip},
     {"dhcp_starvation", test_dhcp_starvation},
+    {"reserved_mac", test_reserved_mac},
+    {"ipv6_fragments", test_ipv6_fragments},
     {"strict", test_strict},
     {"rules", test_rules},
     {"forward", test_forward},

@@ -89,6 +89,19 @@ done
 "$CC" $WARN $DEFS -O1 -g -fblocks $SAN $INC -o "$OUT/vmnet_check" \
 	"${LIB[@]}" test/unit.c test/vmnet_check.c \
 	-L"$OUT" -lvmnet_double -lBlocksRuntime -lpthread
+# The whole daemon as the Makefile builds it for macOS (vmnet.c and
+# loop_kqueue.c), against the vmnet and kqueue doubles, for vmnet_e2e.py.
+MAC=()
+for f in src/*.c; do
+	case $f in
+	src/client.c | src/tap.c | src/nat.c | src/loop_epoll.c) ;;
+	*) MAC+=("$f") ;;
+	esac
+done
+# shellcheck disable=SC2086
+"$CC" $WARN $DEFS -O1 -g -fblocks $SAN $INC -Itest/kqueue-double \
+	-o "$OUT/socket_vmnet" "${MAC[@]}" test/kqueue-double/kqueue_double.c \
+	-L"$OUT" -lvmnet_double -lBlocksRuntime -lpthread
 set +e
 
 passed=0
@@ -120,5 +133,24 @@ for variant in new old; do
 	fi
 	[[ $r -ne 0 ]] && rc=1
 done
+# The daemon end to end: flags to start parameters, frames both ways.
+if command -v python3 >/dev/null 2>&1; then
+	log=$OUT/e2e.log
+	timeout 120 python3 test/vmnet_e2e.py "$OUT/socket_vmnet" "$OUT" \
+		>"$log" 2>&1
+	r=$?
+	cat "$log"
+	line=$(grep -E '^vmnet-e2e: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	if [[ $line =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+		passed=$((passed + BASH_REMATCH[1]))
+		failed=$((failed + BASH_REMATCH[2]))
+	else
+		echo "vmnet-check: vmnet_e2e.py printed no result (exit $r)"
+		failed=$((failed + 1))
+	fi
+	[[ $r -ne 0 ]] && rc=1
+else
+	echo "vmnet-check: no python3: end-to-end run skipped"
+fi
 echo "vmnet: $passed passed, $failed failed"
 [[ $failed -eq 0 && $rc -eq 0 ]]

@@ -39,9 +39,9 @@ unsigned int uplink_write_batch(const struct iovec *frames, unsigned int n,
 static const unsigned char iface_id_bytes[16] = {
     0x5e, 0x1c, 0x4f, 0x6a, 0x2b, 0x3d, 0x4c, 0x5e,
     0x8f, 0x90, 0xa1, 0xb2, 0xc3, 0xd4, 0xe5, 0xf6};
-static const unsigned char net_id_bytes[16] = {0x0f, 0x1e, 0x2d, 0x3c, 0x4b, 0x5a,
-					       0x49, 0x78, 0x86, 0x95, 0xa4, 0xb3,
-					       0xc2, 0xd1, 0xe0, 0xff};
+static const unsigned char net_id_bytes[16] = {
+    0x0f, 0x1e, 0x2d, 0x3c, 0x4b, 0x5a, 0x49, 0x78,
+    0x86, 0x95, 0xa4, 0xb3, 0xc2, 0xd1, 0xe0, 0xff};
 
 static struct in_addr ip(const char *s)
 {
@@ -605,8 +605,7 @@ static void test_fork(void)
 		alarm(5);
 		if (uplink_read(buf, sizeof(buf)) != -1 || errno != EIO)
 			_exit(1);
-		if (uplink_write_batch(&iov, 1, &dropped) != 1 ||
-		    dropped != 1)
+		if (uplink_write_batch(&iov, 1, &dropped) != 1 || dropped != 1)
 			_exit(2);
 		uplink_close(); /* releases fds only */
 		_exit(0);

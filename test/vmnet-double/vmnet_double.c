@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <Block.h>
@@ -86,9 +87,9 @@ static struct {
 	unsigned int short_writes;
 	struct vmnet_interface ifc;
 } vd = {
-	.mu = PTHREAD_MUTEX_INITIALIZER,
-	.cv = PTHREAD_COND_INITIALIZER,
-	.ifc = {.ifd = -1, .nfd = -1},
+    .mu = PTHREAD_MUTEX_INITIALIZER,
+    .cv = PTHREAD_COND_INITIALIZER,
+    .ifc = {.ifd = -1, .nfd = -1},
 };
 
 static bool vd_on_owner(void)
@@ -114,12 +115,9 @@ static bool vd_private(const char *text)
 	return (v >> 24) == 10 || (v >> 20) == 0xac1 || (v >> 16) == 0xc0a8;
 }
 
-void vmnet_double_reset(const struct vmnet_double_cfg *cfg)
+/* Fill in what the test left at 0 (also without any reset). */
+static void vd_defaults(void)
 {
-	pthread_mutex_lock(&vd.mu);
-	memset(&vd.cfg, 0, sizeof(vd.cfg));
-	if (cfg)
-		vd.cfg = *cfg;
 	if (!vd.cfg.status)
 		vd.cfg.status = VMNET_SUCCESS;
 	if (!vd.cfg.mtu)
@@ -128,6 +126,15 @@ void vmnet_double_reset(const struct vmnet_double_cfg *cfg)
 		vd.cfg.max_packet_size = vd.cfg.mtu + 14;
 	if (!vd.cfg.mac)
 		vd.cfg.mac = "f2:0:1:a:bc:de";
+}
+
+void vmnet_double_reset(const struct vmnet_double_cfg *cfg)
+{
+	pthread_mutex_lock(&vd.mu);
+	memset(&vd.cfg, 0, sizeof(vd.cfg));
+	if (cfg)
+		vd.cfg = *cfg;
+	vd_defaults();
 	memset(&vd.start, 0, sizeof(vd.start));
 	memset(&vd.n, 0, sizeof(vd.n));
 	vd.fail_writes = vd.short_writes = 0;
@@ -283,6 +290,45 @@ static xpc_object_t vd_param(void)
 	return p;
 }
 
+/*
+ * The two ends. With VMNET_DOUBLE_NET=PATH in the environment (a daemon
+ * run by a test in another process), the interface's end is a datagram
+ * socket bound to PATH.vmnet and connected to PATH, where the test listens
+ * as the network; the start request is printed on stderr.
+ */
+static int vd_net_socket(int sp[2])
+{
+	const char *path = getenv("VMNET_DOUBLE_NET");
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	const struct vmnet_double_start *s = &vd.start;
+	int fd;
+
+	if (!path || !*path)
+		return socketpair(AF_UNIX, SOCK_DGRAM, 0, sp);
+	fprintf(stderr,
+		"vmnet-double: start mode=%llu interface=%s start=%s end=%s "
+		"mask=%s nat66=%s mtu=%llu interface_id=%d\n",
+		(unsigned long long)s->mode, s->shared_interface, s->start,
+		s->end, s->mask, s->nat66, (unsigned long long)s->mtu,
+		s->have_interface_id);
+	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return -1;
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s.vmnet", path);
+	unlink(a.sun_path);
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+		goto fail;
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+		goto fail;
+	sp[0] = fd;
+	sp[1] = open("/dev/null", O_RDONLY); /* no in-process network */
+	return sp[1] < 0 ? -1 : 0;
+fail:
+	close(fd);
+	return -1;
+}
+
 interface_ref
 vmnet_start_interface(xpc_object_t interface_desc, dispatch_queue_t queue,
 		      vmnet_start_interface_completion_handler_t handler)
@@ -296,6 +342,7 @@ vmnet_start_interface(xpc_object_t interface_desc, dispatch_queue_t queue,
 	if (!interface_desc || !queue || !handler)
 		return NULL;
 	pthread_mutex_lock(&vd.mu);
+	vd_defaults();
 	status = vd_record(interface_desc);
 	if (vd.cfg.refuse || ifc->running) {
 		pthread_mutex_unlock(&vd.mu);
@@ -304,7 +351,7 @@ vmnet_start_interface(xpc_object_t interface_desc, dispatch_queue_t queue,
 	if (status == VMNET_SUCCESS)
 		status = vd.cfg.status;
 	if (status == VMNET_SUCCESS) {
-		if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sp) < 0) {
+		if (vd_net_socket(sp) < 0) {
 			status = VMNET_FAILURE;
 		} else {
 			for (int i = 0; i < 2; i++) {
@@ -333,15 +380,15 @@ vmnet_start_interface(xpc_object_t interface_desc, dispatch_queue_t queue,
 
 	h = Block_copy(handler);
 	dispatch_async(queue, ^(void) {
-		if (vd_on_owner()) {
-			pthread_mutex_lock(&vd.mu);
-			vd.n.handler_on_owner++;
-			pthread_mutex_unlock(&vd.mu);
-		}
-		h(status, param);
-		if (param)
-			xpc_release(param);
-		Block_release(h);
+	  if (vd_on_owner()) {
+		  pthread_mutex_lock(&vd.mu);
+		  vd.n.handler_on_owner++;
+		  pthread_mutex_unlock(&vd.mu);
+	  }
+	  h(status, param);
+	  if (param)
+		  xpc_release(param);
+	  Block_release(h);
 	});
 	return ifc;
 }
@@ -370,16 +417,16 @@ static void *vd_watch(void *arg)
 			xpc_dictionary_set_uint64(
 			    ev, vmnet_estimated_packets_available_key, 1);
 			dispatch_async(ifc->cbq, ^(void) {
-				bool owner = vd_on_owner();
+			  bool owner = vd_on_owner();
 
-				cb(VMNET_INTERFACE_PACKETS_AVAILABLE, ev);
-				xpc_release(ev);
-				Block_release(cb);
-				pthread_mutex_lock(&vd.mu);
-				vd.n.events++;
-				vd.n.events_on_owner += owner;
-				pthread_cond_broadcast(&vd.cv);
-				pthread_mutex_unlock(&vd.mu);
+			  cb(VMNET_INTERFACE_PACKETS_AVAILABLE, ev);
+			  xpc_release(ev);
+			  Block_release(cb);
+			  pthread_mutex_lock(&vd.mu);
+			  vd.n.events++;
+			  vd.n.events_on_owner += owner;
+			  pthread_cond_broadcast(&vd.cv);
+			  pthread_mutex_unlock(&vd.mu);
 			});
 		}
 	}
@@ -406,11 +453,9 @@ static void vd_stop_watching(struct vmnet_interface *ifc)
 	pthread_mutex_unlock(&vd.mu);
 }
 
-vmnet_return_t
-vmnet_interface_set_event_callback(interface_ref ifc,
-				   interface_event_t event_mask,
-				   dispatch_queue_t queue,
-				   vmnet_interface_event_callback_t callback)
+vmnet_return_t vmnet_interface_set_event_callback(
+    interface_ref ifc, interface_event_t event_mask, dispatch_queue_t queue,
+    vmnet_interface_event_callback_t callback)
 {
 	if (ifc != &vd.ifc || !ifc->running)
 		return VMNET_INVALID_ARGUMENT;
@@ -448,8 +493,8 @@ vmnet_return_t vmnet_stop_interface(interface_ref ifc, dispatch_queue_t queue,
 	pthread_mutex_unlock(&vd.mu);
 	h = Block_copy(handler);
 	dispatch_async(queue, ^(void) {
-		h(VMNET_SUCCESS);
-		Block_release(h);
+	  h(VMNET_SUCCESS);
+	  Block_release(h);
 	});
 	return VMNET_SUCCESS;
 }
@@ -531,8 +576,7 @@ vmnet_return_t vmnet_write(interface_ref ifc, struct vmpktdesc *packets,
 	want = (unsigned int)*pktcnt;
 	if (want > vd.n.write_max_asked)
 		vd.n.write_max_asked = want;
-	limit = ifc->write_max ? (unsigned int)ifc->write_max
-			       : VD_OLD_MAX_PKTS;
+	limit = ifc->write_max ? (unsigned int)ifc->write_max : VD_OLD_MAX_PKTS;
 	if (want > limit) {
 		vd.n.write_refused++;
 		*pktcnt = 0;

@@ -14,13 +14,13 @@
 
 /* How the next vmnet_start_interface() behaves. */
 struct vmnet_double_cfg {
-	bool refuse;		/* return NULL, never call the handler */
-	vmnet_return_t status;	/* given to the completion handler */
-	uint64_t mtu;		/* reported (default 1500) */
+	bool refuse;		  /* return NULL, never call the handler */
+	vmnet_return_t status;	  /* given to the completion handler */
+	uint64_t mtu;		  /* reported (default 1500) */
 	uint64_t max_packet_size; /* reported (default mtu + 14) */
-	uint64_t read_max;	/* reported when non-zero (macOS 15) */
-	uint64_t write_max;	/* reported when non-zero (macOS 15) */
-	const char *mac;	/* reported (default "f2:0:1:a:bc:de") */
+	uint64_t read_max;	  /* reported when non-zero (macOS 15) */
+	uint64_t write_max;	  /* reported when non-zero (macOS 15) */
+	const char *mac;	  /* reported (default "f2:0:1:a:bc:de") */
 };
 
 /* What the last vmnet_start_interface() was asked for. */
@@ -51,11 +51,11 @@ struct vmnet_double_counts {
 	unsigned int write_calls;
 	unsigned int write_packets;
 	unsigned int write_max_asked;
-	unsigned int write_refused;	/* injected or contract failures */
-	unsigned int calls_off_thread;	/* read/write not on the owner */
-	unsigned int events;		/* packets-available callbacks run */
-	unsigned int events_on_owner;	/* ... on the owner thread (bad) */
-	unsigned int handler_on_owner;	/* completion handlers on owner */
+	unsigned int write_refused;    /* injected or contract failures */
+	unsigned int calls_off_thread; /* read/write not on the owner */
+	unsigned int events;	       /* packets-available callbacks run */
+	unsigned int events_on_owner;  /* ... on the owner thread (bad) */
+	unsigned int handler_on_owner; /* completion handlers on owner */
 	unsigned int stops;
 };
 

@@ -254,8 +254,8 @@ void dispatch_sync(dispatch_queue_t q, dispatch_block_t block)
 	dispatch_semaphore_t done = dispatch_semaphore_create(0);
 
 	dispatch_async(q, ^(void) {
-		block();
-		dispatch_semaphore_signal(done);
+	  block();
+	  dispatch_semaphore_signal(done);
 	});
 	dispatch_semaphore_wait(done, DISPATCH_TIME_FOREVER);
 	dispatch_release(done);

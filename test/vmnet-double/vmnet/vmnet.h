@@ -60,26 +60,26 @@ struct vmpktdesc {
 };
 
 /* Keys of interface_desc (what is asked for). */
-extern const char *vmnet_operation_mode_key;	     /* uint64 */
+extern const char *vmnet_operation_mode_key;	    /* uint64 */
 extern const char *vmnet_shared_interface_name_key; /* string, bridged */
-extern const char *vmnet_start_address_key;	     /* string: the host */
-extern const char *vmnet_end_address_key;	     /* string: DHCP end */
-extern const char *vmnet_subnet_mask_key;	     /* string */
-extern const char *vmnet_interface_id_key;	     /* uuid */
-extern const char *vmnet_nat66_prefix_key;	     /* string, shared */
+extern const char *vmnet_start_address_key;	    /* string: the host */
+extern const char *vmnet_end_address_key;	    /* string: DHCP end */
+extern const char *vmnet_subnet_mask_key;	    /* string */
+extern const char *vmnet_interface_id_key;	    /* uuid */
+extern const char *vmnet_nat66_prefix_key;	    /* string, shared */
 extern const char *vmnet_allocate_mac_address_key;  /* bool */
-extern const char *vmnet_enable_isolation_key;	     /* bool, macOS 11 */
+extern const char *vmnet_enable_isolation_key;	    /* bool, macOS 11 */
 /* macOS 11 (absent from the double built with VMNET_DOUBLE_OLD) */
 extern const char *vmnet_network_identifier_key; /* uuid, host mode */
-extern const char *vmnet_host_ip_address_key;	  /* string */
-extern const char *vmnet_host_subnet_mask_key;	  /* string */
+extern const char *vmnet_host_ip_address_key;	 /* string */
+extern const char *vmnet_host_subnet_mask_key;	 /* string */
 
 /* Keys of interface_param (what the completion handler gets). */
-extern const char *vmnet_mac_address_key;	 /* string */
-extern const char *vmnet_mtu_key;		 /* uint64, also asked */
-extern const char *vmnet_max_packet_size_key;	 /* uint64 */
+extern const char *vmnet_mac_address_key;     /* string */
+extern const char *vmnet_mtu_key;	      /* uint64, also asked */
+extern const char *vmnet_max_packet_size_key; /* uint64 */
 /* macOS 15 (absent from the double built with VMNET_DOUBLE_OLD) */
-extern const char *vmnet_read_max_packets_key;	 /* uint64 */
+extern const char *vmnet_read_max_packets_key;	/* uint64 */
 extern const char *vmnet_write_max_packets_key; /* uint64 */
 
 /* Key of the packets-available event. */
@@ -102,11 +102,9 @@ vmnet_return_t vmnet_stop_interface(interface_ref interface,
 				    dispatch_queue_t queue,
 				    void (^handler)(vmnet_return_t status));
 /* Have @callback run on @queue for the events in @event_mask (NULL: stop) */
-vmnet_return_t
-vmnet_interface_set_event_callback(interface_ref interface,
-				   interface_event_t event_mask,
-				   dispatch_queue_t queue,
-				   vmnet_interface_event_callback_t callback);
+vmnet_return_t vmnet_interface_set_event_callback(
+    interface_ref interface, interface_event_t event_mask,
+    dispatch_queue_t queue, vmnet_interface_event_callback_t callback);
 /*
  * Read up to *@pktcnt packets into @packets, each buffer at least
  * max_packet_size bytes; *@pktcnt becomes the number read (0: none).

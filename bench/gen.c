@@ -109,6 +109,10 @@ static double now(void)
 static void set_bufs(int fd)
 {
 	int v = SOCKBUF;
+	/* blocking sends wake up now and then to check for a stall */
+	struct timeval tv = { 0, 200000 };
+
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v)))
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
@@ -485,6 +489,8 @@ static void open_pair(const char *sa, const char *sb, struct ep *a,
 	ep_open(a, sa, 1);
 }
 
+static pid_t child_pid;
+
 static void on_alarm(int sig)
 {
 	static const char msg[] = "stalled=1 sent=0 recv=0 lost=0 loss_pct=100 "
@@ -493,7 +499,8 @@ static void on_alarm(int sig)
 	(void)sig;
 	if (write(1, msg, sizeof(msg) - 1) < 0)
 		_exit(1);
-	kill(0, SIGKILL) ;
+	if (child_pid > 0)
+		kill(child_pid, SIGKILL);
 	_exit(0);
 }
 
@@ -529,6 +536,7 @@ static int cmd_pair(int argc, char **argv)
 	pid = fork();
 	if (pid < 0)
 		die("fork");
+	child_pid = pid;
 	if (pid == 0) {
 		/* sender */
 		size_t stride = opt_size + 4;
@@ -552,12 +560,6 @@ static int cmd_pair(int argc, char **argv)
 		}
 		end = now() + opt_secs;
 		send_giveup = end + 1.0;
-		{
-			/* wake up from a stalled send to notice the deadline */
-			struct timeval tv = { 0, 200000 };
-
-			setsockopt(a.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		}
 		double start = now();
 
 		do {

@@ -26,6 +26,11 @@ endif
 
 # Everything in src/ except the two programs and the other platform's files.
 PROGRAM_SRCS := src/main.c src/client.c
+ifeq ($(UNAME_S),Darwin)
+# vmnet.c: vmnet.framework (xpc and dispatch are in libSystem)
+LDLIBS += -framework vmnet
+endif
+
 OTHER_PLATFORM := $(filter-out $(PLATFORM_SRCS),$(ALL_PLATFORM_SRCS))
 LIB_SRCS := $(filter-out $(PROGRAM_SRCS) $(OTHER_PLATFORM),$(wildcard src/*.c))
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/%.o)
@@ -89,7 +94,40 @@ install.doc:
 	install -m 0644 docs/socket_vmnet.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 0644 docs/socket_vmnet_client.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
+LAUNCHD_DIR   ?= /Library/LaunchDaemons
+LAUNCHD_LABEL := io.github.socket-vmnet
+LAUNCHD_PLIST := $(LAUNCHD_DIR)/$(LAUNCHD_LABEL).plist
+
+install.launchd:
+	@[ "$(UNAME_S)" = Darwin ] || { echo "install.launchd: macOS only" >&2; exit 1; }
+	install -d -m 0755 $(DESTDIR)$(PREFIX)/share/doc/socket_vmnet/launchd
+	install -m 0644 launchd/*.plist $(DESTDIR)$(PREFIX)/share/doc/socket_vmnet/launchd/
+	install -m 0644 etc_sudoers.d/socket_vmnet docs/MACOS.md $(DESTDIR)$(PREFIX)/share/doc/socket_vmnet/
+	install -d -m 0755 $(DESTDIR)/var/log/socket_vmnet $(DESTDIR)$(LAUNCHD_DIR)
+	sed -e 's@/opt/socket_vmnet@$(PREFIX)@g' launchd/$(LAUNCHD_LABEL).plist \
+		> $(DESTDIR)$(LAUNCHD_PLIST)
+	chmod 0644 $(DESTDIR)$(LAUNCHD_PLIST)
+	if [ -z "$(DESTDIR)" ]; then \
+		launchctl bootout system $(LAUNCHD_PLIST) 2>/dev/null || true; \
+		launchctl bootstrap system $(LAUNCHD_PLIST) && \
+		launchctl enable system/$(LAUNCHD_LABEL) && \
+		launchctl kickstart -kp system/$(LAUNCHD_LABEL); \
+	fi
+
+uninstall.launchd:
+	@[ "$(UNAME_S)" = Darwin ] || { echo "uninstall.launchd: macOS only" >&2; exit 1; }
+	if [ -z "$(DESTDIR)" ]; then \
+		launchctl bootout system $(LAUNCHD_PLIST) 2>/dev/null || true; \
+	fi
+	rm -f $(DESTDIR)$(LAUNCHD_PLIST)
+	rm -rf $(DESTDIR)$(PREFIX)/share/doc/socket_vmnet
+
+ifeq ($(UNAME_S),Darwin)
+install: install.bin install.doc install.launchd
+uninstall: uninstall.launchd
+else
 install: install.bin install.doc
+endif
 
 uninstall.bin:
 	rm -f $(DESTDIR)$(PREFIX)/bin/socket_vmnet $(DESTDIR)$(PREFIX)/bin/socket_vmnet_client
@@ -103,6 +141,6 @@ clean:
 	rm -rf build build-san socket_vmnet socket_vmnet_client
 
 .PHONY: all unit check sanitize format format-check install install.bin install.doc \
-	uninstall uninstall.bin uninstall.doc clean
+	install.launchd uninstall uninstall.bin uninstall.doc uninstall.launchd clean
 
 -include $(wildcard $(BUILD)/*.d)

@@ -1032,6 +1032,13 @@ int conf_check_platform(const struct conf *c, const struct conf_platform *pf,
 		     conf_mode_name(c->mode));
 		return -1;
 	}
+	if (pf->no_user && c->user && c->mode != CONF_MODE_ISOLATED) {
+		fail(err, errlen,
+		     "--user with --vmnet-mode=%s is not supported yet on this "
+		     "platform",
+		     conf_mode_name(c->mode));
+		return -1;
+	}
 	if (pf->vmnet_ids)
 		return 0;
 	if (c->interface_id) {

@@ -94,10 +94,17 @@ enum conf_result conf_parse(struct conf *c, int argc, char **argv, char *err,
  * @vmnet_ids:	it understands the vmnet.framework identifiers
  *		(--vmnet-interface-id, --vmnet-network-identifier,
  *		--vmnet-nat66-prefix)
+ * @host_dhcp:	in host and shared modes the host side serves DHCP itself
+ *		(vmnet's bootpd): the built-in server then runs only with
+ *		--vmnet-disable-dhcp, which turns the host's off
+ * @no_user:	--user cannot be used with a host side (the backend does not
+ *		survive the fork of privilege separation)
  */
 struct conf_platform {
 	unsigned int modes;
 	bool vmnet_ids;
+	bool host_dhcp;
+	bool no_user;
 };
 
 #define CONF_MODE_BIT(m) (1u << (m))

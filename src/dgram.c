@@ -21,6 +21,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "dgram.h"
 #include "log.h"
 #include "loop.h"

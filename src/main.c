@@ -20,6 +20,7 @@
 #include "guard.h"
 #include "gw.h"
 #include "host.h"
+#include "compat.h"
 #include "log.h"
 #include "loop.h"
 #include "pidfile.h"
@@ -131,7 +132,7 @@ static int main_signals(void)
 {
 	struct sigaction sa;
 
-	if (pipe2(main_sigpipe, O_CLOEXEC | O_NONBLOCK))
+	if (compat_pipe(main_sigpipe))
 		return -1;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_IGN;
@@ -250,20 +251,27 @@ static void main_defaults(struct conf *c)
  * responder)
  * @c:		configuration
  * @info:	host side, or NULL in isolated mode
+ * @pf:		what the host-side backend does itself
  * @err:	message buffer
  * @errlen:	its size
  *
  * Return: 0 on success (also when there is nothing to start), -1 with @err
  */
 static int main_gateway(const struct conf *c, const struct uplink_info *info,
-			char *err, size_t errlen)
+			const struct conf_platform *pf, char *err,
+			size_t errlen)
 {
 	struct gw_conf g;
 	uint32_t gw = ntohl(c->gateway.s_addr);
+	bool dhcp = !c->disable_dhcp;
 
 	if (!c->have_gateway || c->mode == CONF_MODE_BRIDGED)
 		return 0;
-	if (c->disable_dhcp && c->mode != CONF_MODE_ISOLATED)
+	/* Where the host side has a DHCP server of its own (vmnet), ours
+	 * stands in for it only when that one is turned off. */
+	if (c->mode != CONF_MODE_ISOLATED && pf->host_dhcp)
+		dhcp = c->disable_dhcp;
+	if (!dhcp && c->mode != CONF_MODE_ISOLATED)
 		return 0;
 	memset(&g, 0, sizeof(g));
 	g.gateway = c->gateway;
@@ -272,7 +280,7 @@ static int main_gateway(const struct conf *c, const struct uplink_info *info,
 	g.dhcp_last = c->dhcp_end;
 	g.mtu = (uint16_t)(info ? info->mtu : c->mtu);
 	g.lease_secs = c->lease_time;
-	g.dhcp = !c->disable_dhcp;
+	g.dhcp = dhcp;
 	g.responder = c->mode == CONF_MODE_ISOLATED;
 	g.hosts_file = c->dhcp_hosts;
 	g.lease_file = c->lease_file;
@@ -318,6 +326,7 @@ static int main_gateway(const struct conf *c, const struct uplink_info *info,
 static int main_setup(const struct conf *c, char *err, size_t errlen)
 {
 	struct uplink_info info;
+	struct conf_platform pf;
 	struct sock_owner owner = {.uid = -1,
 				   .strict_gid = c->socket_group != NULL};
 	struct guard_conf guard = c->guard;
@@ -362,6 +371,10 @@ static int main_setup(const struct conf *c, char *err, size_t errlen)
 		    .mask = c->mask,
 		    .mtu = c->mtu,
 		    .name = c->tap_name ? c->tap_name : "",
+		    .dhcp_end = c->dhcp_end,
+		    .interface_id = c->interface_id,
+		    .network_identifier = c->network_identifier,
+		    .nat66_prefix = c->nat66_prefix,
 		};
 
 		if (host_open(&uc, &info, err, errlen))
@@ -369,7 +382,8 @@ static int main_setup(const struct conf *c, char *err, size_t errlen)
 		main_host_on = true;
 		guard_reserve_mac(info.mac);
 	}
-	if (main_gateway(c, main_host_on ? &info : NULL, err, errlen))
+	uplink_platform(&pf);
+	if (main_gateway(c, main_host_on ? &info : NULL, &pf, err, errlen))
 		return -1;
 	if (main_open_fds(c, err, errlen))
 		return -1;

@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "log.h"
 #include "sock.h"
 
@@ -84,7 +85,7 @@ void sock_peer_creds(int fd, long *uid, long *pid)
  */
 bool sock_dgram_alive(const struct sockaddr_un *sa, unsigned int len)
 {
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int fd = compat_socket(AF_UNIX, SOCK_DGRAM, 0);
 	bool alive = true;
 
 	if (fd < 0)
@@ -173,7 +174,7 @@ static int sock_clear_path(const char *path, int type, char *err, size_t errlen)
 			 path);
 		return -1;
 	}
-	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+	fd = compat_socket(AF_UNIX, type, 0);
 	if (fd < 0 || sock_addr(path, &sa)) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		if (fd >= 0)
@@ -229,7 +230,7 @@ int sock_listen_unix(const char *path, int type, const struct sock_owner *o,
 	}
 	if (sock_clear_path(path, type, err, errlen))
 		return -1;
-	fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = compat_socket(AF_UNIX, type, 1);
 	if (fd < 0) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return -1;

@@ -24,6 +24,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "log.h"
 #include "loop.h"
 #include "port.h"
@@ -293,7 +294,7 @@ static void stream_target_try(struct loop_timer *t)
 	int fd;
 
 	strncpy(sa.sun_path, tg->path, sizeof(sa.sun_path) - 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = compat_socket(AF_UNIX, SOCK_STREAM, 1);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		if (!tg->failures++)
 			log_warn("--connect=%s: %s; retrying every %u ms",
@@ -380,8 +381,7 @@ void stream_connect_stop(void)
 static void stream_accept(struct loop_source *src, unsigned int events)
 {
 	for (unsigned int i = 0; i < STREAM_ACCEPTS; i++) {
-		int fd =
-		    accept4(src->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = compat_accept(src->fd);
 
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK &&

@@ -555,6 +555,8 @@ void uplink_platform(struct conf_platform *pf)
 		    CONF_MODE_BIT(CONF_MODE_BRIDGED) |
 		    CONF_MODE_BIT(CONF_MODE_ISOLATED);
 	pf->vmnet_ids = true;
+	pf->host_dhcp = true;
+	pf->no_user = true;
 }
 
 /**

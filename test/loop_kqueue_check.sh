@@ -41,6 +41,7 @@ else
 	SRCS+=(test/kqueue-double/kqueue_double.c)
 fi
 if [[ $(uname -s) == Linux ]]; then
+	# shellcheck disable=SC2054 # the commas belong to one option
 	SAN=(-fsanitize=address,undefined -fno-omit-frame-pointer
 		-fno-sanitize-recover=all)
 fi

@@ -757,6 +757,12 @@ static void test_platform_modes(void)
 	CHECK_EQ(conf_check_platform(&c, &macos, err, sizeof(err)), 0);
 	CHECK_EQ(conf_check_platform(&c, &linux_tap, err, sizeof(err)), -1);
 	CHECK_STR_CONTAINS(err, "only supported on macOS");
+	/* --user where the backend cannot follow the fork. */
+	CHECK_EQ(PARSE("--vmnet-mode=shared", "--user=nobody", "s"), CONF_OK);
+	CHECK_EQ(conf_check_platform(&c, &macos, err, sizeof(err)), -1);
+	CHECK_STR_CONTAINS(err, "--user with --vmnet-mode=shared is not "
+				"supported yet");
+	CHECK_EQ(conf_check_platform(&c, &linux_tap, err, sizeof(err)), 0);
 }
 
 /**

@@ -60,18 +60,18 @@ fi
 WARN="-std=c11 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter"
 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
-DEFS="-D_GNU_SOURCE -DVERSION=\"vmnet-check\""
+DEFS=(-D_GNU_SOURCE '-DVERSION="vmnet-check"')
 INC="-Isrc -Itest -Itest/vmnet-double"
 set -e
 # The double is a shared library, like the framework: dlsym() finds the
 # keys of newer macOS versions in it, or (the "old" build) does not.
 # shellcheck disable=SC2086
-"$CC" $WARN $DEFS -O1 -g -fblocks -fPIC -shared $INC \
+"$CC" $WARN "${DEFS[@]}" -O1 -g -fblocks -fPIC -shared $INC \
 	-Wl,-soname,libvmnet_double.so -o "$OUT/libvmnet_double.so" \
 	test/vmnet-double/vmnet_double.c test/vmnet-double/xpc_dispatch_double.c \
 	-lBlocksRuntime -lpthread
 # shellcheck disable=SC2086
-"$CC" $WARN $DEFS -O1 -g -fblocks -fPIC -shared $INC -DVMNET_DOUBLE_OLD \
+"$CC" $WARN "${DEFS[@]}" -O1 -g -fblocks -fPIC -shared $INC -DVMNET_DOUBLE_OLD \
 	-Wl,-soname,libvmnet_double.so -o "$OUT/old/libvmnet_double.so" \
 	test/vmnet-double/vmnet_double.c test/vmnet-double/xpc_dispatch_double.c \
 	-lBlocksRuntime -lpthread
@@ -86,7 +86,7 @@ for f in src/*.c; do
 	esac
 done
 # shellcheck disable=SC2086
-"$CC" $WARN $DEFS -O1 -g -fblocks $SAN $INC -o "$OUT/vmnet_check" \
+"$CC" $WARN "${DEFS[@]}" -O1 -g -fblocks $SAN $INC -o "$OUT/vmnet_check" \
 	"${LIB[@]}" test/unit.c test/vmnet_check.c \
 	-L"$OUT" -lvmnet_double -lBlocksRuntime -lpthread
 # The whole daemon as the Makefile builds it for macOS (vmnet.c and
@@ -99,7 +99,7 @@ for f in src/*.c; do
 	esac
 done
 # shellcheck disable=SC2086
-"$CC" $WARN $DEFS -O1 -g -fblocks $SAN $INC -Itest/kqueue-double \
+"$CC" $WARN "${DEFS[@]}" -O1 -g -fblocks $SAN $INC -Itest/kqueue-double \
 	-o "$OUT/socket_vmnet" "${MAC[@]}" test/kqueue-double/kqueue_double.c \
 	-L"$OUT" -lvmnet_double -lBlocksRuntime -lpthread
 set +e

@@ -144,9 +144,34 @@ class Reaper:
             self.netns.remove(name)
 
     def tmpdir(self, tag):
-        d = tempfile.mkdtemp(prefix="svm-e2e-%s." % tag)
+        d = tempfile.mkdtemp(prefix="svm-e2e-%s-%d." % (tag, os.getpid()))
         self.dirs.append(d)
         return d
+
+    @staticmethod
+    def sweep():
+        """Remove namespaces and directories of earlier runs that were killed
+        with SIGKILL (their names end in the pid of a process now gone)."""
+        def gone(pid):
+            try:
+                os.kill(int(pid), 0)
+                return False
+            except ProcessLookupError:
+                return True
+            except PermissionError:
+                return False
+
+        r = subprocess.run(["ip", "netns", "list"], stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, text=True)
+        for line in r.stdout.splitlines():
+            m = re.match(r"(svm-e2e-[a-z-]+-(\d+))\b", line)
+            if m and gone(m.group(2)):
+                subprocess.run(["ip", "netns", "del", m.group(1)], stderr=subprocess.DEVNULL)
+        tmp = tempfile.gettempdir()
+        for n in os.listdir(tmp):
+            m = re.match(r"svm-e2e-[a-z-]+-(\d+)\.", n)
+            if m and gone(m.group(1)):
+                shutil.rmtree(os.path.join(tmp, n), ignore_errors=True)
 
     def cleanup(self):
         with self.lock:
@@ -694,11 +719,12 @@ class Attach(Scenario):
                 still = [g.name for g, r in zip(gs, down) if not isinstance(r, Exception) and r[0]]
                 t_restart = time.monotonic()
                 d.start(restart_args)
-                # Every guest tries the gateway for up to 20 s.
+                # The --connect guest tries the gateway for up to 20 s, the
+                # others for 10 s (they are expected to stay dead).
                 recovered = {}
 
                 def retry(g):
-                    end = time.monotonic() + 20
+                    end = time.monotonic() + (20 if g.name == "connect" else 10)
                     while time.monotonic() < end:
                         ok, _ = g.ping(self.GW, 1)
                         if ok:
@@ -973,6 +999,8 @@ def run_scenarios(classes, kernel, initrd):
                 try:
                     s.setup()
                     s.setup_ok = True
+                    print("--   %s: set up, %d guest(s) started in %.1fs" % (
+                        s.name, len(s.guests), time.monotonic() - c.t0), flush=True)
                 except Exception:
                     s.setup_ok = False
                     c.guests, c.daemons = list(s.guests), list(s.daemons)
@@ -988,6 +1016,7 @@ def run_scenarios(classes, kernel, initrd):
 
 def main():
     preflight()
+    REAPER.sweep()
     if STRICT and not shutil.which("nft"):
         print("e2e: nft not found: shared mode cannot be tested (apt-get install nftables)")
     kernel, initrd = build_guest()

@@ -734,6 +734,7 @@ static const struct conf_platform macos = {
     .modes = CONF_MODE_BIT(CONF_MODE_HOST) | CONF_MODE_BIT(CONF_MODE_SHARED) |
 	     CONF_MODE_BIT(CONF_MODE_BRIDGED),
     .vmnet_ids = true,
+    .no_user = true,
 };
 
 /**

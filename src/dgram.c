@@ -29,11 +29,12 @@
 #include "sock.h"
 #include "switch.h"
 
-#define DGRAM_BATCH	32u /* datagrams per recvmmsg()/sendmmsg() */
-#define DGRAM_READS	8u  /* recvmmsg() calls per wake-up */
-#define DGRAM_RETRY_MS	1u  /* retry delay for a peer that was full */
-#define DGRAM_HELLO	"VFKT"
-#define DGRAM_HELLO_LEN 4u
+#define DGRAM_BATCH	      32u /* datagrams per recvmmsg()/sendmmsg() */
+#define DGRAM_READS	      8u  /* recvmmsg() calls per wake-up */
+#define DGRAM_RETRY_MS	      1u  /* retry delay for a peer that was full */
+#define DGRAM_RETRY_MAX_SHIFT 6u  /* retries back off up to 64 ms */
+#define DGRAM_HELLO	      "VFKT"
+#define DGRAM_HELLO_LEN	      4u
 
 static size_t dgram_max_frame = 65549;
 static uint8_t *dgram_bufs; /* DGRAM_BATCH receive buffers */
@@ -274,8 +275,10 @@ static int dgram_receive(int fd, struct port *own)
 			return 0;
 		}
 		if (n == 0 && own) {
-			/* A zero-length datagram, not an end of stream. */
-			continue;
+			/* End of a SOCK_SEQPACKET pair (a zero-length
+			 * datagram would be one message of length 0). */
+			port_close(own, "closed by peer");
+			return -1;
 		}
 		for (int i = 0; i < n; i++) {
 			struct msghdr *h = &dgram_msgs[i].msg_hdr;
@@ -306,7 +309,8 @@ static void dgram_retry(struct loop_timer *t)
 
 	if (!p->open)
 		return;
-	switch_mark_dirty(p);
+	if (dgram_flush(p) < 0)
+		port_close(p, "peer went away");
 	switch_flush();
 }
 
@@ -320,7 +324,7 @@ static int dgram_flush(struct port *p)
 {
 	struct mmsghdr msgs[DGRAM_BATCH];
 	struct iovec iov[DGRAM_BATCH];
-	bool peer = p->kind == PORT_DGRAM_PEER;
+	bool peer = p->kind == PORT_DGRAM_PEER, progressed = false;
 
 	while (!queue_empty(&p->txq)) {
 		unsigned int n = queue_frames_iov(&p->txq, iov, DGRAM_BATCH);
@@ -338,15 +342,29 @@ static int dgram_flush(struct port *p)
 		sent = sendmmsg(p->src.fd, msgs, n, MSG_DONTWAIT);
 		if (sent > 0) {
 			queue_pop_frames(&p->txq, (unsigned int)sent);
+			progressed = true;
+			p->retry_shift = 0;
 			continue;
 		}
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK ||
 		    errno == ENOBUFS) {
-			p->tx_blocked = true;
+			switch_tx_done(p, true, progressed);
+			if (peer && switch_port_stalled(p)) {
+				/* It has not read for a while: what it has
+				 * not taken still holds the shared socket's
+				 * send buffer, so queue nothing more. */
+				p->st.tx_dropped += p->txq.frames;
+				queue_pop_frames(&p->txq,
+						 (unsigned int)p->txq.frames);
+			}
 			if (peer)
-				loop_timer_arm(&p->retry, DGRAM_RETRY_MS);
+				loop_timer_arm(&p->retry,
+					       DGRAM_RETRY_MS
+						   << p->retry_shift);
+			if (peer && p->retry_shift < DGRAM_RETRY_MAX_SHIFT)
+				p->retry_shift++;
 			else
 				return loop_mod(&p->src, LOOP_IN | LOOP_OUT);
 			return 0;
@@ -361,7 +379,7 @@ static int dgram_flush(struct port *p)
 		p->st.tx_dropped++;
 		queue_pop_frames(&p->txq, 1);
 	}
-	p->tx_blocked = false;
+	switch_tx_done(p, false, true);
 	if (!peer)
 		return loop_mod(&p->src, LOOP_IN);
 	return 0;

@@ -97,11 +97,9 @@
  * identifier, or (identifiers too long to store) a prefix of it and a hash
  * of the whole.
  */
-#define DHCP_KEY_MAX	 64u
-#define DHCP_KEY_HW	 0u
-#define DHCP_KEY_ID	 1u
-#define DHCP_KEY_ID_HASH 2u
-#define DHCP_KEY_HASHLEN 8u
+#define DHCP_KEY_MAX  64u
+#define DHCP_KEY_HW   0u /* [0][chaddr] */
+#define DHCP_KEY_HWID 3u /* [3][chaddr][client identifier, cut to fit] */
 
 /* Pool entry flags */
 #define DHCP_F_RESERVED 0x1u /* a reservation owns the address */
@@ -640,29 +638,24 @@ static bool dhcp_alloc(int64_t now, uint32_t *idx)
  */
 static void dhcp_client_key(struct dhcp_req *r)
 {
-	if (r->client_id && r->client_id_len > 0) {
-		if (1u + r->client_id_len <= DHCP_KEY_MAX) {
-			r->key[0] = DHCP_KEY_ID;
-			memcpy(r->key + 1, r->client_id, r->client_id_len);
-			r->keylen = (uint8_t)(1 + r->client_id_len);
-		} else {
-			size_t pre = DHCP_KEY_MAX - 1 - DHCP_KEY_HASHLEN;
-			uint64_t h = 14695981039346656037ull;
+	/*
+	 * The client identifier is tied to the hardware address, so no VM can
+	 * name another VM's lease by sending its identifier (the guards pin
+	 * chaddr to the port's MAC). An identifier too long to fit is cut:
+	 * two identifiers of one MAC that differ only past that point share a
+	 * lease, which harms nobody else.
+	 */
+	r->key[0] =
+	    r->client_id && r->client_id_len ? DHCP_KEY_HWID : DHCP_KEY_HW;
+	memcpy(r->key + 1, r->chaddr, PKT_ETH_ALEN);
+	r->keylen = 1 + PKT_ETH_ALEN;
+	if (r->key[0] == DHCP_KEY_HWID) {
+		size_t n = r->client_id_len;
 
-			for (size_t i = 0; i < r->client_id_len; i++) {
-				h ^= r->client_id[i];
-				h *= 1099511628211ull;
-			}
-			r->key[0] = DHCP_KEY_ID_HASH;
-			memcpy(r->key + 1, r->client_id, pre);
-			for (size_t i = 0; i < DHCP_KEY_HASHLEN; i++)
-				r->key[1 + pre + i] = (uint8_t)(h >> (8 * i));
-			r->keylen = DHCP_KEY_MAX;
-		}
-	} else {
-		r->key[0] = DHCP_KEY_HW;
-		memcpy(r->key + 1, r->chaddr, PKT_ETH_ALEN);
-		r->keylen = 1 + PKT_ETH_ALEN;
+		if (n > DHCP_KEY_MAX - r->keylen)
+			n = DHCP_KEY_MAX - r->keylen;
+		memcpy(r->key + r->keylen, r->client_id, n);
+		r->keylen = (uint8_t)(r->keylen + n);
 	}
 }
 
@@ -1074,7 +1067,11 @@ static enum dhcp_result dhcp_request(const struct dhcp_req *r, uint64_t now_ms,
 	dhcp_attach(idx, r, now);
 	l->state = DHCP_ST_BOUND;
 	l->expire_ms = now + (int64_t)dhcp_cfg.lease_secs * 1000;
-	dhcp_dirty = true;
+	/* A renewal changes only the expiry: save it now and then, not on
+	 * every request a client may send. */
+	if (!renewal ||
+	    now_ms - dhcp_last_save_ms > (uint64_t)dhcp_cfg.lease_secs * 250)
+		dhcp_dirty = true;
 	dhcp_log_bind("ack", r, a, now_ms, !renewal);
 	return dhcp_reply(r, DHCP_ACK, a, true, NULL, out);
 }
@@ -1338,8 +1335,8 @@ static bool dhcp_load_line(char *line, int64_t now, int64_t wall)
 		key[i] = (uint8_t)(hi << 4 | lo);
 	}
 	if ((key[0] == DHCP_KEY_HW && keylen != 1 + PKT_ETH_ALEN) ||
-	    (key[0] == DHCP_KEY_ID_HASH && keylen != DHCP_KEY_MAX) ||
-	    key[0] > DHCP_KEY_ID_HASH)
+	    (key[0] == DHCP_KEY_HWID && keylen <= 1 + PKT_ETH_ALEN) ||
+	    (key[0] != DHCP_KEY_HW && key[0] != DHCP_KEY_HWID))
 		return false;
 	if (!dhcp_pool_index(a, &idx) || dhcp_pool[idx].flags ||
 	    dhcp_pool[idx].keylen || dhcp_hash_find(key, keylen, &dup))

@@ -152,11 +152,15 @@ store:
  * @mac:	destination address of a frame
  * @now_ms:	current time
  *
- * Return: the port index, or -1 if the address is unknown or stale
+ * Return: the port index, or -1 if the address is unknown or stale (or
+ * the table was never set up)
  */
 int fdb_lookup(const struct fdb *f, const uint8_t mac[6], uint64_t now_ms)
 {
 	uint32_t i = fdb_hash(mac);
+
+	if (!f->tab)
+		return -1; /* not set up */
 
 	for (int k = 0; k < FDB_PROBE; k++) {
 		const struct fdb_entry *e =

@@ -31,6 +31,7 @@
 #include "loop.h"
 #include "port.h"
 #include "sock.h"
+#include "switch.h"
 
 #define ETH_HLEN       14u
 #define ETH_P_IP       0x0800u
@@ -179,44 +180,6 @@ static bool guard_ip_ok(const struct guard_port *g, uint32_t ip)
 }
 
 /**
- * guard_dhcp_key() - identity of the client of a DHCP request
- * @m:		the BOOTP message
- * @len:	its length
- * @key:	set to a hash of the client identifier option, or of chaddr
- *
- * Return: false if the message is too short to tell
- */
-static bool guard_dhcp_key(const uint8_t *m, size_t len, uint32_t *key)
-{
-	uint32_t h = 2166136261u;
-	const uint8_t *id = m + BOOTP_CHADDR;
-	size_t idlen = 6, off = BOOTP_OPTIONS;
-
-	if (len < BOOTP_OPTIONS)
-		return false;
-	while (off + 2 <= len && m[off] != 255) {
-		if (m[off] == 0) {
-			off++;
-			continue;
-		}
-		if (off + 2 + m[off + 1] > len)
-			break;
-		if (m[off] == 61 && m[off + 1]) {
-			id = m + off + 2;
-			idlen = m[off + 1];
-			break;
-		}
-		off += 2u + m[off + 1];
-	}
-	for (size_t i = 0; i < idlen; i++) {
-		h ^= id[i];
-		h *= 16777619u;
-	}
-	*key = h;
-	return true;
-}
-
-/**
  * guard_dhcp_type() - the DHCP message type (option 53) of a message
  * @m:		the BOOTP message
  * @len:	its length
@@ -247,25 +210,45 @@ static unsigned int guard_dhcp_type(const uint8_t *m, size_t len)
  * @m:		the BOOTP message from the port
  * @len:	its length
  *
- * The message must name the port's own MAC (chaddr, with hlen 6), and use
- * one of at most --dhcp-clients client identifiers.
+ * The message must name the port's own MAC (chaddr, with hlen 6), which the
+ * caller checked; here at most --dhcp-clients client identifiers (option
+ * 61, compared as the server files leases) may be used from one port.
  *
  * Return: true if the message may pass
  */
 static bool guard_dhcp_client(struct guard_port *g, const uint8_t *m,
 			      size_t len)
 {
-	uint32_t key;
+	const uint8_t *id = NULL;
+	size_t idlen = 0, off = BOOTP_OPTIONS;
 
-	if (!guard_dhcp_key(m, len, &key) || m[2] != 6 ||
-	    memcmp(m + BOOTP_CHADDR, g->mac, 6))
+	if (len < BOOTP_OPTIONS)
 		return false;
+	while (off + 2 <= len && m[off] != 255) {
+		if (m[off] == 0) {
+			off++;
+			continue;
+		}
+		if (off + 2 + m[off + 1] > len)
+			break;
+		if (m[off] == 61 && m[off + 1]) {
+			id = m + off + 2;
+			idlen = m[off + 1];
+			break;
+		}
+		off += 2u + m[off + 1];
+	}
+	if (idlen > GUARD_DHCP_ID)
+		idlen = GUARD_DHCP_ID;
 	for (unsigned int i = 0; i < g->ndhcp; i++)
-		if (g->dhcp_keys[i] == key)
+		if (g->dhcp_idlen[i] == idlen &&
+		    (!idlen || !memcmp(g->dhcp_ids[i], id, idlen)))
 			return true;
 	if (g->ndhcp >= guard_cf.dhcp_clients)
 		return false;
-	g->dhcp_keys[g->ndhcp++] = key;
+	if (idlen)
+		memcpy(g->dhcp_ids[g->ndhcp], id, idlen);
+	g->dhcp_idlen[g->ndhcp++] = (uint8_t)idlen;
 	return true;
 }
 
@@ -313,8 +296,11 @@ static bool guard_ipv4(struct port *p, const uint8_t *ip, size_t len)
 	if (len < 20 || (ip[0] >> 4) != 4 || (ip[0] & 0x0f) < 5)
 		return guard_drop(p, GUARD_R_MALFORMED);
 	hlen = (size_t)(ip[0] & 0x0f) * 4;
-	if (hlen > len)
+	/* Look only at what the receiver will: Ethernet padding or trailing
+	 * bytes past the IPv4 total length are not part of the datagram. */
+	if (guard_rd16(ip + 2) < hlen || guard_rd16(ip + 2) > len)
 		return guard_drop(p, GUARD_R_MALFORMED);
+	len = guard_rd16(ip + 2);
 	src = guard_rd32(ip + 12);
 	first = (guard_rd16(ip + 6) & 0x1fff) == 0;
 	udp = ip[9] == IPPROTO_UDP_ && first;
@@ -370,8 +356,10 @@ static bool guard_ipv6(struct port *p, const uint8_t *ip, size_t len)
 	size_t off = 40;
 	uint8_t nh;
 
-	if (len < 40)
+	if (len < 40 || 40u + guard_rd16(ip + 4) > len)
 		return guard_drop(p, GUARD_R_MALFORMED);
+	len =
+	    40u + guard_rd16(ip + 4); /* trailing bytes are not the packet's */
 	nh = ip[6];
 	/*
 	 * Extension headers may come first: hop-by-hop, routing, destination
@@ -426,9 +414,15 @@ static bool guard_ipv6(struct port *p, const uint8_t *ip, size_t len)
  */
 static bool guard_mac_taken(struct port *p, const uint8_t *mac)
 {
+	int owner = fdb_lookup(switch_get_fdb(), mac, loop_now());
+	struct port *o = owner >= 0 ? port_get((unsigned int)owner) : NULL;
+
 	for (unsigned int i = 0; i < guard_cf.nreserved; i++)
 		if (!memcmp(guard_cf.reserved[i], mac, 6))
 			return true;
+	/* A station on the host side (the LAN, in bridged mode). */
+	if (o && o->kind == PORT_HOST)
+		return true;
 	for (unsigned int i = 0; i < port_count(); i++) {
 		struct port *q = port_active(i);
 
@@ -526,20 +520,35 @@ bool guard_rules_allow(const struct guard_rule *rules, unsigned int n,
 bool guard_forward(const struct port *src, const struct port *dst,
 		   const uint8_t *frame, size_t len)
 {
-	bool src_vm = src->kind != PORT_HOST, dst_vm = dst->kind != PORT_HOST;
+	if (guard_forward_ok(src, dst, frame, len))
+		return true;
+	return guard_drop((struct port *)src, dst->kind != PORT_HOST
+						  ? GUARD_R_ISOLATE
+						  : GUARD_R_BLOCKED);
+}
 
-	if (!src_vm)
+/**
+ * guard_forward_ok() - guard_forward() without counting or logging
+ * @src:	port the frame came from
+ * @dst:	port it would go to
+ * @frame:	the frame
+ * @len:	its length
+ *
+ * Return: true if it may be queued to @dst
+ */
+bool guard_forward_ok(const struct port *src, const struct port *dst,
+		      const uint8_t *frame, size_t len)
+{
+	bool dst_vm = dst->kind != PORT_HOST;
+
+	if (src->kind == PORT_HOST)
 		return true;
 	if (guard_cf.isolate && dst_vm)
-		return guard_drop((struct port *)src, GUARD_R_ISOLATE);
-	if (guard_cf.nrules && !dst_vm && len >= ETH_HLEN + 20 &&
-	    guard_rd16(frame + 12) == ETH_P_IP &&
-	    !guard_rules_allow(guard_cf.rules, guard_cf.nrules,
-			       guard_rd32(frame + ETH_HLEN + 16))) {
-		guard_drop((struct port *)src, GUARD_R_BLOCKED);
 		return false;
-	}
-	return true;
+	return !guard_cf.nrules || dst_vm || len < ETH_HLEN + 20 ||
+	       guard_rd16(frame + 12) != ETH_P_IP ||
+	       guard_rules_allow(guard_cf.rules, guard_cf.nrules,
+				 guard_rd32(frame + ETH_HLEN + 16));
 }
 
 /**
@@ -580,8 +589,10 @@ void guard_snoop(struct port *dst, const uint8_t *frame, size_t len)
 		return;
 	m = ip + hlen + 8;
 	mlen = len - ETH_HLEN - hlen - 8;
-	if (mlen < BOOTP_OPTIONS ||
-	    (dst->guard.bound && memcmp(m + BOOTP_CHADDR, dst->guard.mac, 6)))
+	/* Only an ACK for the port's own MAC counts; a port that has not
+	 * sent yet has no MAC and learns nothing from flooded replies. */
+	if (mlen < BOOTP_OPTIONS || !dst->guard.bound ||
+	    memcmp(m + BOOTP_CHADDR, dst->guard.mac, 6))
 		return;
 	for (off = BOOTP_OPTIONS; off + 2 <= mlen && m[off] != 255;) {
 		opt = m + off;
@@ -592,7 +603,10 @@ void guard_snoop(struct port *dst, const uint8_t *frame, size_t len)
 		if (off + 2 + opt[1] > mlen)
 			return;
 		if (opt[0] == 53 && opt[1] == 1 && opt[2] == 5) {
-			guard_set_lease(dst, guard_rd32(m + BOOTP_YIADDR));
+			/* An ACK to an INFORM carries no address. */
+			if (guard_rd32(m + BOOTP_YIADDR))
+				guard_set_lease(dst,
+						guard_rd32(m + BOOTP_YIADDR));
 			return;
 		}
 		if (opt[0] == 53 && opt[1] == 1 && opt[2] == 6) {

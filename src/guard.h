@@ -43,6 +43,8 @@ enum guard_reason {
 #define GUARD_MAX_RULES	 64
 #define GUARD_MAX_STATIC 256
 #define GUARD_DHCP_KEYS	 8 /* largest --dhcp-clients */
+#define GUARD_DHCP_ID                                                          \
+	57 /* client identifier bytes compared (as dhcp.c keys leases) */
 
 /**
  * struct guard_rule - one --allow or --block destination rule
@@ -99,7 +101,9 @@ struct guard_conf {
  * @bound:	@mac is set
  * @mac:	the only source MAC the port may use
  * @lease:	IPv4 address the DHCP server gave the port (host order, 0 none)
- * @dhcp_keys:	hashes of the DHCP client identities seen on the port
+ * @dhcp_ids:	DHCP client identifiers seen on the port (cut to GUARD_DHCP_ID;
+ *		length 0 stands for "none, the MAC alone")
+ * @dhcp_idlen:	their lengths
  * @ndhcp:	how many
  * @drops:	frames dropped, by reason
  * @log:	rate limit of the port's drop log lines
@@ -108,7 +112,8 @@ struct guard_port {
 	bool bound;
 	uint8_t mac[6];
 	uint32_t lease;
-	uint32_t dhcp_keys[GUARD_DHCP_KEYS];
+	uint8_t dhcp_ids[GUARD_DHCP_KEYS][GUARD_DHCP_ID];
+	uint8_t dhcp_idlen[GUARD_DHCP_KEYS];
 	unsigned int ndhcp;
 	uint64_t drops[GUARD_NREASONS];
 	struct log_limit log;
@@ -120,6 +125,8 @@ void guard_port_bind(struct guard_port *g, const uint8_t mac[6]);
 bool guard_ingress(struct port *p, const uint8_t *frame, size_t len);
 bool guard_forward(const struct port *src, const struct port *dst,
 		   const uint8_t *frame, size_t len);
+bool guard_forward_ok(const struct port *src, const struct port *dst,
+		      const uint8_t *frame, size_t len);
 void guard_snoop(struct port *dst, const uint8_t *frame, size_t len);
 const char *guard_reason_name(enum guard_reason r);
 const char *guard_format_drops(const struct guard_port *g, char *buf,

@@ -55,11 +55,11 @@ static int host_flush(struct port *p)
 		}
 		queue_pop_frames(&p->txq, i);
 		if (i < n) {
-			p->tx_blocked = true;
+			switch_tx_done(p, true, i > 0);
 			return loop_mod(&p->src, LOOP_IN | LOOP_OUT);
 		}
 	}
-	p->tx_blocked = false;
+	switch_tx_done(p, false, true);
 	return loop_mod(&p->src, LOOP_IN);
 }
 

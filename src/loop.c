@@ -12,6 +12,7 @@
 #include "loop_backend.h"
 
 static struct loop_timer *loop_timers; /* armed timers, unsorted */
+static struct loop_timer *loop_due;    /* due, being run by loop_fire */
 static bool loop_running;
 static uint64_t loop_now_ms;
 
@@ -47,6 +48,7 @@ void loop_fini(void)
 {
 	loop_backend_fini();
 	loop_timers = NULL;
+	loop_due = NULL;
 }
 
 /**
@@ -96,16 +98,33 @@ void loop_del(struct loop_source *src)
 }
 
 /**
+ * loop_timer_unlink() - take a timer off a list
+ * @list:	head of the list
+ * @t:		the timer
+ *
+ * Return: true if it was on the list
+ */
+static bool loop_timer_unlink(struct loop_timer **list, struct loop_timer *t)
+{
+	for (struct loop_timer **pp = list; *pp; pp = &(*pp)->next) {
+		if (*pp == t) {
+			*pp = t->next;
+			return true;
+		}
+	}
+	return false;
+}
+
+/**
  * loop_timer_arm() - (re)arm a one-shot timer
  * @t:		timer with fn set
  * @delay_ms:	milliseconds from now
  */
 void loop_timer_arm(struct loop_timer *t, uint64_t delay_ms)
 {
-	if (!t->deadline_ms) {
-		t->next = loop_timers;
-		loop_timers = t;
-	}
+	loop_timer_cancel(t);
+	t->next = loop_timers;
+	loop_timers = t;
 	t->deadline_ms = loop_now_ms + delay_ms;
 	if (!t->deadline_ms)
 		t->deadline_ms = 1;
@@ -117,16 +136,11 @@ void loop_timer_arm(struct loop_timer *t, uint64_t delay_ms)
  */
 void loop_timer_cancel(struct loop_timer *t)
 {
-	struct loop_timer **pp;
-
 	if (!t->deadline_ms)
 		return;
-	for (pp = &loop_timers; *pp; pp = &(*pp)->next) {
-		if (*pp == t) {
-			*pp = t->next;
-			break;
-		}
-	}
+	/* It may be armed, or already taken out as due but not yet run. */
+	if (!loop_timer_unlink(&loop_timers, t))
+		loop_timer_unlink(&loop_due, t);
 	t->deadline_ms = 0;
 	t->next = NULL;
 }
@@ -156,21 +170,22 @@ void loop_stop(void)
  */
 static int loop_fire_timers(void)
 {
-	struct loop_timer *t, *due = NULL, **pp;
+	struct loop_timer *t, **pp;
 	uint64_t next = UINT64_MAX;
 
-	/* Detach the due timers first: a callback may re-arm its timer. */
+	/* Move the due timers aside first: a callback may arm or cancel any
+	 * timer, its own included (loop_timer_cancel() knows both lists). */
 	for (pp = &loop_timers; (t = *pp);) {
 		if (t->deadline_ms <= loop_now_ms) {
 			*pp = t->next;
-			t->next = due;
-			due = t;
+			t->next = loop_due;
+			loop_due = t;
 		} else {
 			pp = &t->next;
 		}
 	}
-	while ((t = due)) {
-		due = t->next;
+	while ((t = loop_due)) {
+		loop_due = t->next;
 		t->deadline_ms = 0;
 		t->next = NULL;
 		t->fn(t);

@@ -31,12 +31,15 @@ enum port_kind {
  * @name:	kind shown in logs
  * @flush:	send queued frames; return 0, or -1 when the port must close
  * @closed:	optional: release what the kind keeps for the port
+ * @resume:	optional: go on after waiting for a busy destination; ports
+ *		without it never wait (their frames are dropped instead)
  * @owns_fd:	the port's descriptor is its own, closed with the port
  */
 struct port_ops {
 	const char *name;
 	int (*flush)(struct port *p);
 	void (*closed)(struct port *p);
+	void (*resume)(struct port *p);
 	bool owns_fd;
 };
 
@@ -77,9 +80,15 @@ struct port_stats {
  * @st:		counters
  * @active_idx:	position in the dense list of open ports
  * @tx_blocked:	the last flush stopped because the VM's socket was full
+ * @tx_progress_ms: when the VM last took bytes, or its queue last emptied
+ * @paused_on:	the busy destination this port waits for, or NULL
+ * @waiters:	ports waiting for this one to take frames
+ * @next_waiter: link in the waiters list of @paused_on
  * @dirty:	on the list of ports with frames to flush
  * @next_dirty:	link in that list
- * @retry:	datagram peers: timer to retry a send that hit EAGAIN
+ * @retry:	datagram peers: timer to retry a send that hit EAGAIN; ports
+ *		that wait for a busy destination: timer to resume
+ * @retry_shift: datagram peers: retry back-off (delay 1 ms << shift)
  * @last_src:	last source MAC learned on this port (saves fdb work)
  * @last_src_ms: when it was learned
  * @last_moved:	fdb move counter at that time
@@ -104,9 +113,14 @@ struct port {
 	struct port_stats st;
 	unsigned int active_idx;
 	bool tx_blocked;
+	uint64_t tx_progress_ms;
+	struct port *paused_on;
+	struct port *waiters;
+	struct port *next_waiter;
 	bool dirty;
 	struct port *next_dirty;
 	struct loop_timer retry;
+	unsigned int retry_shift;
 	uint8_t last_src[6];
 	uint64_t last_src_ms;
 	uint64_t last_moved;

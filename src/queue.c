@@ -67,6 +67,24 @@ static bool queue_wrapped(const struct queue *q)
 }
 
 /**
+ * queue_room() - tell whether a frame would fit
+ * @q:		the queue
+ * @len:	frame length
+ *
+ * Return: true if queue_push() of @len bytes would succeed now
+ */
+bool queue_room(const struct queue *q, size_t len)
+{
+	size_t rec = QUEUE_HDR + len;
+
+	if (!q->used)
+		return q->cap >= rec;
+	if (!queue_wrapped(q))
+		return q->cap - q->tail >= rec || q->head >= rec;
+	return q->head - q->tail >= rec;
+}
+
+/**
  * queue_push() - append a frame
  * @q:		the queue
  * @frame:	frame bytes

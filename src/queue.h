@@ -45,6 +45,7 @@ int queue_init(struct queue *q, size_t cap);
 void queue_free(struct queue *q);
 bool queue_push(struct queue *q, const void *frame, size_t len);
 bool queue_empty(const struct queue *q);
+bool queue_room(const struct queue *q, size_t len);
 unsigned int queue_bytes_iov(const struct queue *q, struct iovec iov[2]);
 void queue_consume_bytes(struct queue *q, size_t n);
 unsigned int queue_frames_iov(const struct queue *q, struct iovec *iov,

@@ -60,14 +60,17 @@ static const char *stream_path;
 static long stream_uid = -1; /* --socket-user: the only uid accepted */
 
 static int stream_flush(struct port *p);
+static void stream_resume(struct port *p);
 
 static const struct port_ops stream_ops = {
+    .resume = stream_resume,
     .name = "stream",
     .flush = stream_flush,
     .owns_fd = true,
 };
 
 static const struct port_ops stream_fd_ops = {
+    .resume = stream_resume,
     .name = "fd-stream",
     .flush = stream_flush,
     .owns_fd = true,
@@ -76,6 +79,7 @@ static const struct port_ops stream_fd_ops = {
 static void stream_target_lost(struct port *p);
 
 static const struct port_ops stream_connect_ops = {
+    .resume = stream_resume,
     .name = "connect",
     .flush = stream_flush,
     .closed = stream_target_lost,
@@ -91,9 +95,10 @@ static const struct port_ops stream_connect_ops = {
  * @arg:	passed to @fn
  * @bad_len:	set to the offending length when STREAM_BAD_LENGTH is returned
  *
- * Frames before a bad length are still delivered.
+ * Frames before a bad length are still delivered. Parsing also stops, with
+ * that frame not consumed, when @fn refuses a frame.
  *
- * Return: bytes consumed (complete frames), or STREAM_BAD_LENGTH
+ * Return: bytes consumed (complete frames taken), or STREAM_BAD_LENGTH
  */
 ssize_t stream_parse(const uint8_t *buf, size_t len, size_t max_frame,
 		     stream_frame_fn fn, void *arg, uint32_t *bad_len)
@@ -111,7 +116,8 @@ ssize_t stream_parse(const uint8_t *buf, size_t len, size_t max_frame,
 		}
 		if (len - off - STREAM_HDR < flen)
 			break;
-		fn(arg, p + STREAM_HDR, flen);
+		if (!fn(arg, p + STREAM_HDR, flen))
+			break;
 		off += STREAM_HDR + flen;
 	}
 	return (ssize_t)off;
@@ -131,24 +137,72 @@ void stream_init(size_t max_frame)
  * @arg:	the port it came from
  * @frame:	the frame
  * @len:	its length
+ *
+ * Return: false when the switch asks the port to wait (see switch_input())
  */
-static void stream_frame(void *arg, const uint8_t *frame, size_t len)
+static bool stream_frame(void *arg, const uint8_t *frame, size_t len)
 {
-	switch_input(arg, frame, len);
+	return switch_input(arg, frame, len) != SWITCH_WAIT;
+}
+
+/**
+ * stream_update_events() - ask the loop for what the port needs now
+ * @p:		the port
+ *
+ * Readable unless it waits for a busy destination, writable while its own
+ * queue is blocked.
+ *
+ * Return: 0, or -1 with errno set
+ */
+static int stream_update_events(struct port *p)
+{
+	return loop_mod(&p->src, (p->paused_on ? 0 : LOOP_IN) |
+				     (p->tx_blocked ? LOOP_OUT : 0));
+}
+
+/**
+ * stream_consume() - switch the complete frames in a port's receive buffer
+ * @p:		the port
+ *
+ * Stops early when a frame's destination is busy (the port then waits, see
+ * switch_input()); what was not switched stays in the buffer.
+ *
+ * Return: 0, or -1 if the port was closed for a bad length
+ */
+static int stream_consume(struct port *p)
+{
+	uint32_t bad = 0;
+	ssize_t used = stream_parse(p->rxbuf, p->rxlen, stream_max_frame,
+				    stream_frame, p, &bad);
+
+	if (used == STREAM_BAD_LENGTH) {
+		log_warn("port %u: bad frame length %u (allowed %u..%zu)",
+			 p->id, bad, 14u, stream_max_frame);
+		port_close(p, "bad frame length");
+		return -1;
+	}
+	p->rxlen -= (size_t)used;
+	if (p->rxlen && used)
+		memmove(p->rxbuf, p->rxbuf + used, p->rxlen);
+	if (p->paused_on)
+		stream_update_events(p);
+	return 0;
 }
 
 /**
  * stream_input() - read and switch what a stream port sent
  * @p:		the port
  *
+ * Reads nothing while the port waits for a busy destination, so the VM's
+ * socket fills up and the VM slows down instead of losing frames.
+ *
  * Return: 0, or -1 if the port was closed
  */
 static int stream_input(struct port *p)
 {
-	for (unsigned int i = 0; i < STREAM_READS; i++) {
+	for (unsigned int i = 0; i < STREAM_READS && !p->paused_on; i++) {
 		size_t room = p->rxcap - p->rxlen;
-		uint32_t bad = 0;
-		ssize_t n, used;
+		ssize_t n;
 
 		n = read(p->src.fd, p->rxbuf + p->rxlen, room);
 		if (n == 0) {
@@ -164,22 +218,31 @@ static int stream_input(struct port *p)
 			return -1;
 		}
 		p->rxlen += (size_t)n;
-		used = stream_parse(p->rxbuf, p->rxlen, stream_max_frame,
-				    stream_frame, p, &bad);
-		if (used == STREAM_BAD_LENGTH) {
-			log_warn(
-			    "port %u: bad frame length %u (allowed %u..%zu)",
-			    p->id, bad, 14u, stream_max_frame);
-			port_close(p, "bad frame length");
+		if (stream_consume(p) < 0)
 			return -1;
-		}
-		p->rxlen -= (size_t)used;
-		if (p->rxlen && used)
-			memmove(p->rxbuf, p->rxbuf + used, p->rxlen);
+		/* Keep output flowing while a big burst comes in. */
+		switch_flush();
+		if (!p->open)
+			return -1;
 		if ((size_t)n < room)
 			return 0; /* drained the socket */
 	}
 	return 0;
+}
+
+/**
+ * stream_resume() - go on with a port that waited for a busy destination
+ * @p:		the port; its receive buffer may hold frames not yet switched
+ */
+static void stream_resume(struct port *p)
+{
+	if (stream_consume(p) < 0 || p->paused_on) {
+		switch_flush();
+		return;
+	}
+	stream_update_events(p);
+	stream_input(p);
+	switch_flush();
 }
 
 /**
@@ -196,6 +259,8 @@ static int stream_flush(struct port *p)
 	struct iovec iov[2];
 	unsigned int n;
 
+	bool progressed = false;
+
 	while ((n = queue_bytes_iov(&p->txq, iov))) {
 		ssize_t w = writev(p->src.fd, iov, (int)n);
 
@@ -207,9 +272,10 @@ static int stream_flush(struct port *p)
 			return -1;
 		}
 		queue_consume_bytes(&p->txq, (size_t)w);
+		progressed = true;
 	}
-	p->tx_blocked = !queue_empty(&p->txq);
-	return loop_mod(&p->src, p->tx_blocked ? LOOP_IN | LOOP_OUT : LOOP_IN);
+	switch_tx_done(p, !queue_empty(&p->txq), progressed);
+	return stream_update_events(p);
 }
 
 /**

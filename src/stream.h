@@ -12,8 +12,11 @@
  * @arg:	caller's context
  * @frame:	the Ethernet frame (without its length prefix)
  * @len:	its length, already checked against the limits
+ *
+ * Return: true when the frame was taken, false to stop parsing before it
+ * (it stays unconsumed, to be parsed again later)
  */
-typedef void (*stream_frame_fn)(void *arg, const uint8_t *frame, size_t len);
+typedef bool (*stream_frame_fn)(void *arg, const uint8_t *frame, size_t len);
 
 #define STREAM_BAD_LENGTH ((ssize_t)-1)
 #define STREAM_HDR	  4u /* big-endian length before each frame */

@@ -12,7 +12,16 @@
  * frames are put on a dirty list, and switch_flush(), called once after a
  * whole batch of input, writes each dirty port's queue with one batched
  * system call. The cost of a unicast frame is one fdb lookup and one copy,
- * whatever the number of ports. A frame from a VM first passes the guards
+ * whatever the number of ports.
+ *
+ * Unicast between VMs is flow-controlled rather than lossy: when the
+ * destination's queue is full and its socket too, a source that can wait
+ * (a stream port) stops taking frames (switch_input() returns SWITCH_WAIT)
+ * and stops reading its socket, so the sending VM slows down, until the
+ * destination takes bytes again. A destination that takes nothing for
+ * SWITCH_STALL_MS is stalled: nobody waits for it, frames to it are dropped
+ * and counted, and it can never hold up the others. Flooded frames never
+ * wait. A frame from a VM first passes the guards
  * (guard.c), which may drop it. When the gateway services run (gw.c), every
  * frame from a VM is shown to them first; their replies go straight back to
  * the port that asked, and a frame addressed to the gateway alone goes no
@@ -30,6 +39,8 @@
 
 #define SWITCH_FDB_MIN	  4096u /* slots, at least */
 #define SWITCH_RELEARN_MS 1000u /* how often a busy source is re-learned */
+#define SWITCH_STALL_MS	  100u /* a VM that takes nothing this long is stalled \
+				*/
 
 static struct fdb switch_fdb;
 static struct switch_stats switch_st;
@@ -113,6 +124,117 @@ void switch_mark_dirty(struct port *p)
 	switch_dirty = p;
 }
 
+static void switch_retry(struct loop_timer *t);
+static bool switch_room(struct port *dst, size_t len);
+
+/**
+ * switch_stalled() - tell whether a port stopped taking frames
+ * @p:		the destination
+ * @now:	current time
+ *
+ * Return: true if its socket has been full for SWITCH_STALL_MS
+ */
+static bool switch_stalled(const struct port *p, uint64_t now)
+{
+	return p->tx_blocked && now - p->tx_progress_ms >= SWITCH_STALL_MS;
+}
+
+/**
+ * switch_port_stalled() - tell whether a port stopped taking frames
+ * @p:		the port
+ *
+ * Return: true if its socket has been full for SWITCH_STALL_MS
+ */
+bool switch_port_stalled(const struct port *p)
+{
+	return switch_stalled(p, loop_now());
+}
+
+/**
+ * switch_wake() - let every port waiting for @p go on
+ * @p:		a destination that took frames, or is closing
+ */
+static void switch_wake(struct port *p)
+{
+	struct port *w;
+
+	while ((w = p->waiters)) {
+		p->waiters = w->next_waiter;
+		w->next_waiter = NULL;
+		w->paused_on = NULL;
+		/* Resume from the loop, not from inside this flush. */
+		loop_timer_arm(&w->retry, 0);
+	}
+}
+
+/**
+ * switch_wait() - make a port wait until a destination takes frames
+ * @src:	the port whose frame did not fit
+ * @dst:	the busy destination
+ */
+static void switch_wait(struct port *src, struct port *dst)
+{
+	src->paused_on = dst;
+	src->retry.fn = switch_retry;
+	src->next_waiter = dst->waiters;
+	dst->waiters = src;
+	/* If @dst never takes anything, go on anyway once it is stalled. */
+	loop_timer_arm(&src->retry, SWITCH_STALL_MS + 1);
+}
+
+/**
+ * switch_unwait() - take a closing port off the waiters list it is on
+ * @p:		the port
+ */
+static void switch_unwait(struct port *p)
+{
+	struct port **pp;
+
+	if (!p->paused_on)
+		return;
+	for (pp = &p->paused_on->waiters; *pp; pp = &(*pp)->next_waiter) {
+		if (*pp == p) {
+			*pp = p->next_waiter;
+			break;
+		}
+	}
+	p->paused_on = NULL;
+	p->next_waiter = NULL;
+}
+
+/**
+ * switch_tx_done() - record the outcome of a port's flush
+ * @p:		the port that was written
+ * @blocked:	its socket filled up before its queue emptied
+ * @progressed:	the VM took some bytes
+ *
+ * Called by every flush; wakes the ports waiting for @p once it has room.
+ */
+void switch_tx_done(struct port *p, bool blocked, bool progressed)
+{
+	uint64_t now = loop_now();
+
+	if (progressed || !p->tx_blocked)
+		p->tx_progress_ms = now;
+	p->tx_blocked = blocked;
+	if (p->waiters && (!blocked || p->txq.used <= p->txq.cap / 2))
+		switch_wake(p);
+}
+
+/**
+ * switch_retry() - timer of a waiting port: resume it
+ * @t:		the port's retry timer
+ */
+static void switch_retry(struct loop_timer *t)
+{
+	struct port *p = container_of(t, struct port, retry);
+
+	if (!p->open)
+		return;
+	switch_unwait(p);
+	p->ops->resume(p);
+}
+
 /**
  * switch_enqueue() - queue a frame to one port
  * @dst:	destination port
@@ -127,9 +249,7 @@ void switch_mark_dirty(struct port *p)
 void switch_enqueue(struct port *dst, const uint8_t *frame, size_t len)
 {
 	if (!queue_push(&dst->txq, frame, len) &&
-	    (dst->tx_blocked || dst->ops->flush(dst) < 0 ||
-	     !queue_push(&dst->txq, frame, len))) {
-		switch_mark_dirty(dst);
+	    (!switch_room(dst, len) || !queue_push(&dst->txq, frame, len))) {
 		dst->st.tx_dropped++;
 		if (log_enabled(LOG_LVL_DEBUG) &&
 		    log_limit_ok(&switch_droplog, loop_now()))
@@ -169,12 +289,41 @@ static void switch_learn(struct port *src, const uint8_t *mac, uint64_t now)
 }
 
 /**
+ * switch_room() - make room for a frame in a destination's queue
+ * @dst:	the destination
+ * @len:	frame length
+ *
+ * Writes the queue out first if it is full and the socket was not.
+ *
+ * Return: true if the frame fits now
+ */
+static bool switch_room(struct port *dst, size_t len)
+{
+	if (queue_room(&dst->txq, len))
+		return true;
+	if (dst->tx_blocked)
+		return false;
+	if (dst->ops->flush(dst) < 0) {
+		/* Dead: no more writes; switch_flush() closes it. */
+		dst->tx_blocked = true;
+		switch_mark_dirty(dst);
+		return false;
+	}
+	return queue_room(&dst->txq, len);
+}
+
+/**
  * switch_input() - forward one frame received on a port
  * @src:	port the frame came from
  * @frame:	the Ethernet frame
  * @len:	its length, at least an Ethernet header (callers check)
+ *
+ * Return: SWITCH_WAIT if @src can wait (it has ops->resume) and the frame's
+ * one destination is busy but not stalled: the frame was not taken, @src
+ * must stop and will be resumed; SWITCH_DONE otherwise
  */
-void switch_input(struct port *src, const uint8_t *frame, size_t len)
+enum switch_result switch_input(struct port *src, const uint8_t *frame,
+				size_t len)
 {
 	static const uint8_t zero[6];
 	uint64_t now = loop_now();
@@ -183,27 +332,45 @@ void switch_input(struct port *src, const uint8_t *frame, size_t len)
 
 	if (len < 14) {
 		src->st.rx_bad++;
-		return;
+		return SWITCH_DONE;
+	}
+	if ((smac[0] & 1) || !memcmp(smac, zero, 6)) {
+		switch_st.bad_src++;
+		src->st.rx_frames++;
+		src->st.rx_bytes += len;
+		src->st.rx_bad++;
+		return SWITCH_DONE;
+	}
+	if (!(dmac[0] & 1) && src->ops->resume) {
+		/* Flow control first, before anything about the frame is
+		 * recorded: a frame that waits is seen again later. */
+		to = fdb_lookup(&switch_fdb, dmac, now);
+		if (to >= 0 && to != (int)src->id) {
+			struct port *dst = port_get((unsigned int)to);
+
+			if (dst && !switch_room(dst, len) &&
+			    !switch_stalled(dst, now) &&
+			    (!switch_fwd_checks ||
+			     guard_forward_ok(src, dst, frame, len))) {
+				switch_wait(src, dst);
+				return SWITCH_WAIT;
+			}
+		}
 	}
 	src->st.rx_frames++;
 	src->st.rx_bytes += len;
-	if ((smac[0] & 1) || !memcmp(smac, zero, 6)) {
-		switch_st.bad_src++;
-		src->st.rx_bad++;
-		return;
-	}
 	if (src->kind != PORT_HOST && !guard_ingress(src, frame, len))
-		return;
+		return SWITCH_DONE;
 	switch_learn(src, smac, now);
 	if (switch_gw_on && src->kind != PORT_HOST &&
 	    gw_input(frame, len, now, switch_gw_reply, src))
-		return;
+		return SWITCH_DONE;
 
 	if (!(dmac[0] & 1)) {
 		to = fdb_lookup(&switch_fdb, dmac, now);
 		if (to == (int)src->id) {
 			switch_st.local++;
-			return;
+			return SWITCH_DONE;
 		}
 		if (to >= 0) {
 			struct port *dst = port_get((unsigned int)to);
@@ -213,7 +380,7 @@ void switch_input(struct port *src, const uint8_t *frame, size_t len)
 				if (!switch_fwd_checks ||
 				    guard_forward(src, dst, frame, len))
 					switch_enqueue(dst, frame, len);
-				return;
+				return SWITCH_DONE;
 			}
 		}
 	}
@@ -226,6 +393,7 @@ void switch_input(struct port *src, const uint8_t *frame, size_t len)
 			continue;
 		switch_enqueue(dst, frame, len);
 	}
+	return SWITCH_DONE;
 }
 
 /**
@@ -241,6 +409,8 @@ void switch_flush(void)
 		switch_dirty = p->next_dirty;
 		p->next_dirty = NULL;
 		p->dirty = false;
+		/* A blocked port is written when its socket has room (its
+		 * own event or timer), a dead one is closed here. */
 		if (p->open && p->ops->flush(p) < 0)
 			port_close(p, "write failed");
 	}
@@ -257,6 +427,8 @@ void switch_port_gone(struct port *p)
 	struct port **pp;
 
 	fdb_port_gone(&switch_fdb, p->id);
+	switch_unwait(p);
+	switch_wake(p);
 	if (!p->dirty)
 		return;
 	for (pp = &switch_dirty; *pp; pp = &(*pp)->next_dirty) {

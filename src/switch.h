@@ -25,11 +25,21 @@ struct switch_stats {
 	uint64_t bad_src;
 };
 
+/* What switch_input() did with a frame */
+enum switch_result {
+	SWITCH_DONE = 0, /* forwarded, delivered to the gateway, or dropped */
+	SWITCH_WAIT,	 /* not taken: its destination is busy; the port now
+			  * waits and its ops->resume() will be called */
+};
+
 int switch_init(unsigned int max_ports, unsigned int mac_age_s);
 void switch_set_gateway(bool on);
 void switch_set_guard(bool forward_checks, bool snoop);
 void switch_fini(void);
-void switch_input(struct port *src, const uint8_t *frame, size_t len);
+enum switch_result switch_input(struct port *src, const uint8_t *frame,
+				size_t len);
+void switch_tx_done(struct port *p, bool blocked, bool progressed);
+bool switch_port_stalled(const struct port *p);
 void switch_enqueue(struct port *dst, const uint8_t *frame, size_t len);
 void switch_mark_dirty(struct port *p);
 void switch_flush(void);

@@ -79,7 +79,7 @@ struct ctx {
 	struct frames *out;
 };
 
-static void on_frame(void *arg, const uint8_t *frame, size_t len)
+static bool on_frame(void *arg, const uint8_t *frame, size_t len)
 {
 	struct ctx *c = arg;
 	const struct call *k = &c->call;
@@ -112,6 +112,7 @@ static void on_frame(void *arg, const uint8_t *frame, size_t len)
 	memcpy(f->data[f->n], frame, len);
 	f->len[f->n] = len;
 	f->n++;
+	return true;
 }
 
 static void frames_free(struct frames *f)

@@ -610,12 +610,12 @@ static void test_client_id(void)
 	static const uint8_t id2[] = {0xff, 1, 2, 3, 5, 0, 1, 0, 1, 9, 9};
 	uint8_t longid[255];
 	struct cmsg m = {.type = 1, .cid = id1, .cidlen = sizeof(id1)};
-	uint32_t a1, a2;
+	uint32_t a1, a2, first;
 
 	mac_of(m.mac, 1);
 	CHECK_EQ(start(&c), 0);
 	CHECK_EQ(exchange(&m, T0), 2);
-	a1 = rep.yiaddr;
+	a1 = first = rep.yiaddr;
 	CHECK(rep.has[61] && rep.olen[61] == sizeof(id1) &&
 	      memcmp(rep.odata[61], id1, sizeof(id1)) == 0);
 	m.type = 3;
@@ -642,7 +642,8 @@ static void test_client_id(void)
 	CHECK_EQ(exchange(&m, T0), 2);
 	CHECK_EQ(rep.yiaddr, a1);
 
-	/* identifiers longer than a key are hashed, still told apart */
+	/* identifiers longer than a key are cut: differing early they are
+	 * told apart, differing only at the end they share a lease */
 	memset(longid, 0xab, sizeof(longid));
 	m.cid = longid;
 	m.cidlen = sizeof(longid);
@@ -651,10 +652,18 @@ static void test_client_id(void)
 	CHECK(rep.has[61] && rep.olen[61] == 255);
 	longid[254] = 0xac;
 	CHECK_EQ(exchange(&m, T0), 2);
-	CHECK(rep.yiaddr != a1);
-	longid[254] = 0xab;
-	CHECK_EQ(exchange(&m, T0), 2);
 	CHECK_EQ(rep.yiaddr, a1);
+	longid[254] = 0xab;
+	longid[3] = 0x11;
+	CHECK_EQ(exchange(&m, T0), 2);
+	CHECK(rep.yiaddr != a1);
+	/* another MAC sending the first client's identifier gets another
+	 * lease, never the first client's */
+	m.cid = id1;
+	m.cidlen = sizeof(id1);
+	mac_of(m.mac, 2);
+	CHECK_EQ(exchange(&m, T0), 2);
+	CHECK(rep.yiaddr && rep.yiaddr != first && rep.yiaddr != a1);
 	gw_fini(T0);
 }
 

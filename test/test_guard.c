@@ -163,6 +163,7 @@ static size_t icmp6(uint8_t *f, const uint8_t *src, uint8_t type, bool hbh)
 		off += 8;
 	}
 	ip[off] = type;
+	ip[5] = (uint8_t)(off - 40 + 16); /* payload length */
 	return 14 + off + 16;
 }
 
@@ -390,9 +391,10 @@ static void test_ipv6_fragments(void)
 	setup(&p, GUARD_MAC);
 	eth(f, bcast, mac_a, 0x86dd);
 	ip[0] = 0x60;
-	ip[6] = 44;  /* fragment header, offset 0 */
-	ip[40] = 51; /* then AH: (1 + 2) * 4 = 12 bytes */
-	ip[48] = 58; /* then ICMPv6 */
+	ip[6] = 44;	     /* fragment header, offset 0 */
+	ip[5] = 8 + 12 + 16; /* payload length */
+	ip[40] = 51;	     /* then AH: (1 + 2) * 4 = 12 bytes */
+	ip[48] = 58;	     /* then ICMPv6 */
 	ip[49] = 1;
 	ip[60] = 134; /* router advertisement */
 	CHECK(!guard_ingress(&p, f, n));
@@ -405,6 +407,7 @@ static void test_ipv6_fragments(void)
 	CHECK(guard_ingress(&p, f, n));
 	/* A first fragment whose chain does not fit is malformed. */
 	ip[43] = 0;
+	ip[5] = 8 + 4; /* the first fragment ends inside the AH header */
 	CHECK(!guard_ingress(&p, f, 14 + 40 + 8 + 4));
 	CHECK_EQ(p.guard.drops[GUARD_R_MALFORMED], 1);
 }

@@ -26,13 +26,13 @@ struct seen {
 	uint8_t *copy[MAX_SEEN];
 };
 
-static void on_frame(void *arg, const uint8_t *frame, size_t len)
+static bool on_frame(void *arg, const uint8_t *frame, size_t len)
 {
 	struct seen *s = arg;
 
 	if (s->n >= MAX_SEEN) {
 		s->n++;
-		return;
+		return true;
 	}
 	s->ptr[s->n] = frame;
 	s->len[s->n] = len;
@@ -40,6 +40,7 @@ static void on_frame(void *arg, const uint8_t *frame, size_t len)
 	if (s->copy[s->n])
 		memcpy(s->copy[s->n], frame, len);
 	s->n++;
+	return true;
 }
 
 static void seen_reset(struct seen *s)

@@ -99,18 +99,24 @@ trap 'rm -rf "$WORK"' EXIT
 # --- fetch and unpack ----------------------------------------------------------
 # Keep the .debs between builds: a rebuild for a new /init needs no download.
 mkdir -p "$OUT/debs"
+find_deb() { # find_deb PKG VERSION: the downloaded .deb of that version, if any
+	local d
+	for d in "$OUT/debs/${1}"_*.deb; do
+		[[ -f $d && $(dpkg-deb -f "$d" Package) == "$1" &&
+			$(dpkg-deb -f "$d" Version) == "$2" ]] && echo "$d" && return
+	done
+	return 0
+}
 fetch() { # fetch PKG VERSION: print the path of the .deb, downloading it if needed
 	local pkg=$1 ver=$2 f
-	f=$(find "$OUT/debs" -maxdepth 1 -name "${pkg}_*.deb" -print | while read -r d; do
-		[[ $(dpkg-deb -f "$d" Version) == "$ver" ]] && echo "$d"
-	done | head -n 1)
+	f=$(find_deb "$pkg" "$ver")
 	if [[ -z $f ]]; then
 		local sandbox=()
 		# As root apt drops to _apt, which may not write here.
 		[[ $(id -u) -eq 0 ]] && sandbox=(-o APT::Sandbox::User=root)
 		(cd "$OUT/debs" && apt-get download -q "${sandbox[@]}" "$pkg=$ver" >&2) ||
 			die "apt-get download $pkg=$ver failed"
-		f=$(find "$OUT/debs" -maxdepth 1 -name "${pkg}_*.deb" -newer "$WORK" -print | head -n 1)
+		f=$(find_deb "$pkg" "$ver")
 		[[ -n $f ]] || die "apt-get download $pkg left no .deb"
 	fi
 	echo "$f"

@@ -48,6 +48,7 @@ SOCK=$TMP/socket_vmnet
 DAEMON_PID=
 T0=$(date +%s.%N)
 
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
 	local f pid
 	for f in "$TMP"/vm*.pid; do
@@ -66,7 +67,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- the switch ---------------------------------------------------------------
-daemon=("$SVM" --vmnet-mode=isolated --vmnet-gateway=$GW --vmnet-dhcp-end=$END
+daemon=("$SVM" --vmnet-mode=isolated "--vmnet-gateway=$GW" "--vmnet-dhcp-end=$END"
 	--pidfile="$TMP/daemon.pid" "$SOCK")
 where="as $(id -un), isolated mode: no host interface involved"
 if [[ $(id -u) -eq 0 ]] && command -v unshare >/dev/null; then
@@ -74,7 +75,8 @@ if [[ $(id -u) -eq 0 ]] && command -v unshare >/dev/null; then
 	daemon=(unshare --net "${daemon[@]}")
 	where="in a private network namespace, isolated mode"
 fi
-say daemon "$(sed "s|$TMP/||g" <<<"${daemon[*]}")"
+shown_cmd=${daemon[*]}
+say daemon "${shown_cmd//$TMP\//}"
 say "" "($where)"
 "${daemon[@]}" </dev/null >"$TMP/daemon.log" 2>&1 &
 DAEMON_PID=$!
@@ -113,7 +115,10 @@ echo "        booting (a few seconds under software emulation)..."
 declare -A shown=([vm1]=0 [vm2]=0) who=([$GW]=gateway)
 declare -A leased=() found=()
 console() { # console NAME: the serial output, without CRs and escape sequences
-	sed -e 's/\r//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1bc//g' "$TMP/$1.console"
+	# and with each SVM- line on a line of its own, even after firmware
+	# output that had no newline
+	sed -e 's/\r//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1bc//g' \
+		-e 's/\(.\)\(SVM-[A-Z]* \)/\1\n\2/g' "$TMP/$1.console"
 }
 name_of() { # name_of IP: gateway, vm1, vm2 or "another guest"
 	local n

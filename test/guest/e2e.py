@@ -41,7 +41,7 @@ or REQUIRE_QEMU=1, where that is a failure. Last line:
 
 Environment: SOCKET_VMNET, SOCKET_VMNET_CLIENT, QEMU (paths), E2E_ONLY
 (comma-separated scenario names), E2E_VERBOSE=1 (print every console line),
-E2E_ACCEL (default tcg).
+E2E_ACCEL (default tcg), E2E_KEEP=1 (keep the logs and sockets directories).
 """
 
 import atexit
@@ -65,6 +65,7 @@ QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
 BUILD_GUEST = os.path.join(ROOT, "test", "guest", "build-guest.sh")
 STRICT = os.environ.get("CI") == "true" or os.environ.get("REQUIRE_QEMU") == "1"
 VERBOSE = os.environ.get("E2E_VERBOSE") == "1"
+KEEP = os.environ.get("E2E_KEEP") == "1"
 ONLY = [s for s in os.environ.get("E2E_ONLY", "").split(",") if s]
 
 # TCG by default: a /dev/kvm node may exist where KVM does not work (nested
@@ -192,7 +193,10 @@ class Reaper:
         for ns in list(self.netns):
             self.del_netns(ns)
         for d in self.dirs:
-            shutil.rmtree(d, ignore_errors=True)
+            if KEEP:
+                print("e2e: kept %s (E2E_KEEP=1)" % d)
+            else:
+                shutil.rmtree(d, ignore_errors=True)
         self.dirs = []
 
 
@@ -302,6 +306,7 @@ class Daemon:
 # --- a guest ---------------------------------------------------------------------
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1bc")
+SVM_SPLIT = re.compile(r"(?<=.)(?=SVM-[A-Z]+( |$))")
 
 
 class Guest:
@@ -334,12 +339,15 @@ class Guest:
 
     def _read(self):
         for raw in iter(self.proc.stdout.readline, b""):
-            line = ANSI.sub("", raw.decode(errors="replace")).replace("\r", "").rstrip("\n")
-            if VERBOSE:
-                print("    [%s] %s" % (self.name, line), flush=True)
-            with self.cond:
-                self.lines.append(line)
-                self.cond.notify_all()
+            text = ANSI.sub("", raw.decode(errors="replace")).replace("\r", "").rstrip("\n")
+            # A result line may follow firmware or kernel output that had no
+            # newline ("Booting from ROM..SVM-BOOT ..."): start it on its own.
+            for line in SVM_SPLIT.sub("\n", text).split("\n"):
+                if VERBOSE:
+                    print("    [%s] %s" % (self.name, line), flush=True)
+                with self.cond:
+                    self.lines.append(line)
+                    self.cond.notify_all()
         with self.cond:
             self.lines.append("(QEMU exited: %s)" % self.proc.wait())
             self.cond.notify_all()
@@ -484,7 +492,10 @@ class Check:
             R.record(self.name, ok, detail, self.t0, self.guests, self.daemons)
 
     def __exit__(self, et, ev, tb):
-        if et is not None and not issubclass(et, SystemExit):
+        if et is not None and issubclass(et, SystemExit):
+            self._rec(False, "interrupted (exit %s)" % ev)
+            return False
+        if et is not None:
             msg = "%s: %s" % (et.__name__, ev)
             if not isinstance(ev, RuntimeError):
                 msg += "\n" + "".join(traceback.format_exception(et, ev, tb))
@@ -621,12 +632,15 @@ class Attach(Scenario):
         self.sock = os.path.join(t, "svm.sock")
         self.dgram = os.path.join(t, "svm.dgram")
         self.conn = os.path.join(t, "vm-connect.sock")
+        self.leases = os.path.join(t, "leases")
         # socketpairs: the daemon gets one end of each with --fd, QEMU the other
         ss = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         sd = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.base_args = ["--vmnet-mode=isolated", "--vmnet-gateway=" + self.GW,
                           "--vmnet-dhcp-end=" + self.LAST, "--mtu=%d" % self.MTU,
-                          "--dgram-socket=" + self.dgram, "--connect=" + self.conn]
+                          "--dgram-socket=" + self.dgram, "--connect=" + self.conn,
+                          # leases survive the restarts of the faults tests
+                          "--lease-file=" + self.leases]
         try:
             self.d = self.daemon("attach", self.base_args + [
                 "--fd=%d" % ss[0].fileno(), "--fd=%d" % sd[0].fileno(), self.sock],
@@ -712,8 +726,21 @@ class Attach(Scenario):
         d = self.d
         restart_args = self.base_args + [self.sock]  # the --fd ends died with it
         for sig, label in ((signal.SIGKILL, "SIGKILL"), (signal.SIGTERM, "SIGTERM")):
-            with Check("faults/%s: daemon killed and restarted, --connect guest recovers" % label,
+            with Check("faults/%s: daemon stopped and restarted, --connect guest recovers" % label,
                        [self.by_name["connect"]], [d]) as c:
+                # The daemon writes its lease file at most once a second: a
+                # SIGKILL right after an ACK loses that lease (the address
+                # may then be offered again). Kill once all leases are on disk.
+                def saved():
+                    try:
+                        with open(self.leases) as f:
+                            text = f.read().lower()
+                    except OSError:
+                        return False
+                    return all(g.mac in text for g in gs)
+                if not wait_until(saved, 5):
+                    raise RuntimeError("the lease file lacks some of %s after 5 s"
+                                       % [g.mac for g in gs])
                 rc = d.stop(sig)
                 down = parallel([lambda g=g: g.ping(self.GW, 1) for g in gs])
                 still = [g.name for g, r in zip(gs, down) if not isinstance(r, Exception) and r[0]]
@@ -761,6 +788,29 @@ class Attach(Scenario):
                     R.notes.append(("restart", dict(recovered)))
                     c.expect(not diff, " ".join("%s=%s" % (n, "recovers" if v is not None else "dead")
                                                 for n, v in recovered.items()), "; ".join(diff))
+                self.late_guest(gs)
+
+
+    def late_guest(self, gs):
+        """A guest that attaches to the restarted daemon: its lease must not
+        be one the running guests still use (the --lease-file kept them),
+        and it reaches the guests that recovered."""
+        conn, dg = self.by_name["connect"], self.by_name["dgram"]
+        late = self.guest("late", "52:54:00:e2:01:07",
+                          "stream,id=n0,server=off,addr.type=unix,addr.path=" + self.sock)
+        with Check("faults: a guest attached after the restart gets a free address and "
+                   "reaches the recovered guests", [late, conn, dg], [self.d]) as c:
+            late.wait_ready()
+            bad = check_lease(late, self.GW, self.FIRST, self.LAST, self.MTU)
+            taken = {g.ip: g.name for g in gs}
+            if late.ip in taken:
+                bad.append("got %s, still used by guest %s" % (late.ip, taken[late.ip]))
+            for g in (conn, dg):
+                ok, det = late.ping(g.ip)
+                if not ok:
+                    bad.append("ping %s (%s): %s" % (g.ip, g.name, det))
+            c.expect(not bad, "%s; pings %s (connect) and %s (dgram)" % (lease_text(late), conn.ip, dg.ip),
+                     "; ".join(bad))
 
 
 class HostMode(Scenario):
@@ -1030,6 +1080,7 @@ def main():
         else:
             print("skip shared: nft not found (apt-get install nftables)")
         wanted.remove(SharedMode)
+    interrupted = None
     try:
         # The attach scenario boots six guests (three at a time) and restarts
         # its daemon; the others boot four guests together afterwards.
@@ -1038,6 +1089,8 @@ def main():
         rest = [c for c in wanted if c is not Attach]
         if rest:
             run_scenarios(rest, kernel, initrd)
+    except SystemExit as e:  # a signal: clean up, still print the counts
+        interrupted = e.code
     finally:
         REAPER.cleanup()
 
@@ -1049,6 +1102,8 @@ def main():
                 print("  %-10s %-9s %s" % (n, "recovers" if got is not None else "dead", why))
     print("e2e: total %.1fs" % (time.monotonic() - T0))
     print("e2e: %d passed, %d failed" % (R.passed, R.failed))
+    if interrupted is not None:
+        sys.exit(interrupted)
     sys.exit(1 if R.failed else 0)
 
 

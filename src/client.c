@@ -239,7 +239,9 @@ static int connect_socket(const char *path)
 	if (fill_address(path, &addr) < 0)
 		return -1;
 
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* No SOCK_CLOEXEC (not portable): the socket ends up on fd 3,
+	 * which must survive the exec anyway. */
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	if (fd < 0) {
 		errmsg("cannot create a UNIX socket: %s", strerror(errno));
 		return -1;

@@ -33,6 +33,7 @@
 #define DGRAM_READS	      8u  /* recvmmsg() calls per wake-up */
 #define DGRAM_RETRY_MS	      1u  /* retry delay for a peer that was full */
 #define DGRAM_RETRY_MAX_SHIFT 6u  /* retries back off up to 64 ms */
+#define DGRAM_SHARED_SNDBUF   (16 << 20) /* send buffer of --dgram-socket */
 #define DGRAM_HELLO	      "VFKT"
 #define DGRAM_HELLO_LEN	      4u
 
@@ -459,6 +460,9 @@ int dgram_listen(const char *path, const struct sock_owner *o, char *err,
 
 	if (fd < 0)
 		return -1;
+	/* Datagrams a peer has not read yet count against this socket's
+	 * send buffer, shared by every peer: make it large. */
+	sock_set_sndbuf(fd, DGRAM_SHARED_SNDBUF);
 	dgram_sock.fd = fd;
 	dgram_sock.fn = dgram_shared_ready;
 	if (loop_add(&dgram_sock, LOOP_IN) < 0) {
@@ -474,17 +478,30 @@ int dgram_listen(const char *path, const struct sock_owner *o, char *err,
 }
 
 /**
+ * dgram_drop_fd() - close the shared datagram socket but keep the file
+ *
+ * For the privileged monitor after the fork, as stream_drop_fd().
+ */
+void dgram_drop_fd(void)
+{
+	if (dgram_sock.fd >= 0)
+		close(dgram_sock.fd);
+	dgram_sock.fd = -1;
+	dgram_sock.registered = false;
+}
+
+/**
  * dgram_unlisten() - close the shared datagram socket and remove its file
  *
  * Its peers' ports must be closed first.
  */
 void dgram_unlisten(void)
 {
-	if (dgram_sock.fd < 0)
-		return;
-	loop_del(&dgram_sock);
-	close(dgram_sock.fd);
-	dgram_sock.fd = -1;
+	if (dgram_sock.fd >= 0) {
+		loop_del(&dgram_sock);
+		close(dgram_sock.fd);
+		dgram_sock.fd = -1;
+	}
 	if (dgram_path && unlink(dgram_path) && errno != ENOENT)
 		log_warn("cannot remove %s: %s", dgram_path, strerror(errno));
 	dgram_path = NULL;

@@ -28,6 +28,7 @@ struct port;
 int dgram_listen(const char *path, const struct sock_owner *o, char *err,
 		 size_t errlen);
 void dgram_unlisten(void);
+void dgram_drop_fd(void);
 struct port *dgram_port_open(int fd);
 const struct dgram_stats *dgram_get_stats(void);
 

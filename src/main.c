@@ -438,6 +438,19 @@ static void main_free(void)
 }
 
 /**
+ * main_monitor_init() - in the privileged monitor: keep only what it needs
+ *
+ * The worker serves the ports and sockets; the monitor keeps the host side
+ * (to undo it), the pidfile lock and the file names.
+ */
+static void main_monitor_init(void)
+{
+	port_drop_fds();
+	stream_drop_fd();
+	dgram_drop_fd();
+}
+
+/**
  * main_run() - run the switch until told to stop
  * @c:		configuration
  *
@@ -520,7 +533,8 @@ int main(int argc, char **argv)
 		 c.dgram_path ? ", datagram socket " : "",
 		 c.dgram_path ? c.dgram_path : "", c.max_frame, c.queue_size);
 	if (c.user) {
-		switch (priv_separate(c.user, &ret, err, sizeof(err))) {
+		switch (priv_separate(c.user, main_monitor_init, &ret, err,
+				      sizeof(err))) {
 		case PRIV_WORKER:
 			/* The worker leaves files and host side to the
 			 * monitor, which still has the rights to undo them. */

@@ -22,7 +22,7 @@
  *
  * After setup, nat_start() forks a small "keeper" process that keeps the
  * privileges it was started with, holds no descriptor but a pipe from the
- * daemon (and stderr), and ignores SIGTERM/SIGINT/SIGHUP. When the pipe
+ * daemon (and stderr), and ignores SIGTERM/SIGINT/SIGHUP/SIGUSR1. When the pipe
  * reaches end of file (every process holding its write end called
  * nat_stop(), exited, or was killed, even with SIGKILL) the keeper undoes
  * the changes and exits; nat_stop() waits for that. So a daemon killed with
@@ -682,6 +682,7 @@ static void nat_keeper(int rfd, int wfd)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGPIPE, &sa, NULL);
 	prctl(PR_SET_NAME, "svmnet-nat", 0, 0, 0);
 	close(wfd);

@@ -84,8 +84,11 @@ struct port *port_open(enum port_kind kind, const struct port_ops *ops, int fd,
 	unsigned int id;
 
 	if (!port_nfree) {
-		log_warn("port table full (%u ports, see --max-ports)",
-			 port_max);
+		static struct log_limit full_log;
+
+		if (log_limit_ok(&full_log, loop_now()))
+			log_warn("port table full (%u ports, see --max-ports)",
+				 port_max);
 		return NULL;
 	}
 	id = port_free[port_nfree - 1];
@@ -182,6 +185,26 @@ void port_close_all(const char *why)
 {
 	while (port_nopen)
 		port_close(port_list[port_nopen - 1], why);
+}
+
+/**
+ * port_drop_fds() - close the descriptors of every open port, nothing else
+ *
+ * For the privileged monitor after the fork (priv.c): the worker owns the
+ * connections, and a VM must see its connection end when the worker closes
+ * it. The ports stay in the table; the shared event loop is not touched.
+ */
+void port_drop_fds(void)
+{
+	for (unsigned int i = 0; i < port_nopen; i++) {
+		struct port *p = port_list[i];
+
+		if (p->ops->owns_fd && p->src.fd >= 0)
+			close(p->src.fd);
+		if (p->ops->owns_fd)
+			p->src.fd = -1;
+		p->src.registered = false;
+	}
 }
 
 /**

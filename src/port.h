@@ -135,6 +135,7 @@ struct port *port_open(enum port_kind kind, const struct port_ops *ops, int fd,
 		       size_t rxcap);
 void port_close(struct port *p, const char *why);
 void port_close_all(const char *why);
+void port_drop_fds(void);
 struct port *port_get(unsigned int id);
 unsigned int port_count(void);
 struct port *port_active(unsigned int i);

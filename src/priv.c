@@ -19,6 +19,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/types.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -64,6 +67,8 @@ static int priv_become(const struct passwd *pw, char *err, size_t errlen)
 /**
  * priv_separate() - fork an unprivileged worker, keep a privileged monitor
  * @user:	user name for the worker
+ * @monitor_init: run in the parent right after the fork, to close what
+ *		only the worker needs
  * @status:	monitor: set to the worker's exit code (128+N if killed by N)
  * @err:	message buffer
  * @errlen:	its size
@@ -71,8 +76,8 @@ static int priv_become(const struct passwd *pw, char *err, size_t errlen)
  * Return: PRIV_WORKER in the child, PRIV_MONITOR in the parent once the
  * child has ended, PRIV_ERROR with @err set if no worker could be started
  */
-enum priv_role priv_separate(const char *user, int *status, char *err,
-			     size_t errlen)
+enum priv_role priv_separate(const char *user, void (*monitor_init)(void),
+			     int *status, char *err, size_t errlen)
 {
 	struct passwd *pw = getpwnam(user);
 	struct sigaction sa;
@@ -105,6 +110,12 @@ enum priv_role priv_separate(const char *user, int *status, char *err,
 	}
 	if (pid == 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
+#ifdef PR_SET_PDEATHSIG
+		/* If the monitor dies, stop too: nobody would clean up. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() == 1)
+			raise(SIGTERM);
+#endif
 		if (priv_become(pw, err, errlen)) {
 			log_err("%s", err);
 			_exit(1);
@@ -115,6 +126,8 @@ enum priv_role priv_separate(const char *user, int *status, char *err,
 	}
 
 	priv_child = pid;
+	if (monitor_init)
+		monitor_init();
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = priv_forward;
 	sigemptyset(&sa.sa_mask);

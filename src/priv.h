@@ -11,7 +11,7 @@ enum priv_role {
 	PRIV_MONITOR,	 /* the privileged process, after the worker ended */
 };
 
-enum priv_role priv_separate(const char *user, int *status, char *err,
-			     size_t errlen);
+enum priv_role priv_separate(const char *user, void (*monitor_init)(void),
+			     int *status, char *err, size_t errlen);
 
 #endif /* PRIV_H */

@@ -48,6 +48,22 @@ int sock_set_buffers(int fd)
 }
 
 /**
+ * sock_set_sndbuf() - give a socket a bigger send buffer than the default
+ * @fd:		the socket
+ * @bytes:	wanted size
+ *
+ * Return: 0 if set, -1 otherwise (not fatal)
+ */
+int sock_set_sndbuf(int fd, int bytes)
+{
+#ifdef SO_SNDBUFFORCE
+	if (!setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof(bytes)))
+		return 0;
+#endif
+	return setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes));
+}
+
+/**
  * sock_peer_creds() - read who is at the other end of a UNIX socket
  * @fd:		a connected UNIX socket
  * @uid:	set to the peer's uid, left alone if unknown

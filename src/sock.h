@@ -12,6 +12,7 @@
 struct sockaddr_un;
 
 int sock_set_buffers(int fd);
+int sock_set_sndbuf(int fd, int bytes);
 bool sock_dgram_alive(const struct sockaddr_un *sa, unsigned int len);
 void sock_peer_creds(int fd, long *uid, long *pid);
 int sock_resolve_group(const char *name, gid_t *gid, char *err, size_t errlen);

@@ -504,15 +504,30 @@ int stream_listen(const char *path, const struct sock_owner *o, char *err,
 }
 
 /**
+ * stream_drop_fd() - close SOCKET's descriptor but keep the file
+ *
+ * For the privileged monitor after the fork (priv.c): the worker serves the
+ * socket, the monitor only removes the file at the end. The shared event
+ * loop instance is not touched.
+ */
+void stream_drop_fd(void)
+{
+	if (stream_listener.fd >= 0)
+		close(stream_listener.fd);
+	stream_listener.fd = -1;
+	stream_listener.registered = false;
+}
+
+/**
  * stream_unlisten() - close SOCKET and remove the file
  */
 void stream_unlisten(void)
 {
-	if (stream_listener.fd < 0)
-		return;
-	loop_del(&stream_listener);
-	close(stream_listener.fd);
-	stream_listener.fd = -1;
+	if (stream_listener.fd >= 0) {
+		loop_del(&stream_listener);
+		close(stream_listener.fd);
+		stream_listener.fd = -1;
+	}
 	if (stream_path && unlink(stream_path) && errno != ENOENT)
 		log_warn("cannot remove %s: %s", stream_path, strerror(errno));
 	stream_path = NULL;

@@ -29,6 +29,7 @@ struct sock_owner;
 int stream_listen(const char *path, const struct sock_owner *o, char *err,
 		  size_t errlen);
 void stream_unlisten(void);
+void stream_drop_fd(void);
 struct port;
 struct port *stream_port_open(int fd, bool inherited);
 int stream_connect_start(const char *const *paths, unsigned int n);

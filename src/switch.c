@@ -39,8 +39,9 @@
 
 #define SWITCH_FDB_MIN	  4096u /* slots, at least */
 #define SWITCH_RELEARN_MS 1000u /* how often a busy source is re-learned */
-#define SWITCH_STALL_MS	  100u /* a VM that takes nothing this long is stalled \
-				*/
+#define SWITCH_STALL_MS                                                        \
+	100u /* a VM that takes nothing this long is stalled                   \
+	      */
 
 static struct fdb switch_fdb;
 static struct switch_stats switch_st;

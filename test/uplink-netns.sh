@@ -146,10 +146,11 @@ fwd_is() { [ "$(in_ns "$1" cat /proc/sys/net/ipv4/ip_forward)" = "$2" ]; }
 has() { grep -q -- "$2" "$1"; }
 no_state() { ! ls "$STATE_DIR"/nat-"$1"-* >/dev/null 2>&1; }
 
+# The driver links against the daemon's own library (make builds it).
+LIB="$ROOT/${BUILD:-build}/libsvmnet.a"
+[[ -f $LIB ]] || make -C "$ROOT" -s "${BUILD:-build}/libsvmnet.a" >/dev/null
 $CC -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$ROOT/src" \
-	"$ROOT/test/uplink_driver.c" "$ROOT/src/tap.c" "$ROOT/src/nat.c" \
-	"$ROOT/src/log.c" "$ROOT/src/conf.c" "$ROOT/src/guard.c" \
-	"$ROOT/src/loop.c" "$ROOT/src/loop_epoll.c" -o "$TMP/drv" || { echo "uplink: driver build failed"; exit 1; }
+	"$ROOT/test/uplink_driver.c" "$LIB" -o "$TMP/drv" || { echo "uplink: driver build failed"; exit 1; }
 
 # ---------------------------------------------------------------- host mode
 H=$NS-h

@@ -79,6 +79,20 @@ sanitize:
 	BUILD=build-san SKIP_QEMU=1 SOCKET_VMNET=build-san/socket_vmnet \
 		SOCKET_VMNET_CLIENT=build-san/socket_vmnet_client test/run-tests
 
+# Benchmarks against vde_switch, QEMU's hub and a bare socketpair
+# (docs/PERFORMANCE.md): make bench (about 9 min; root for the end-to-end
+# part), make bench-smoke (every case once, seconds; run by CI).
+VDEPLUG := $(if $(wildcard /usr/include/libvdeplug.h),1)
+$(BUILD)/bench-gen: bench/gen.c | $(BUILD)
+	$(CC) -O2 -g -Wall -Wextra -std=gnu11 $(if $(VDEPLUG),-DHAVE_VDEPLUG) \
+		-o $@ $< $(if $(VDEPLUG),-lvdeplug)
+
+bench: $(BINDIR)/socket_vmnet $(BUILD)/bench-gen
+	BUILD=$(BUILD) bench/run
+
+bench-smoke: $(BINDIR)/socket_vmnet $(BUILD)/bench-gen
+	BUILD=$(BUILD) bench/run --smoke
+
 format:
 	clang-format -i src/*.c src/*.h test/*.c test/*.h
 
@@ -140,7 +154,7 @@ uninstall: uninstall.bin uninstall.doc
 clean:
 	rm -rf build build-san socket_vmnet socket_vmnet_client
 
-.PHONY: all unit check sanitize format format-check install install.bin install.doc \
+.PHONY: all unit check sanitize bench bench-smoke format format-check install install.bin install.doc \
 	install.launchd uninstall uninstall.bin uninstall.doc uninstall.launchd clean
 
 -include $(wildcard $(BUILD)/*.d)

@@ -93,6 +93,17 @@ bench: $(BINDIR)/socket_vmnet $(BUILD)/bench-gen
 bench-smoke: $(BINDIR)/socket_vmnet $(BUILD)/bench-gen
 	BUILD=$(BUILD) bench/run --smoke
 
+# Real guests (QEMU + Debian's cloud kernel, built into .cache/guest on
+# first use): make demo shows two guests on one switch, make e2e runs the
+# end-to-end suite (root).
+demo: all
+	test/guest/demo.sh
+
+e2e: all
+	SOCKET_VMNET=$(BINDIR)/socket_vmnet \
+		SOCKET_VMNET_CLIENT=$(BINDIR)/socket_vmnet_client \
+		python3 test/guest/e2e.py
+
 format:
 	clang-format -i src/*.c src/*.h test/*.c test/*.h
 
@@ -154,7 +165,7 @@ uninstall: uninstall.bin uninstall.doc
 clean:
 	rm -rf build build-san socket_vmnet socket_vmnet_client
 
-.PHONY: all unit check sanitize bench bench-smoke format format-check install install.bin install.doc \
+.PHONY: all unit check sanitize bench bench-smoke demo e2e format format-check install install.bin install.doc \
 	install.launchd uninstall uninstall.bin uninstall.doc uninstall.launchd clean
 
 -include $(wildcard $(BUILD)/*.d)

@@ -220,6 +220,7 @@ static uint32_t dhcp_free_cursor; /* no FREE, usable entry below it */
 static struct dhcp_resv *dhcp_resv;
 static unsigned int dhcp_nresv;
 static bool dhcp_dirty;
+static bool dhcp_urgent; /* a new binding: write the lease file now */
 static bool dhcp_saved;
 static uint64_t dhcp_last_save_ms;
 static struct gw_stats dhcp_st;
@@ -480,7 +481,13 @@ static bool dhcp_lease_held(const struct dhcp_lease *l)
  */
 static bool dhcp_lease_is(const struct dhcp_lease *l, const struct dhcp_req *r)
 {
-	return l->keylen == r->keylen && memcmp(l->key, r->key, r->keylen) == 0;
+	if (l->keylen == r->keylen && memcmp(l->key, r->key, r->keylen) == 0)
+		return true;
+	/* A lease filed under the hardware address alone (one learned from
+	 * traffic, see dhcp_note_in_use()) belongs to every client of that
+	 * address. */
+	return l->keylen == 1 + PKT_ETH_ALEN && l->key[0] == DHCP_KEY_HW &&
+	       memcmp(l->key + 1, r->chaddr, PKT_ETH_ALEN) == 0;
 }
 
 /**
@@ -1072,6 +1079,8 @@ static enum dhcp_result dhcp_request(const struct dhcp_req *r, uint64_t now_ms,
 	if (!renewal ||
 	    now_ms - dhcp_last_save_ms > (uint64_t)dhcp_cfg.lease_secs * 250)
 		dhcp_dirty = true;
+	if (!renewal)
+		dhcp_urgent = true;
 	dhcp_log_bind("ack", r, a, now_ms, !renewal);
 	return dhcp_reply(r, DHCP_ACK, a, true, NULL, out);
 }
@@ -1285,8 +1294,12 @@ static void dhcp_maybe_save(uint64_t now_ms)
 {
 	if (!dhcp_dirty || !dhcp_cfg.lease_file)
 		return;
-	if (dhcp_saved && now_ms - dhcp_last_save_ms < DHCP_SAVE_INTERVAL_MS)
+	/* A new binding is written at once, so a crash right after it cannot
+	 * lose it; renewals wait for the interval. */
+	if (dhcp_saved && !dhcp_urgent &&
+	    now_ms - dhcp_last_save_ms < DHCP_SAVE_INTERVAL_MS)
 		return;
+	dhcp_urgent = false;
 	if (dhcp_save(now_ms) < 0 && log_limit_ok(&dhcp_warn_limit, now_ms))
 		log_warn("dhcp: cannot write lease file %s: %s",
 			 dhcp_cfg.lease_file, strerror(errno));
@@ -1600,6 +1613,49 @@ static void dhcp_apply_resv(void)
 		if (dhcp_pool_index(dhcp_resv[i].addr, &idx))
 			dhcp_pool[idx].flags |= DHCP_F_RESERVED;
 	dhcp_free_cursor = 0;
+}
+
+/**
+ * dhcp_note_in_use() - learn that a VM uses a pool address
+ * @a:		the address (host order), seen as the sender of an ARP
+ * @mac:	the VM's hardware address
+ * @now_ms:	current time
+ *
+ * An address the server has no lease for (it was restarted without a lease
+ * file, or lost the last second of it) but that a VM is using is recorded
+ * as that VM's lease, filed under its hardware address, so it is not handed
+ * to anyone else. Addresses that are reserved, declined, or held by a lease
+ * are left alone, and so are VMs that already hold another lease.
+ */
+void dhcp_note_in_use(uint32_t a, const uint8_t *mac, uint64_t now_ms)
+{
+	int64_t now = (int64_t)now_ms;
+	struct dhcp_req r;
+	struct dhcp_lease *l;
+	uint32_t idx, other;
+	char ip[INET_ADDRSTRLEN], m[18];
+
+	if (!dhcp_pool || !dhcp_pool_index(a, &idx))
+		return;
+	l = dhcp_lease_at(idx, now);
+	if (l->flags || dhcp_lease_held(l))
+		return;
+	memset(&r, 0, sizeof(r));
+	memcpy(r.chaddr, mac, PKT_ETH_ALEN);
+	dhcp_client_key(&r);
+	if (dhcp_hash_find(r.key, r.keylen, &other) &&
+	    dhcp_lease_held(dhcp_lease_at(other, now)))
+		return;
+	if (dhcp_resv_by_mac(mac))
+		return;
+	dhcp_attach(idx, &r, now);
+	l->state = DHCP_ST_BOUND;
+	l->expire_ms = now + (int64_t)dhcp_cfg.lease_secs * 1000;
+	dhcp_dirty = true;
+	dhcp_urgent = true;
+	if (log_limit_ok(&dhcp_info_limit, now_ms))
+		log_info("dhcp: %s is in use by %s: recorded as its lease",
+			 dhcp_fmt_ip(a, ip), dhcp_fmt_mac(mac, m));
 }
 
 /**

@@ -29,6 +29,7 @@ int dhcp_init(const struct gw_conf *c, uint64_t now_ms, char *err,
 enum dhcp_result dhcp_input(const struct pkt_ipv4 *ip, uint64_t now_ms,
 			    struct pkt_wr *out);
 uint64_t dhcp_tick(uint64_t now_ms);
+void dhcp_note_in_use(uint32_t a, const uint8_t *mac, uint64_t now_ms);
 int dhcp_reload_hosts(char *err, size_t errlen);
 void dhcp_stats(struct gw_stats *s);
 void dhcp_fini(uint64_t now_ms);

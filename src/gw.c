@@ -193,6 +193,17 @@ bool gw_input(const uint8_t *frame, size_t len, uint64_t now_ms,
 		return consumed;
 	pkt_wr_init(&w, gw_buf, sizeof(gw_buf));
 
+	/* A VM announcing or using an address the DHCP server thinks is
+	 * free (after a restart without the lease file): record it. */
+	if (type == PKT_ETHERTYPE_ARP && gw.dhcp && len >= PKT_ETH_HLEN + 28 &&
+	    !memcmp(frame + PKT_ETH_HLEN + 8, src, PKT_ETH_ALEN)) {
+		const uint8_t *spa = frame + PKT_ETH_HLEN + 14;
+		uint32_t a = (uint32_t)spa[0] << 24 | (uint32_t)spa[1] << 16 |
+			     (uint32_t)spa[2] << 8 | spa[3];
+
+		if (a)
+			dhcp_note_in_use(a, src, now_ms);
+	}
 	if (type == PKT_ETHERTYPE_ARP && gw.responder) {
 		r = arp_input(frame, len, gw.ip, gw.mac, &w);
 		if (r < 0)

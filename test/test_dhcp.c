@@ -1143,9 +1143,13 @@ static void test_persistence(void)
 	CHECK_EQ(lease(a, T0 + 5000), NET(2));
 	CHECK_EQ(lease(b, T0 + 5000), NET(3));
 	gw_stats(&st);
-	CHECK_EQ(st.lease_writes, 2); /* start, then a; b is rate limited */
-	CHECK_EQ(gw_tick(T0 + 5500), T0 + 6000); /* b's write is due then */
-	CHECK_EQ(gw_tick(T0 + 6000), T0 + 7000); /* written; idle ticks */
+	/* start, then a and b: a new lease is written at once, so a crash
+	 * right after it cannot lose it */
+	CHECK_EQ(st.lease_writes, 3);
+	CHECK_EQ(gw_tick(T0 + 5500), T0 + 6500); /* nothing pending: idle */
+	/* a renewal soon after is not worth a write */
+	CHECK_EQ(lease(a, T0 + 5600), NET(2));
+	CHECK_EQ(gw_tick(T0 + 6000), T0 + 7000);
 	gw_stats(&st);
 	CHECK_EQ(st.lease_writes, 3);
 	CHECK(file_contains(lease_path, "192.168.105.2 52:54:00:12:00:01 "));
@@ -1394,8 +1398,52 @@ static void test_unicast_to_gateway(void)
 	gw_fini(T0);
 }
 
+/*
+ * An address in use by a VM the server had no lease for (a restart without
+ * a lease file) is learned from the VM's ARP, and given to nobody else.
+ */
+static void test_in_use_learned(void)
+{
+	struct gw_conf c = base_conf();
+	uint8_t a[6], b[6], f[64] = {0};
+	uint32_t spa = NET(2);
+
+	mac_of(a, 1);
+	mac_of(b, 2);
+	CHECK_EQ(start(&c), 0);
+	/* A announces 192.168.105.2 (gratuitous ARP, broadcast). */
+	memset(f, 0xff, 6);
+	memcpy(f + 6, a, 6);
+	f[12] = 0x08;
+	f[13] = 0x06;
+	f[15] = 1;
+	f[16] = 0x08;
+	f[18] = 6;
+	f[19] = 4;
+	f[21] = 1;
+	memcpy(f + 22, a, 6);
+	f[28] = (uint8_t)(spa >> 24);
+	f[29] = (uint8_t)(spa >> 16);
+	f[30] = (uint8_t)(spa >> 8);
+	f[31] = (uint8_t)spa;
+	memcpy(f + 38, f + 28, 4);
+	memset(&sent, 0, sizeof(sent));
+	gw_input(f, 60, T0, on_send, &sent);
+	/* B is offered another address, A gets its own back. */
+	CHECK(discover(b, T0 + 10) != NET(2));
+	CHECK_EQ(lease(a, T0 + 20), NET(2));
+	gw_fini(T0 + 50);
+	/* An ARP whose sender MAC is not the frame's teaches nothing. */
+	CHECK_EQ(start(&c), 0);
+	memcpy(f + 22, b, 6);
+	gw_input(f, 60, T0, on_send, &sent);
+	CHECK_EQ(discover(b, T0 + 10), NET(2));
+	gw_fini(T0 + 50);
+}
+
 static const struct unit_test tests[] = {
     {"round_trip", test_round_trip},
+    {"in_use_learned", test_in_use_learned},
     {"no_dns_no_mtu", test_no_dns_no_mtu},
     {"address_plan", test_address_plan},
     {"bad_config", test_bad_config},

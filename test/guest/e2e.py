@@ -19,15 +19,19 @@ Scenarios (each line of output is one test, "ok" or "FAIL", with its time):
   multi-vm the same six guests: distinct MACs, every guest pings every other.
   faults   the same guests: the daemon is killed (SIGKILL, then SIGTERM) and
            restarted; the --connect guest must recover, the others are
-           measured and compared with the documented behaviour.
+           measured and compared with the documented behaviour
+           (RESTART_EXPECTED below, printed at the end); a guest attached
+           after the restart gets an address no running guest holds
+           (--lease-file) and reaches the recovered guests.
   host     daemon in host mode inside a network namespace ("the host"):
            the guest reaches a TCP server there, the host pings the guest.
   shared   daemon in shared mode in namespace H, veth to namespace I (the
            "internet", no route back to the VM subnet): the guest reaches a
            TCP server in I through NAT; SIGTERM removes the nft table.
   jumbo    host mode with --mtu=9000: DHCP option 26 sets the guests' MTU,
-           8972-byte pings pass between guests and to the gateway with no
-           fragment created or reassembled on either guest.
+           8972-byte pings pass between guests and to the gateway, and the
+           pinging guest's IP counters show no fragment created (requests
+           left whole) and none reassembled (replies came back whole).
 
 Everything runs in network namespaces made here, UNIX sockets and
 socketpairs: no interface of the machine is touched. All QEMUs, daemons,

@@ -352,22 +352,24 @@ static int dgram_flush(struct port *p)
 		if (errno == EAGAIN || errno == EWOULDBLOCK ||
 		    errno == ENOBUFS) {
 			switch_tx_done(p, true, progressed);
-			if (peer && switch_port_stalled(p)) {
+			if (!peer)
+				return loop_mod(&p->src, LOOP_IN | LOOP_OUT);
+			/* A peer of the shared socket: the loop cannot tell
+			 * when it has room again (see above), so retry by
+			 * timer, backing off. */
+			if (switch_port_stalled(p)) {
 				/* It has not read for a while: what it has
 				 * not taken still holds the shared socket's
 				 * send buffer, so queue nothing more. */
 				p->st.tx_dropped += p->txq.frames;
 				queue_pop_frames(&p->txq,
 						 (unsigned int)p->txq.frames);
+				return 0;
 			}
-			if (peer)
-				loop_timer_arm(&p->retry,
-					       DGRAM_RETRY_MS
-						   << p->retry_shift);
-			if (peer && p->retry_shift < DGRAM_RETRY_MAX_SHIFT)
+			loop_timer_arm(&p->retry, DGRAM_RETRY_MS
+							  << p->retry_shift);
+			if (p->retry_shift < DGRAM_RETRY_MAX_SHIFT)
 				p->retry_shift++;
-			else
-				return loop_mod(&p->src, LOOP_IN | LOOP_OUT);
 			return 0;
 		}
 		if (errno == ECONNREFUSED || errno == ENOENT ||

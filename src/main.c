@@ -42,6 +42,7 @@
 static int main_sigpipe[2] = {-1, -1};
 static struct loop_source main_sigsrc = {.fd = -1};
 static bool main_gw_on;
+static const char *main_hosts_file; /* --dhcp-hosts, reread on SIGHUP */
 static bool main_host_on;
 
 /**
@@ -113,7 +114,7 @@ static void main_signal_ready(struct loop_source *src, unsigned int events)
 			loop_stop();
 		} else if (sigs[i] == SIGUSR1) {
 			main_status();
-		} else if (sigs[i] == SIGHUP && main_gw_on) {
+		} else if (sigs[i] == SIGHUP && main_gw_on && main_hosts_file) {
 			if (gw_reload_hosts(err, sizeof(err)))
 				log_warn("reloading DHCP reservations: %s",
 					 err);
@@ -283,6 +284,7 @@ static int main_gateway(const struct conf *c, const struct uplink_info *info,
 	g.dhcp = dhcp;
 	g.responder = c->mode == CONF_MODE_ISOLATED;
 	g.hosts_file = c->dhcp_hosts;
+	main_hosts_file = c->dhcp_hosts;
 	g.lease_file = c->lease_file;
 	if (info) {
 		memcpy(g.mac, info->mac, 6);
@@ -326,7 +328,7 @@ static int main_gateway(const struct conf *c, const struct uplink_info *info,
 static int main_setup(const struct conf *c, char *err, size_t errlen)
 {
 	struct uplink_info info;
-	struct conf_platform pf;
+	struct conf_platform pf = { 0 };
 	struct sock_owner owner = {.uid = -1,
 				   .strict_gid = c->socket_group != NULL};
 	struct guard_conf guard = c->guard;
@@ -485,7 +487,7 @@ static int main_run(const struct conf *c)
  */
 int main(int argc, char **argv)
 {
-	struct conf_platform pf;
+	struct conf_platform pf = { 0 };
 	struct conf c;
 	char err[512] = "";
 	int ret;

@@ -83,7 +83,7 @@ enum priv_role priv_separate(const char *user, void (*monitor_init)(void),
 	struct sigaction sa;
 	sigset_t block, old;
 	int ws;
-	pid_t pid;
+	pid_t pid, monitor;
 
 	if (!pw) {
 		snprintf(err, errlen, "--user: no such user \"%s\"", user);
@@ -102,6 +102,7 @@ enum priv_role priv_separate(const char *user, void (*monitor_init)(void),
 	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &block, &old);
+	monitor = getpid();
 	pid = fork();
 	if (pid < 0) {
 		snprintf(err, errlen, "fork: %s", strerror(errno));
@@ -110,16 +111,17 @@ enum priv_role priv_separate(const char *user, void (*monitor_init)(void),
 	}
 	if (pid == 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
-#ifdef PR_SET_PDEATHSIG
-		/* If the monitor dies, stop too: nobody would clean up. */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (getppid() == 1)
-			raise(SIGTERM);
-#endif
 		if (priv_become(pw, err, errlen)) {
 			log_err("%s", err);
 			_exit(1);
 		}
+#ifdef PR_SET_PDEATHSIG
+		/* If the monitor dies, stop too: nobody would clean up. Set
+		 * after the uid change, which clears it. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != monitor)
+			raise(SIGTERM);
+#endif
 		log_info("running as user %s (uid %ld gid %ld)", pw->pw_name,
 			 (long)pw->pw_uid, (long)pw->pw_gid);
 		return PRIV_WORKER;

@@ -395,6 +395,7 @@ void uplink_platform(struct conf_platform *pf)
 		    CONF_MODE_BIT(CONF_MODE_ISOLATED);
 	pf->vmnet_ids = false;
 	pf->host_dhcp = false;
+	pf->no_user = false;
 }
 
 /**

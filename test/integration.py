@@ -241,6 +241,13 @@ def expect(vm, f, timeout=RECV_TIMEOUT):
           (vm.name, describe(f), describe(got)))
 
 
+def cpu_seconds(pid):
+    """User plus system CPU time of a process, in seconds."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def quiet(vms, window=QUIET_WINDOW):
     """None of @vms receives anything within @window seconds."""
     deadline = time.monotonic() + window
@@ -555,6 +562,28 @@ def switch_broadcast_unicast_flood_move(ctx):
     flood(b, frame(BCAST, b.mac, "B's MAC back on B"), [a, v, e])
     only_to(a, frame(b.mac, a.mac, "A->B again"), b, [v, e])
     quiet(vms + [e])
+
+
+@test
+def dgram_stuck_peer_keeps_socket_alive(ctx):
+    """A datagram peer that never reads must not make the shared datagram
+    socket deaf to everyone else, nor make the daemon spin."""
+    d = ctx.daemon(dgram="dgram")
+    stuck = ctx.dgram(d, 60, "STUCK")
+    sender = ctx.dgram(d, 61, "SENDER")
+    reader = ctx.stream(d, 62, "READER")
+    flood(sender, frame(BCAST, sender.mac, "sender joins"), [reader])
+    flood(stuck, frame(BCAST, stuck.mac, "stuck joins"), [sender, reader])
+    for i in range(400):
+        sender.send(frame(BCAST, sender.mac, "burst %d" % i, size=1514))
+        reader.recv_frame()
+    time.sleep(0.5)   # let the retries back off
+    t0 = cpu_seconds(d.pid)
+    time.sleep(1.0)
+    spent = cpu_seconds(d.pid) - t0
+    check(spent < 0.5, "daemon used %.2f s of CPU in 1 s while idle" % spent)
+    late = ctx.dgram(d, 63, "LATE")
+    flood(late, frame(BCAST, late.mac, "late peer"), [reader, sender])
 
 
 @test

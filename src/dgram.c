@@ -366,8 +366,8 @@ static int dgram_flush(struct port *p)
 						 (unsigned int)p->txq.frames);
 				return 0;
 			}
-			loop_timer_arm(&p->retry, DGRAM_RETRY_MS
-							  << p->retry_shift);
+			loop_timer_arm(&p->retry,
+				       DGRAM_RETRY_MS << p->retry_shift);
 			if (p->retry_shift < DGRAM_RETRY_MAX_SHIFT)
 				p->retry_shift++;
 			return 0;

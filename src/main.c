@@ -328,7 +328,7 @@ static int main_gateway(const struct conf *c, const struct uplink_info *info,
 static int main_setup(const struct conf *c, char *err, size_t errlen)
 {
 	struct uplink_info info;
-	struct conf_platform pf = { 0 };
+	struct conf_platform pf = {0};
 	struct sock_owner owner = {.uid = -1,
 				   .strict_gid = c->socket_group != NULL};
 	struct guard_conf guard = c->guard;
@@ -487,7 +487,7 @@ static int main_run(const struct conf *c)
  */
 int main(int argc, char **argv)
 {
-	struct conf_platform pf = { 0 };
+	struct conf_platform pf = {0};
 	struct conf c;
 	char err[512] = "";
 	int ret;

@@ -49,12 +49,15 @@ static unsigned int dgram_peer_mask;
 static struct dgram_stats dgram_st;
 
 static int dgram_flush(struct port *p);
+static void dgram_resume(struct port *p);
+static int dgram_update_events(struct port *p);
 static void dgram_retry(struct loop_timer *t);
 static void dgram_peer_closed(struct port *p);
 
 static const struct port_ops dgram_fd_ops = {
     .name = "fd-dgram",
     .flush = dgram_flush,
+    .resume = dgram_resume,
     .owns_fd = true,
 };
 
@@ -140,13 +143,15 @@ static void dgram_prepare_recv(bool named)
  * @buf:	its bytes
  * @len:	its length
  * @flags:	msg_flags from the kernel
+ *
+ * Return: what switch_input() did (SWITCH_WAIT only for --fd ports)
  */
-static void dgram_frame(struct port *p, const uint8_t *buf, size_t len,
-			int flags)
+static enum switch_result dgram_frame(struct port *p, const uint8_t *buf,
+				      size_t len, int flags)
 {
 	if (len == DGRAM_HELLO_LEN && !memcmp(buf, DGRAM_HELLO, len)) {
 		dgram_st.hellos++;
-		return;
+		return SWITCH_DONE;
 	}
 	if ((flags & MSG_TRUNC) || len < 14 || len > dgram_max_frame) {
 		dgram_st.bad++;
@@ -155,9 +160,9 @@ static void dgram_frame(struct port *p, const uint8_t *buf, size_t len,
 			log_warn("port %u: dropped a datagram of %zu bytes "
 				 "(allowed 14..%zu)",
 				 p->id, len, dgram_max_frame);
-		return;
+		return SWITCH_DONE;
 	}
-	switch_input(p, buf, len);
+	return switch_input(p, buf, len);
 }
 
 /**
@@ -261,6 +266,8 @@ static int dgram_receive(int fd, struct port *own)
 	for (unsigned int r = 0; r < DGRAM_READS; r++) {
 		int n;
 
+		if (own && own->paused_on)
+			return dgram_update_events(own);
 		dgram_prepare_recv(!own);
 		n = recvmmsg(fd, dgram_msgs, DGRAM_BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0) {
@@ -291,8 +298,13 @@ static int dgram_receive(int fd, struct port *own)
 				if (!p)
 					continue;
 			}
-			dgram_frame(p, dgram_iov[i].iov_base,
-				    dgram_msgs[i].msg_len, h->msg_flags);
+			/* A --fd port whose frame must wait cannot keep it:
+			 * the batch buffers are reused. That frame is lost,
+			 * but the port reads nothing more until resumed. */
+			if (dgram_frame(p, dgram_iov[i].iov_base,
+					dgram_msgs[i].msg_len,
+					h->msg_flags) == SWITCH_WAIT)
+				p->st.rx_dropped++;
 		}
 		if ((unsigned int)n < DGRAM_BATCH)
 			return 0;
@@ -353,7 +365,7 @@ static int dgram_flush(struct port *p)
 		    errno == ENOBUFS) {
 			switch_tx_done(p, true, progressed);
 			if (!peer)
-				return loop_mod(&p->src, LOOP_IN | LOOP_OUT);
+				return dgram_update_events(p);
 			/* A peer of the shared socket: the loop cannot tell
 			 * when it has room again (see above), so retry by
 			 * timer, backing off. */
@@ -384,7 +396,7 @@ static int dgram_flush(struct port *p)
 	}
 	switch_tx_done(p, false, true);
 	if (!peer)
-		return loop_mod(&p->src, LOOP_IN);
+		return dgram_update_events(p);
 	return 0;
 }
 
@@ -415,6 +427,29 @@ static void dgram_port_ready(struct loop_source *src, unsigned int events)
 	}
 	if (events & (LOOP_IN | LOOP_ERR))
 		dgram_receive(src->fd, p);
+	switch_flush();
+}
+
+/**
+ * dgram_update_events() - ask the loop for what a --fd port needs now
+ * @p:		the port
+ *
+ * Return: 0, or -1 with errno set
+ */
+static int dgram_update_events(struct port *p)
+{
+	return loop_mod(&p->src, (p->paused_on ? 0 : LOOP_IN) |
+				     (p->tx_blocked ? LOOP_OUT : 0));
+}
+
+/**
+ * dgram_resume() - go on reading a --fd port that waited for a destination
+ * @p:		the port
+ */
+static void dgram_resume(struct port *p)
+{
+	dgram_update_events(p);
+	dgram_receive(p->src.fd, p);
 	switch_flush();
 }
 

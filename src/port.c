@@ -130,12 +130,13 @@ void port_log_stats(const struct port *p, const char *what, const char *why)
 	char guard[512];
 
 	log_info("port %u %s: %s (uid %ld pid %ld), %s; "
-		 "rx %llu frames %llu bytes %llu bad, "
+		 "rx %llu frames %llu bytes %llu bad %llu busy, "
 		 "tx %llu frames %llu bytes %llu dropped%s",
 		 p->id, what, p->ops->name, p->uid, p->pid, why,
 		 (unsigned long long)p->st.rx_frames,
 		 (unsigned long long)p->st.rx_bytes,
 		 (unsigned long long)p->st.rx_bad,
+		 (unsigned long long)p->st.rx_dropped,
 		 (unsigned long long)p->st.tx_frames,
 		 (unsigned long long)p->st.tx_bytes,
 		 (unsigned long long)p->st.tx_dropped,

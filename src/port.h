@@ -48,6 +48,8 @@ struct port_ops {
  * @rx_frames:	frames received from the VM
  * @rx_bytes:	their bytes
  * @rx_bad:	frames received and dropped as malformed
+ * @rx_dropped:	frames received and dropped because their destination was
+ *		busy (datagram ports that cannot keep a frame to retry it)
  * @tx_frames:	frames queued to the VM
  * @tx_bytes:	their bytes
  * @tx_dropped:	frames to the VM dropped because its queue was full
@@ -56,6 +58,7 @@ struct port_stats {
 	uint64_t rx_frames;
 	uint64_t rx_bytes;
 	uint64_t rx_bad;
+	uint64_t rx_dropped;
 	uint64_t tx_frames;
 	uint64_t tx_bytes;
 	uint64_t tx_dropped;

@@ -342,7 +342,7 @@ enum switch_result switch_input(struct port *src, const uint8_t *frame,
 		src->st.rx_bad++;
 		return SWITCH_DONE;
 	}
-	if (!(dmac[0] & 1) && src->ops->resume) {
+	if (!(dmac[0] & 1) && src->ops->resume && !src->paused_on) {
 		/* Flow control first, before anything about the frame is
 		 * recorded: a frame that waits is seen again later. */
 		to = fdb_lookup(&switch_fdb, dmac, now);

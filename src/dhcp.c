@@ -667,6 +667,18 @@ static void dhcp_client_key(struct dhcp_req *r)
 }
 
 /**
+ * dhcp_rd32() - read a big-endian 32-bit option value
+ * @p:		its first byte (the caller checked the option length)
+ *
+ * Return: the value, host order
+ */
+static uint32_t dhcp_rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+/**
  * dhcp_parse() - parse and check a client message
  * @ip:		the IPv4 datagram (UDP, checked by the caller's parser)
  * @r:		the request, filled in
@@ -733,9 +745,7 @@ static enum dhcp_result dhcp_parse(const struct pkt_ipv4 *ip,
 				goto malformed;
 			if (!r->has_req_addr) {
 				r->has_req_addr = true;
-				r->req_addr = (uint32_t)data[0] << 24 |
-					      (uint32_t)data[1] << 16 |
-					      (uint32_t)data[2] << 8 | data[3];
+				r->req_addr = dhcp_rd32(data);
 			}
 			break;
 		case DHCP_OPT_SERVER_ID:
@@ -743,9 +753,7 @@ static enum dhcp_result dhcp_parse(const struct pkt_ipv4 *ip,
 				goto malformed;
 			if (!r->has_server_id) {
 				r->has_server_id = true;
-				r->server_id = (uint32_t)data[0] << 24 |
-					       (uint32_t)data[1] << 16 |
-					       (uint32_t)data[2] << 8 | data[3];
+				r->server_id = dhcp_rd32(data);
 			}
 			break;
 		case DHCP_OPT_CLIENT_ID:

@@ -53,7 +53,6 @@
 #define DHCP_OFFER_HOLD_MS    30000  /* an OFFER holds its address */
 #define DHCP_DECLINE_HOLD_MS  600000 /* a DECLINEd address rests */
 #define DHCP_SAVE_INTERVAL_MS 1000   /* lease file writes at most this often */
-#define DHCP_TICK_IDLE_MS     1000   /* dhcp_tick() period when idle */
 #define DHCP_MAX_RESV	      65536u /* reservation lines */
 #define DHCP_NAME_MAX	      63u    /* reservation host name */
 
@@ -209,6 +208,7 @@ struct dhcp_cfg {
 	char *hosts_file;
 	char *lease_file;
 	char *lease_tmp;
+	void (*pending)(void);
 };
 
 static struct dhcp_cfg dhcp_cfg;
@@ -1293,6 +1293,21 @@ fail:
 	return -1;
 }
 
+static void dhcp_maybe_save(uint64_t now_ms);
+
+/**
+ * dhcp_after_change() - write the lease file now, or ask for a later call
+ * @now_ms:	current time
+ *
+ * No timer runs while nothing is pending, so an idle daemon does not wake.
+ */
+static void dhcp_after_change(uint64_t now_ms)
+{
+	dhcp_maybe_save(now_ms);
+	if (dhcp_dirty && dhcp_cfg.lease_file && dhcp_cfg.pending)
+		dhcp_cfg.pending();
+}
+
 /**
  * dhcp_maybe_save() - write the lease file if it changed and the last
  * write is at least DHCP_SAVE_INTERVAL_MS old
@@ -1664,6 +1679,7 @@ void dhcp_note_in_use(uint32_t a, const uint8_t *mac, uint64_t now_ms)
 	if (log_limit_ok(&dhcp_info_limit, now_ms))
 		log_info("dhcp: %s is in use by %s: recorded as its lease",
 			 dhcp_fmt_ip(a, ip), dhcp_fmt_mac(mac, m));
+	dhcp_after_change(now_ms);
 }
 
 /**
@@ -1740,6 +1756,7 @@ int dhcp_init(const struct gw_conf *c, uint64_t now_ms, char *err,
 	for (unsigned int i = 0; i < dhcp_cfg.ndns; i++)
 		dhcp_cfg.dns[i] = ntohl(c->dns[i].s_addr);
 	dhcp_cfg.lease_secs = c->lease_secs;
+	dhcp_cfg.pending = c->pending;
 	range = (uint64_t)ntohl(c->dhcp_last.s_addr) - dhcp_cfg.first + 1;
 	dhcp_npool = (uint32_t)(range < c->max_leases ? range : c->max_leases);
 	if (dhcp_npool == 0 || dhcp_npool > GW_MAX_POOL) {
@@ -1838,7 +1855,7 @@ enum dhcp_result dhcp_input(const struct pkt_ipv4 *ip, uint64_t now_ms,
 		res = DHCP_DROPPED;
 		break;
 	}
-	dhcp_maybe_save(now_ms);
+	dhcp_after_change(now_ms);
 	return res;
 }
 
@@ -1846,9 +1863,9 @@ enum dhcp_result dhcp_input(const struct pkt_ipv4 *ip, uint64_t now_ms,
  * dhcp_tick() - write the lease file if a write is due
  * @now_ms:	current time
  *
- * Return: when dhcp_tick() should be called next (monotonic milliseconds):
- * when a pending write is due, else DHCP_TICK_IDLE_MS from now (a later
- * change may need a write); 0 if there is no lease file
+ * Return: when dhcp_tick() should be called next (monotonic milliseconds)
+ * if a write is still pending; 0 if not (a later change that has to wait
+ * calls the configured pending() hook) or if there is no lease file
  */
 uint64_t dhcp_tick(uint64_t now_ms)
 {
@@ -1857,7 +1874,7 @@ uint64_t dhcp_tick(uint64_t now_ms)
 	dhcp_maybe_save(now_ms);
 	if (dhcp_dirty)
 		return dhcp_last_save_ms + DHCP_SAVE_INTERVAL_MS;
-	return now_ms + DHCP_TICK_IDLE_MS;
+	return 0;
 }
 
 /**

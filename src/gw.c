@@ -249,9 +249,8 @@ bool gw_input(const uint8_t *frame, size_t len, uint64_t now_ms,
  * Changes to the leases are written at most once a second; gw_input()
  * writes when it can, gw_tick() writes what is left pending.
  *
- * Return: when gw_tick() should be called next (monotonic milliseconds,
- * at most about a second from now while a lease file is kept), 0 if never
- * (no DHCP or no lease file)
+ * Return: when gw_tick() should be called next (monotonic milliseconds)
+ * while a write is pending, 0 if nothing is (see gw_conf.pending)
  */
 uint64_t gw_tick(uint64_t now_ms)
 {

@@ -42,6 +42,8 @@
  * @lease_file:	file the leases are kept in across restarts, or NULL
  * @max_leases:	most addresses managed; 0 means the size of the range,
  *		at most GW_MAX_POOL
+ * @pending:	optional: called when a lease file write had to be put off
+ *		(writes are at most once a second); gw_tick() is then due
  *
  * Addresses outside @dhcp_first..@dhcp_last are never handed out except to
  * the clients they are reserved for in @hosts_file.
@@ -61,6 +63,7 @@ struct gw_conf {
 	const char *hosts_file;
 	const char *lease_file;
 	unsigned int max_leases;
+	void (*pending)(void);
 };
 
 /**

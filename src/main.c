@@ -42,7 +42,8 @@
 static int main_sigpipe[2] = {-1, -1};
 static struct loop_source main_sigsrc = {.fd = -1};
 static bool main_gw_on;
-static const char *main_hosts_file; /* --dhcp-hosts, reread on SIGHUP */
+static struct loop_timer main_gw_timer; /* lease file writes put off */
+static const char *main_hosts_file;	/* --dhcp-hosts, reread on SIGHUP */
 static bool main_host_on;
 
 /**
@@ -224,6 +225,15 @@ static void main_gw_tick(struct loop_timer *t)
 }
 
 /**
+ * main_gw_pending() - the DHCP server put off a lease file write
+ */
+static void main_gw_pending(void)
+{
+	if (!main_gw_timer.deadline_ms)
+		loop_timer_arm(&main_gw_timer, 0);
+}
+
+/**
  * main_defaults() - fill in what depends on the mode
  * @c:		configuration, after conf_parse()
  *
@@ -284,6 +294,7 @@ static int main_gateway(const struct conf *c, const struct uplink_info *info,
 	g.dhcp = dhcp;
 	g.responder = c->mode == CONF_MODE_ISOLATED;
 	g.hosts_file = c->dhcp_hosts;
+	g.pending = main_gw_pending;
 	main_hosts_file = c->dhcp_hosts;
 	g.lease_file = c->lease_file;
 	if (info) {
@@ -461,19 +472,19 @@ static void main_monitor_init(void)
 static int main_run(const struct conf *c)
 {
 	struct loop_timer fd_watch = {.fn = main_fd_watch};
-	struct loop_timer gw_timer = {.fn = main_gw_tick};
 	int ret = 0;
 
 	if (!c->socket_path && !c->dgram_path && !c->nconnect)
 		loop_timer_arm(&fd_watch, 1000);
+	main_gw_timer.fn = main_gw_tick;
 	if (main_gw_on)
-		main_gw_tick(&gw_timer);
+		main_gw_tick(&main_gw_timer);
 	if (loop_run() < 0) {
 		log_err("event loop failed: %s", strerror(errno));
 		ret = 1;
 	}
 	loop_timer_cancel(&fd_watch);
-	loop_timer_cancel(&gw_timer);
+	loop_timer_cancel(&main_gw_timer);
 	main_stop_switch();
 	return ret;
 }

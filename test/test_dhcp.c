@@ -1119,6 +1119,14 @@ static bool file_contains(const char *path, const char *needle)
 	return strstr(buf, needle) != NULL;
 }
 
+static int pending_calls;
+
+/* gw_conf.pending hook: count the calls */
+static void count_pending(void)
+{
+	pending_calls++;
+}
+
 static void test_persistence(void)
 {
 	struct gw_conf c = base_conf();
@@ -1134,6 +1142,8 @@ static void test_persistence(void)
 	snprintf(lease_path, sizeof(lease_path), "%s/leases", dir);
 	snprintf(tmp_path, sizeof(tmp_path), "%s.tmp", lease_path);
 	c.lease_file = lease_path;
+	c.pending = count_pending;
+	pending_calls = 0;
 	c.dhcp_last.s_addr = htonl(NET(4));
 	mac_of(a, 1);
 	mac_of(b, 2);
@@ -1146,12 +1156,35 @@ static void test_persistence(void)
 	/* start, then a and b: a new lease is written at once, so a crash
 	 * right after it cannot lose it */
 	CHECK_EQ(st.lease_writes, 3);
-	CHECK_EQ(gw_tick(T0 + 5500), T0 + 6500); /* nothing pending: idle */
+	CHECK_EQ(gw_tick(T0 + 5500), 0); /* nothing pending: no timer */
+	CHECK_EQ(pending_calls, 0);
 	/* a renewal soon after is not worth a write */
 	CHECK_EQ(lease(a, T0 + 5600), NET(2));
-	CHECK_EQ(gw_tick(T0 + 6000), T0 + 7000);
+	CHECK_EQ(gw_tick(T0 + 6000), 0);
 	gw_stats(&st);
 	CHECK_EQ(st.lease_writes, 3);
+	/* x's new lease is written at once; its RELEASE right after is put
+	 * off: the hook asks for a tick, which writes once the second is
+	 * over */
+	CHECK_EQ(lease(x, T0 + 6100), NET(4));
+	gw_stats(&st);
+	CHECK_EQ(st.lease_writes, 4);
+	CHECK_EQ(pending_calls, 0);
+	{
+		struct cmsg m = {.type = 7, .unicast = true};
+
+		memcpy(m.mac, x, 6);
+		m.ciaddr = NET(4);
+		m.server_id = NET(1);
+		CHECK_EQ(exchange(&m, T0 + 6200), 0);
+	}
+	CHECK(pending_calls > 0);
+	gw_stats(&st);
+	CHECK_EQ(st.lease_writes, 4);
+	CHECK_EQ(gw_tick(T0 + 6300), T0 + 7100);
+	CHECK_EQ(gw_tick(T0 + 7100), 0);
+	gw_stats(&st);
+	CHECK_EQ(st.lease_writes, 5);
 	CHECK(file_contains(lease_path, "192.168.105.2 52:54:00:12:00:01 "));
 	CHECK(file_contains(lease_path, "192.168.105.3 52:54:00:12:00:02 "));
 	CHECK(stat(tmp_path, &sb) < 0);

@@ -429,7 +429,7 @@ static int check_path(const char *what, const char *path, char *err,
  *
  * Return: 0, or -1 if @text is not a MAC address
  */
-int conf_parse_mac(const char *text, uint8_t mac[6])
+static int conf_parse_mac(const char *text, uint8_t mac[6])
 {
 	for (int i = 0; i < 6; i++) {
 		unsigned int v = 0, n = 0;

@@ -113,6 +113,5 @@ int conf_check_platform(const struct conf *c, const struct conf_platform *pf,
 			char *err, size_t errlen);
 void conf_usage(const char *prog, FILE *stream);
 const char *conf_mode_name(enum conf_mode mode);
-int conf_parse_mac(const char *text, uint8_t mac[6]);
 
 #endif /* CONF_H */

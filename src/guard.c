@@ -114,16 +114,6 @@ void guard_reserve_mac(const uint8_t mac[6])
 }
 
 /**
- * guard_isolating() - tell whether VM-to-VM traffic is cut
- *
- * Return: true with --isolate
- */
-bool guard_isolating(void)
-{
-	return guard_cf.isolate;
-}
-
-/**
  * guard_reason_name() - describe a drop reason
  * @r:		the reason
  *

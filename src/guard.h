@@ -131,7 +131,6 @@ void guard_snoop(struct port *dst, const uint8_t *frame, size_t len);
 const char *guard_reason_name(enum guard_reason r);
 const char *guard_format_drops(const struct guard_port *g, char *buf,
 			       size_t len);
-bool guard_isolating(void);
 int guard_parse_cidr(const char *text, struct guard_rule *r);
 bool guard_rules_allow(const struct guard_rule *rules, unsigned int n,
 		       uint32_t dst);

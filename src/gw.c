@@ -196,6 +196,7 @@ bool gw_input(const uint8_t *frame, size_t len, uint64_t now_ms,
 	/* A VM announcing or using an address the DHCP server thinks is
 	 * free (after a restart without the lease file): record it. */
 	if (type == PKT_ETHERTYPE_ARP && gw.dhcp && len >= PKT_ETH_HLEN + 28 &&
+	    !memcmp(frame + PKT_ETH_HLEN, "\0\1\x08\0\6\4", 6) &&
 	    !memcmp(frame + PKT_ETH_HLEN + 8, src, PKT_ETH_ALEN)) {
 		const uint8_t *spa = frame + PKT_ETH_HLEN + 14;
 		uint32_t a = (uint32_t)spa[0] << 24 | (uint32_t)spa[1] << 16 |

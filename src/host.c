@@ -23,6 +23,7 @@ static uint8_t *host_rxbuf;
 static size_t host_rxcap;
 
 static int host_flush(struct port *p);
+static void host_close(void);
 
 static const struct port_ops host_ops = {
     .name = "host",
@@ -132,7 +133,7 @@ int host_open(const struct uplink_conf *c, struct uplink_info *info, char *err,
 /**
  * host_close() - detach the host side and undo its setup
  */
-void host_close(void)
+static void host_close(void)
 {
 	if (!host_port)
 		return;

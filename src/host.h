@@ -8,6 +8,5 @@
 
 int host_open(const struct uplink_conf *c, struct uplink_info *info, char *err,
 	      size_t errlen);
-void host_close(void);
 
 #endif /* HOST_H */

@@ -43,6 +43,9 @@
 	100u /* a VM that takes nothing this long is stalled                   \
 	      */
 
+static void switch_enqueue(struct port *dst, const uint8_t *frame, size_t len);
+static void switch_mark_dirty(struct port *p);
+
 static struct fdb switch_fdb;
 static struct switch_stats switch_st;
 static struct port *switch_dirty; /* ports with queued frames, a stack */
@@ -116,7 +119,7 @@ static void switch_gw_reply(void *arg, const uint8_t *frame, size_t len)
  * switch_mark_dirty() - put a port on the list of ports to flush
  * @p:		port with queued frames
  */
-void switch_mark_dirty(struct port *p)
+static void switch_mark_dirty(struct port *p)
 {
 	if (p->dirty)
 		return;
@@ -247,7 +250,7 @@ static void switch_retry(struct loop_timer *t)
  * @dst. A port whose write fails here stays dirty and is closed by the next
  * switch_flush(), never in the middle of forwarding.
  */
-void switch_enqueue(struct port *dst, const uint8_t *frame, size_t len)
+static void switch_enqueue(struct port *dst, const uint8_t *frame, size_t len)
 {
 	if (!queue_push(&dst->txq, frame, len) &&
 	    (!switch_room(dst, len) || !queue_push(&dst->txq, frame, len))) {
@@ -329,7 +332,8 @@ enum switch_result switch_input(struct port *src, const uint8_t *frame,
 	static const uint8_t zero[6];
 	uint64_t now = loop_now();
 	const uint8_t *dmac = frame, *smac = frame + 6;
-	int to;
+	bool unicast = !(dmac[0] & 1);
+	int to = -1;
 
 	if (len < 14) {
 		src->st.rx_bad++;
@@ -342,11 +346,15 @@ enum switch_result switch_input(struct port *src, const uint8_t *frame,
 		src->st.rx_bad++;
 		return SWITCH_DONE;
 	}
-	if (!(dmac[0] & 1) && src->ops->resume && !src->paused_on) {
+	/* One lookup per frame: learning below changes only the source's
+	 * entry, which matters only for a frame sent to its own source. */
+	if (unicast)
+		to = memcmp(dmac, smac, 6) ? fdb_lookup(&switch_fdb, dmac, now)
+					   : (int)src->id;
+	if (to >= 0 && src->ops->resume && !src->paused_on) {
 		/* Flow control first, before anything about the frame is
 		 * recorded: a frame that waits is seen again later. */
-		to = fdb_lookup(&switch_fdb, dmac, now);
-		if (to >= 0 && to != (int)src->id) {
+		if (to != (int)src->id) {
 			struct port *dst = port_get((unsigned int)to);
 
 			if (dst && !switch_room(dst, len) &&
@@ -367,8 +375,7 @@ enum switch_result switch_input(struct port *src, const uint8_t *frame,
 	    gw_input(frame, len, now, switch_gw_reply, src))
 		return SWITCH_DONE;
 
-	if (!(dmac[0] & 1)) {
-		to = fdb_lookup(&switch_fdb, dmac, now);
+	if (unicast) {
 		if (to == (int)src->id) {
 			switch_st.local++;
 			return SWITCH_DONE;

@@ -40,8 +40,6 @@ enum switch_result switch_input(struct port *src, const uint8_t *frame,
 				size_t len);
 void switch_tx_done(struct port *p, bool blocked, bool progressed);
 bool switch_port_stalled(const struct port *p);
-void switch_enqueue(struct port *dst, const uint8_t *frame, size_t len);
-void switch_mark_dirty(struct port *p);
 void switch_flush(void);
 void switch_port_gone(struct port *p);
 const struct switch_stats *switch_get_stats(void);

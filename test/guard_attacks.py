@@ -56,6 +56,8 @@ import tempfile
 import time
 import traceback
 
+from svmlib import TestFailure, TestTimeout, check, fmt_mac, mac
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SVM = os.environ.get("SOCKET_VMNET") or os.path.join(REPO, "socket_vmnet")
 if not os.path.isabs(SVM):
@@ -85,35 +87,13 @@ R_MAC_TAKEN = "MAC belongs to another port or the host"
 R_DHCP_CHADDR = "DHCP message for another client's MAC"
 
 
-class TestFailure(Exception):
-    pass
-
-
 class TestSkip(Exception):
     pass
-
-
-class TestTimeout(Exception):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise TestFailure(msg)
 
 
 # ---------------------------------------------------------------------------
 # Packets
 # ---------------------------------------------------------------------------
-
-def mac(n):
-    """A locally administered unicast MAC 02:00:00:00:xx:yy."""
-    return bytes([0x02, 0x00, 0x00, 0x00, (n >> 8) & 0xFF, n & 0xFF])
-
-
-def fmt_mac(m):
-    return ":".join("%02x" % b for b in m)
-
 
 def gw_mac(gw=GW):
     """The isolated-mode gateway's MAC (main.c: 5a:94 + gateway ^ 0x5a)."""

@@ -31,6 +31,8 @@ import tempfile
 import time
 import traceback
 
+from svmlib import TestFailure, TestTimeout, check, fmt_mac, mac
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -56,31 +58,9 @@ MCAST4 = bytes.fromhex("01005e000001")
 MCAST6 = bytes.fromhex("333300000001")
 
 
-class TestFailure(Exception):
-    pass
-
-
-class TestTimeout(Exception):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise TestFailure(msg)
-
-
 # ---------------------------------------------------------------------------
 # Ethernet frames
 # ---------------------------------------------------------------------------
-
-def mac(n):
-    """A locally administered unicast MAC 02:00:00:00:xx:yy."""
-    return bytes([0x02, 0x00, 0x00, 0x00, (n >> 8) & 0xFF, n & 0xFF])
-
-
-def fmt_mac(m):
-    return ":".join("%02x" % b for b in m)
-
 
 _seq = [0]
 

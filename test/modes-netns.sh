@@ -37,8 +37,7 @@ STATE_DIR=/run/socket_vmnet-nat
 NS=svm-$$
 NET=10.201 # VM subnets are $NET.N.0/24, one per test, only inside namespaces
 
-PASSED=0
-FAILED=0
+. "$(dirname "$0")/lib.sh"
 
 skip() {
 	if [ "${CI:-}" = true ]; then
@@ -125,11 +124,6 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
 # ------------------------------------------------------------------ helpers
-ok() {
-	PASSED=$((PASSED + 1))
-	echo "ok: $*"
-}
-
 # bad NAME [LOGFILE...]: count a failure, show the end of the given logs
 bad() {
 	local name=$1 f
@@ -141,28 +135,6 @@ bad() {
 		echo "    --- ${f#"$TMP"/}"
 		tail -n 15 "$f" | sed 's/^/    /'
 	done
-}
-
-# check NAME COMMAND...: pass if the command succeeds
-check() {
-	local name=$1
-	shift
-	if "$@" >/dev/null 2>&1; then ok "$name"; else bad "$name"; fi
-}
-
-# eventually NAME COMMAND...: pass if the command succeeds within 5 s
-eventually() {
-	local name=$1
-	shift
-	for _ in $(seq 50); do
-		if "$@" >/dev/null 2>&1; then
-			ok "$name"
-			return 0
-		fi
-		sleep 0.1
-	done
-	bad "$name"
-	return 1
 }
 
 # alive PID: the process exists and is not a zombie

@@ -31,8 +31,7 @@ TMP=$(mktemp -d /tmp/svt-uplink.XXXXXX)
 chmod 755 "$TMP"
 NS=svt-$$
 STATE_DIR=/run/socket_vmnet-nat
-PASSED=0
-FAILED=0
+. "$(dirname "$0")/lib.sh"
 PIDS=()
 NAMESPACES=()
 INODES=()
@@ -58,38 +57,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-
-ok() {
-	PASSED=$((PASSED + 1))
-	echo "ok: $*"
-}
-
-bad() {
-	FAILED=$((FAILED + 1))
-	echo "FAIL: $*"
-}
-
-# check NAME COMMAND... : pass if the command succeeds
-check() {
-	local name=$1
-	shift
-	if "$@" >/dev/null 2>&1; then ok "$name"; else bad "$name"; fi
-}
-
-# eventually NAME COMMAND... : pass if the command succeeds within 5 s
-eventually() {
-	local name=$1
-	shift
-	for _ in $(seq 50); do
-		if "$@" >/dev/null 2>&1; then
-			ok "$name"
-			return 0
-		fi
-		sleep 0.1
-	done
-	bad "$name"
-	return 1
-}
 
 mkns() {
 	ip netns add "$1" || { echo "cannot create namespace $1"; exit 1; }

@@ -1,7 +1,10 @@
 # socket_vmnet: build, test and install.
 #   make            build socket_vmnet and socket_vmnet_client
-#   make check      build and run every test (unit, integration, QEMU smoke)
-#   make sanitize   build and run the unit and integration tests with ASan+UBSan
+#   make check      build and run every test (unit, integration, doubles,
+#                   and as root the namespace and QEMU suites)
+#   make sanitize   the unit and integration tests against an ASan+UBSan build
+#   make fuzz       build the libFuzzer harnesses (clang) and run each briefly
+#   make bench      compare with vde_switch, QEMU's hub and a socketpair
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
 PREFIX  ?= /opt/socket_vmnet
@@ -16,38 +19,40 @@ BUILD   ?= build
 BINDIR  ?= .
 UNAME_S := $(shell uname -s)
 
+# --- sources -------------------------------------------------------------------
 # Platform backends are chosen here, never with #ifdef in the core.
-ALL_PLATFORM_SRCS := src/loop_epoll.c src/tap.c src/nat.c src/loop_kqueue.c src/vmnet.c
-ifeq ($(UNAME_S),Linux)
-PLATFORM_SRCS := src/loop_epoll.c src/tap.c src/nat.c
-else
-PLATFORM_SRCS := src/loop_kqueue.c src/vmnet.c
-endif
+LINUX_ONLY_SRCS := src/loop_epoll.c src/tap.c src/nat.c
+MACOS_ONLY_SRCS := src/loop_kqueue.c src/vmnet.c
+PROGRAM_SRCS    := src/main.c src/client.c
+CORE_SRCS := $(filter-out $(LINUX_ONLY_SRCS) $(MACOS_ONLY_SRCS) $(PROGRAM_SRCS),\
+	       $(wildcard src/*.c))
+# Everything the macOS build compiles (also what `make macos-syntax` checks).
+MACOS_SRCS := $(CORE_SRCS) $(MACOS_ONLY_SRCS) $(PROGRAM_SRCS)
 
-# Everything in src/ except the two programs and the other platform's files.
-PROGRAM_SRCS := src/main.c src/client.c
 ifeq ($(UNAME_S),Darwin)
+PLATFORM_SRCS := $(MACOS_ONLY_SRCS)
 # vmnet.c: vmnet.framework (xpc and dispatch are in libSystem)
 LDLIBS += -framework vmnet
+else
+PLATFORM_SRCS := $(LINUX_ONLY_SRCS)
 endif
 
-OTHER_PLATFORM := $(filter-out $(PLATFORM_SRCS),$(ALL_PLATFORM_SRCS))
-LIB_SRCS := $(filter-out $(PROGRAM_SRCS) $(OTHER_PLATFORM),$(wildcard src/*.c))
+LIB_SRCS := $(CORE_SRCS) $(PLATFORM_SRCS)
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/%.o)
 
-UNIT_SRCS := $(wildcard test/test_*.c)
-UNIT_BINS := $(UNIT_SRCS:test/%.c=$(BUILD)/%)
+UNIT_SRCS := $(wildcard test/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(BUILD)/%)
 
 all: $(BINDIR)/socket_vmnet $(BINDIR)/socket_vmnet_client
 
 $(BUILD)/%.o: src/%.c | $(BUILD)
 	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
-$(BUILD)/test_%.o: test/test_%.c | $(BUILD)
-	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Itest -c -o $@ $<
+$(BUILD)/test_%.o: test/unit/test_%.c | $(BUILD)
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Itest/unit -c -o $@ $<
 
-$(BUILD)/unit.o: test/unit.c | $(BUILD)
-	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Itest -c -o $@ $<
+$(BUILD)/unit.o: test/unit/unit.c | $(BUILD)
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Itest/unit -c -o $@ $<
 
 $(BUILD)/libsvmnet.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
@@ -66,17 +71,89 @@ $(BUILD):
 
 unit: $(UNIT_BINS)
 
-check: all unit
+# --- test drivers and doubles ----------------------------------------------------
+# A small program the namespace suite uses to open the host side alone.
+$(BUILD)/uplink_driver: test/sh/uplink_driver.c $(BUILD)/libsvmnet.a
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+drivers: $(BUILD)/uplink_driver
+
+# The macOS backends built on Linux against test doubles (test/doubles):
+# vmnet.framework, xpc and dispatch as a shared library (once as macOS 15,
+# once as an older macOS without the newer keys), kqueue emulated over
+# poll(). Needs clang with -fblocks and a blocks runtime.
+DBL       := $(BUILD)/doubles
+DBL_CC    ?= clang
+SAN_RT    := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	     -fno-sanitize-recover=all
+DBL_FLAGS := -std=c11 $(WARN) -D_GNU_SOURCE -DVERSION='"double"' -O1 -g \
+	     -fblocks -Isrc -Itest/unit -Itest/doubles/vmnet
+DBL_LIBS  := -lBlocksRuntime -lpthread
+VMNET_DOUBLE_SRCS := test/doubles/vmnet/vmnet_double.c \
+		     test/doubles/vmnet/xpc_dispatch_double.c
+KQUEUE_DOUBLE_SRCS := test/doubles/kqueue/kqueue_double.c
+# vmnet_check: the daemon's library as on macOS, but with the epoll loop
+VMNET_CHECK_SRCS := $(CORE_SRCS) src/vmnet.c src/loop_epoll.c
+# the whole daemon as on macOS, over the kqueue double
+MACOS_DAEMON_SRCS := $(CORE_SRCS) $(MACOS_ONLY_SRCS) src/main.c
+
+$(DBL)/libvmnet_double.so: $(VMNET_DOUBLE_SRCS) test/doubles/vmnet/vmnet/vmnet.h
+	@mkdir -p $(@D)
+	$(DBL_CC) $(DBL_FLAGS) -fPIC -shared -Wl,-soname,libvmnet_double.so \
+		-o $@ $(VMNET_DOUBLE_SRCS) $(DBL_LIBS)
+
+$(DBL)/old/libvmnet_double.so: $(VMNET_DOUBLE_SRCS) test/doubles/vmnet/vmnet/vmnet.h
+	@mkdir -p $(@D)
+	$(DBL_CC) $(DBL_FLAGS) -DVMNET_DOUBLE_OLD -fPIC -shared \
+		-Wl,-soname,libvmnet_double.so -o $@ $(VMNET_DOUBLE_SRCS) $(DBL_LIBS)
+
+$(DBL)/vmnet_check: $(VMNET_CHECK_SRCS) test/doubles/vmnet_check.c \
+		test/unit/unit.c $(DBL)/libvmnet_double.so
+	$(DBL_CC) $(DBL_FLAGS) $(SAN_RT) -o $@ $(VMNET_CHECK_SRCS) \
+		test/unit/unit.c test/doubles/vmnet_check.c \
+		-L$(DBL) -lvmnet_double $(DBL_LIBS)
+
+$(DBL)/socket_vmnet: $(MACOS_DAEMON_SRCS) $(KQUEUE_DOUBLE_SRCS) \
+		$(DBL)/libvmnet_double.so
+	$(DBL_CC) $(DBL_FLAGS) $(SAN_RT) -Itest/doubles/kqueue -o $@ \
+		$(MACOS_DAEMON_SRCS) $(KQUEUE_DOUBLE_SRCS) \
+		-L$(DBL) -lvmnet_double $(DBL_LIBS)
+
+# kqueue loop check: the system's kqueue on macOS and the BSDs, the
+# emulation elsewhere
+ifneq ($(filter Darwin %BSD DragonFly,$(UNAME_S)),)
+KQ_CHECK_SRCS := src/loop.c src/loop_kqueue.c test/unit/unit.c \
+		 test/doubles/loop_kqueue_check.c
+KQ_CHECK_FLAGS := -std=c11 $(WARN) -D_GNU_SOURCE -O1 -g -Isrc -Itest/unit
+else
+KQ_CHECK_SRCS := src/loop.c src/loop_kqueue.c test/unit/unit.c \
+		 test/doubles/loop_kqueue_check.c $(KQUEUE_DOUBLE_SRCS)
+KQ_CHECK_FLAGS := -std=c11 $(WARN) -D_GNU_SOURCE -O1 -g $(SAN_RT) -Isrc \
+		  -Itest/unit -Itest/doubles/kqueue
+endif
+$(DBL)/loop_kqueue_check: $(KQ_CHECK_SRCS)
+	@mkdir -p $(@D)
+	$(CC) $(KQ_CHECK_FLAGS) -o $@ $(KQ_CHECK_SRCS)
+
+ifeq ($(UNAME_S),Linux)
+doubles: $(DBL)/libvmnet_double.so $(DBL)/old/libvmnet_double.so \
+	 $(DBL)/vmnet_check $(DBL)/socket_vmnet $(DBL)/loop_kqueue_check
+else
+doubles: $(DBL)/loop_kqueue_check
+endif
+
+# --- test runs ---------------------------------------------------------------------
+check: all unit drivers doubles
 	BUILD=$(BUILD) test/run-tests
 
 # Sanitizer pass: a separate build tree (binaries included), the unit tests
 # and the integration tests against the instrumented daemon.
-SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
-	    -fno-sanitize-recover=all
+SAN_FLAGS = -O1 -g $(SAN_RT)
 sanitize:
 	$(MAKE) BUILD=build-san BINDIR=build-san CFLAGS="$(SAN_FLAGS)" \
 		LDFLAGS="-fsanitize=address,undefined" all unit
-	BUILD=build-san SKIP_QEMU=1 SOCKET_VMNET=build-san/socket_vmnet \
+	BUILD=build-san SKIP_QEMU=1 SKIP_DOUBLES=1 \
+		SOCKET_VMNET=build-san/socket_vmnet \
 		SOCKET_VMNET_CLIENT=build-san/socket_vmnet_client test/run-tests
 
 # Benchmarks against vde_switch, QEMU's hub and a bare socketpair
@@ -102,14 +179,19 @@ demo: all
 e2e: all
 	SOCKET_VMNET=$(BINDIR)/socket_vmnet \
 		SOCKET_VMNET_CLIENT=$(BINDIR)/socket_vmnet_client \
-		python3 test/guest/e2e.py
+		python3 test/py/e2e.py
+
+# --- formatting ------------------------------------------------------------------
+FORMAT_FILES = $(wildcard src/*.c src/*.h test/unit/*.c test/unit/*.h \
+	       test/fuzz/*.c test/fuzz/*.h test/doubles/*.c test/sh/*.c)
 
 format:
-	clang-format -i src/*.c src/*.h test/*.c test/*.h
+	clang-format -i $(FORMAT_FILES)
 
 format-check:
-	clang-format --dry-run --Werror src/*.c src/*.h test/*.c test/*.h
+	clang-format --dry-run --Werror $(FORMAT_FILES)
 
+# --- install -----------------------------------------------------------------------
 install.bin: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 socket_vmnet socket_vmnet_client $(DESTDIR)$(PREFIX)/bin/
@@ -127,7 +209,7 @@ install.launchd:
 	@[ "$(UNAME_S)" = Darwin ] || { echo "install.launchd: macOS only" >&2; exit 1; }
 	install -d -m 0755 $(DESTDIR)$(PREFIX)/share/doc/socket_vmnet/launchd
 	install -m 0644 launchd/*.plist $(DESTDIR)$(PREFIX)/share/doc/socket_vmnet/launchd/
-	install -m 0644 etc_sudoers.d/socket_vmnet docs/MACOS.md $(DESTDIR)$(PREFIX)/share/doc/socket_vmnet/
+	install -m 0644 etc/sudoers.d/socket_vmnet docs/MACOS.md $(DESTDIR)$(PREFIX)/share/doc/socket_vmnet/
 	install -d -m 0755 $(DESTDIR)/var/log/socket_vmnet $(DESTDIR)$(LAUNCHD_DIR)
 	sed -e 's@/opt/socket_vmnet@$(PREFIX)@g' launchd/$(LAUNCHD_LABEL).plist \
 		> $(DESTDIR)$(LAUNCHD_PLIST)
@@ -165,7 +247,8 @@ uninstall: uninstall.bin uninstall.doc
 clean:
 	rm -rf build build-san socket_vmnet socket_vmnet_client
 
-.PHONY: all unit check sanitize bench bench-smoke demo e2e format format-check install install.bin install.doc \
-	install.launchd uninstall uninstall.bin uninstall.doc uninstall.launchd clean
+.PHONY: all unit drivers doubles check sanitize bench bench-smoke demo e2e \
+	format format-check install install.bin install.doc install.launchd \
+	uninstall uninstall.bin uninstall.doc uninstall.launchd clean
 
 -include $(wildcard $(BUILD)/*.d)

@@ -32,9 +32,9 @@ uses a QEMU "-M none" plug when qemu-system-x86_64 exists (else a VM made of
 raw frames; GUARD_RAW_VM=1 forces that).  Missing prerequisites skip those
 tests (a failure with CI=true).
 
-    python3 test/guard_attacks.py             run everything
-    python3 test/guard_attacks.py -k dhcp     tests whose name has "dhcp"
-    python3 test/guard_attacks.py --list
+    python3 test/py/guard_attacks.py             run everything
+    python3 test/py/guard_attacks.py -k dhcp     tests whose name has "dhcp"
+    python3 test/py/guard_attacks.py --list
 
 One line per test; the last line is "guard: N passed, N failed"; exit code 1
 if anything failed.  Binary: $SOCKET_VMNET (default: ./socket_vmnet).
@@ -58,7 +58,7 @@ import traceback
 
 from svmlib import TestFailure, TestTimeout, check, fmt_mac, mac
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SVM = os.environ.get("SOCKET_VMNET") or os.path.join(REPO, "socket_vmnet")
 if not os.path.isabs(SVM):
     SVM = os.path.join(REPO, SVM)

@@ -7,9 +7,9 @@ started with --vmnet-mode=isolated and stopped (and checked to exit 0 with a
 clean log) at the end, or killed if anything went wrong.  Python 3.11
 standard library only.
 
-    python3 test/integration.py            run everything
-    python3 test/integration.py -k switch  tests whose name has "switch"
-    python3 test/integration.py --list     list the tests
+    python3 test/py/integration.py            run everything
+    python3 test/py/integration.py -k switch  tests whose name has "switch"
+    python3 test/py/integration.py --list     list the tests
 
 Binaries come from $SOCKET_VMNET and $SOCKET_VMNET_CLIENT (default: the
 repository's top directory).  The last line is
@@ -33,7 +33,7 @@ import traceback
 
 from svmlib import TestFailure, TestTimeout, check, fmt_mac, mac
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def _binary(env, name):
@@ -501,7 +501,7 @@ def test(fn):
 @test
 def switch_broadcast_unicast_flood_move(ctx):
     # --guard=off: a MAC moving to a port while its first port is still
-    # open is what the default guard forbids (see test/guard_attacks.py);
+    # open is what the default guard forbids (see test/py/guard_attacks.py);
     # here the switch itself is tested.
     d = ctx.daemon("--guard=off", dgram="dgram")
     a = ctx.stream(d, 1, "A")

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Drives src/vmnet.c (the macOS host side) on Linux, against the vmnet test
- * double in test/vmnet-double/. Built and run by test/vmnet-check.sh, not
- * by the Makefile.
+ * double in test/doubles/vmnet/. Built by `make doubles`, run by
+ * test/doubles/vmnet-check.sh.
  *
  * This checks our use of vmnet.framework's *documented* contract (start
  * parameters, batch sizes, buffer sizes, which thread calls what, error

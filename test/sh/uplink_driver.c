@@ -5,7 +5,7 @@
  * frames on the TAP descriptor. It answers ARP and ICMP echo for one
  * address (-a), and can ping an address beyond the gateway (-p), which
  * needs shared mode's NAT. Stops cleanly (uplink_close()) on SIGTERM or
- * SIGINT. Used by test/uplink-netns.sh; not a unit test.
+ * SIGINT. Used by test/sh/uplink-netns.sh; not a unit test.
  *
  * Prints "OPEN ifname=... mtu=... max_frame=... mac=..." once the uplink
  * is up, "FAIL message" if it cannot open it, "PONG ip" for each echo

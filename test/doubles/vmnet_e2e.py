@@ -5,7 +5,7 @@ against the vmnet and kqueue test doubles: the daemon starts "vmnet" with
 the flags' parameters, a VM on the stream socket and the network behind
 vmnet exchange frames both ways, SIGTERM stops the interface.
 
-Run by test/vmnet-check.sh:  vmnet_e2e.py DAEMON LIBDIR
+Run by test/doubles/vmnet-check.sh:  vmnet_e2e.py DAEMON LIBDIR
 This checks the daemon's use of the documented vmnet contract, as the
 double models it; it does not run Apple's code.
 """

@@ -2,9 +2,9 @@
 /*
  * Checks src/loop_kqueue.c through loop.h: interest changes, merged
  * events, sources deleted within a batch, EOF, timers, the pipe read end,
- * and a loop carried across fork(). Built and run by
- * test/loop_kqueue_check.sh against the system's kqueue (macOS, BSD),
- * libkqueue, or test/kqueue-double on Linux.
+ * and a loop carried across fork(). Built by `make doubles` against the
+ * system's kqueue (macOS, BSD) or, on Linux, test/doubles/kqueue (an
+ * emulation over poll()).
  */
 #include <errno.h>
 #include <fcntl.h>

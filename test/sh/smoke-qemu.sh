@@ -19,7 +19,7 @@
 
 set -u
 
-cd "$(dirname "$0")/.." || exit 1
+cd "$(dirname "$0")/../.." || exit 1
 SVM=${SOCKET_VMNET:-./socket_vmnet}
 QEMU=${QEMU:-qemu-system-x86_64}
 

@@ -7,7 +7,7 @@
 #
 # Everything runs inside namespaces this script creates (svt-PID-*), so the
 # machine's own interfaces, routes, nftables ruleset and sysctls are never
-# touched. A small driver (test/uplink_driver.c, built here) opens the
+# touched. A small driver (test/sh/uplink_driver.c, built by make drivers) opens the
 # uplink as the daemon does and plays a VM on the TAP descriptor.
 #
 # Exit status: 0 all passed, 1 some failed, 77 skipped (not root, no
@@ -21,12 +21,11 @@ skip() {
 
 [ "$(id -u)" = 0 ] || skip "needs root"
 [ -c /dev/net/tun ] || skip "no /dev/net/tun"
-CC=${CC:-cc}
-for tool in ip nft ping setpriv "${CC%% *}"; do
+for tool in ip nft ping setpriv; do
 	command -v "$tool" >/dev/null 2>&1 || skip "no $tool"
 done
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 TMP=$(mktemp -d /tmp/svt-uplink.XXXXXX)
 chmod 755 "$TMP"
 NS=svt-$$
@@ -113,11 +112,11 @@ fwd_is() { [ "$(in_ns "$1" cat /proc/sys/net/ipv4/ip_forward)" = "$2" ]; }
 has() { grep -q -- "$2" "$1"; }
 no_state() { ! ls "$STATE_DIR"/nat-"$1"-* >/dev/null 2>&1; }
 
-# The driver links against the daemon's own library (make builds it).
-LIB="$ROOT/${BUILD:-build}/libsvmnet.a"
-[[ -f $LIB ]] || make -C "$ROOT" -s "${BUILD:-build}/libsvmnet.a" >/dev/null
-$CC -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$ROOT/src" \
-	"$ROOT/test/uplink_driver.c" "$LIB" -o "$TMP/drv" || { echo "uplink: driver build failed"; exit 1; }
+# The driver links against the daemon's own library (make drivers builds it).
+DRV="$ROOT/${BUILD:-build}/uplink_driver"
+[[ -x $DRV ]] || make -C "$ROOT" -s "${BUILD:-build}/uplink_driver" >/dev/null
+[[ -x $DRV ]] || { echo "uplink: driver build failed"; echo "uplink: 0 passed, 1 failed"; exit 1; }
+cp "$DRV" "$TMP/drv"
 
 # ---------------------------------------------------------------- host mode
 H=$NS-h

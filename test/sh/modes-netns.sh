@@ -31,7 +31,7 @@
 # missing; with CI=true that is a failure instead).
 set -u
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 DAEMON=${SOCKET_VMNET:-$ROOT/socket_vmnet}
 STATE_DIR=/run/socket_vmnet-nat
 NS=svm-$$

@@ -21,6 +21,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "compat.h"
 #include "dgram.h"
 #include "log.h"
@@ -157,9 +158,9 @@ static enum switch_result dgram_frame(struct port *p, const uint8_t *buf,
 		dgram_st.bad++;
 		p->st.rx_bad++;
 		if (log_limit_ok(&p->badlog, loop_now()))
-			log_warn("port %u: dropped a datagram of %zu bytes "
-				 "(allowed 14..%zu)",
-				 p->id, len, dgram_max_frame);
+			log_warnx("port %u: dropped a datagram of %zu bytes "
+				  "(allowed 14..%zu)",
+				  p->id, len, dgram_max_frame);
 		return SWITCH_DONE;
 	}
 	return switch_input(p, buf, len);
@@ -279,7 +280,7 @@ static int dgram_receive(int fd, struct port *own)
 				port_close(own, strerror(errno));
 				return -1;
 			}
-			log_warn("datagram socket: %s", strerror(errno));
+			log_warn("datagram socket");
 			return 0;
 		}
 		if (n == 0 && own) {
@@ -389,8 +390,7 @@ static int dgram_flush(struct port *p)
 			return -1;
 		/* Anything else (EMSGSIZE...): drop that frame, go on. */
 		if (log_limit_ok(&p->badlog, loop_now()))
-			log_warn("port %u: send failed: %s", p->id,
-				 strerror(errno));
+			log_warn("port %u: send failed", p->id);
 		p->st.tx_dropped++;
 		queue_pop_frames(&p->txq, 1);
 	}
@@ -472,7 +472,7 @@ struct port *dgram_port_open(int fd)
 	p->retry.fn = dgram_retry;
 	p->src.fn = dgram_port_ready;
 	if (loop_add(&p->src, LOOP_IN) < 0) {
-		log_err("cannot watch port %u: %s", p->id, strerror(errno));
+		log_err("cannot watch port %u", p->id);
 		port_close(p, "setup failed");
 		return NULL;
 	}
@@ -503,8 +503,7 @@ int dgram_listen(const char *path, const struct sock_owner *o, char *err,
 	dgram_sock.fd = fd;
 	dgram_sock.fn = dgram_shared_ready;
 	if (loop_add(&dgram_sock, LOOP_IN) < 0) {
-		snprintf(err, errlen, "cannot watch %s: %s", path,
-			 strerror(errno));
+		err_sys(err, errlen, "cannot watch %s", path);
 		close(fd);
 		unlink(path);
 		dgram_sock.fd = -1;
@@ -540,6 +539,6 @@ void dgram_unlisten(void)
 		dgram_sock.fd = -1;
 	}
 	if (dgram_path && unlink(dgram_path) && errno != ENOENT)
-		log_warn("cannot remove %s: %s", dgram_path, strerror(errno));
+		log_warn("cannot remove %s", dgram_path);
 	dgram_path = NULL;
 }

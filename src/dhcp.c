@@ -988,8 +988,8 @@ static enum dhcp_result dhcp_discover(const struct dhcp_req *r, uint64_t now_ms,
 
 		dhcp_st.dhcp_no_address++;
 		if (log_limit_ok(&dhcp_warn_limit, now_ms))
-			log_warn("dhcp: no free address for %s",
-				 dhcp_fmt_mac(r->chaddr, mac));
+			log_warnx("dhcp: no free address for %s",
+				  dhcp_fmt_mac(r->chaddr, mac));
 		return DHCP_DROPPED;
 	}
 	dhcp_attach(idx, r, now);
@@ -1157,8 +1157,8 @@ static enum dhcp_result dhcp_decline(const struct dhcp_req *r, uint64_t now_ms)
 	l->state = DHCP_ST_DECLINED;
 	l->expire_ms = now + DHCP_DECLINE_HOLD_MS;
 	if (log_limit_ok(&dhcp_warn_limit, now_ms))
-		log_warn("dhcp: %s declined (in use by another host?)",
-			 dhcp_fmt_ip(r->req_addr, ip));
+		log_warnx("dhcp: %s declined (in use by another host?)",
+			  dhcp_fmt_ip(r->req_addr, ip));
 	return DHCP_DROPPED;
 }
 
@@ -1324,8 +1324,8 @@ static void dhcp_maybe_save(uint64_t now_ms)
 		return;
 	dhcp_urgent = false;
 	if (dhcp_save(now_ms) < 0 && log_limit_ok(&dhcp_warn_limit, now_ms))
-		log_warn("dhcp: cannot write lease file %s: %s",
-			 dhcp_cfg.lease_file, strerror(errno));
+		log_warn("dhcp: cannot write lease file %s",
+			 dhcp_cfg.lease_file);
 }
 
 /**
@@ -1441,9 +1441,9 @@ static int dhcp_load(uint64_t now_ms, char *err, size_t errlen)
 	}
 	fclose(f);
 	if (skipped)
-		log_warn("%s: %u lease lines skipped (malformed, outside the "
-			 "range, reserved or duplicate)",
-			 dhcp_cfg.lease_file, skipped);
+		log_warnx("%s: %u lease lines skipped (malformed, outside the "
+			  "range, reserved or duplicate)",
+			  dhcp_cfg.lease_file, skipped);
 	log_debug("%s: %u leases loaded", dhcp_cfg.lease_file, loaded);
 	return 0;
 }
@@ -1904,8 +1904,8 @@ void dhcp_fini(uint64_t now_ms)
 {
 	if (dhcp_pool && dhcp_cfg.lease_file && dhcp_dirty &&
 	    dhcp_save(now_ms) < 0)
-		log_warn("dhcp: cannot write lease file %s: %s",
-			 dhcp_cfg.lease_file, strerror(errno));
+		log_warn("dhcp: cannot write lease file %s",
+			 dhcp_cfg.lease_file);
 	free(dhcp_pool);
 	free(dhcp_bucket);
 	free(dhcp_resv);

@@ -147,7 +147,8 @@ static bool guard_drop(struct port *p, enum guard_reason r)
 	/* The first drop of each reason is always logged, then the port's
 	 * lines are rate limited. */
 	if (p->guard.drops[r]++ == 0 || log_limit_ok(&p->guard.log, loop_now()))
-		log_warn("port %u: dropped a frame: %s", p->id, guard_names[r]);
+		log_warnx("port %u: dropped a frame: %s", p->id,
+			  guard_names[r]);
 	return false;
 }
 

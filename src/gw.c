@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "err.h"
 #include "arp.h"
 #include "dhcp.h"
 #include "gw.h"
@@ -50,43 +51,43 @@ static int gw_check(struct gw_conf *c, char *err, size_t errlen)
 	if (m == 0)
 		m = 0xffffff00u;
 	if ((~m & (~m + 1)) != 0 || ~m < 3) {
-		snprintf(err, errlen,
-			 "mask %s is not a subnet mask with room "
-			 "for hosts",
-			 inet_ntoa(c->mask));
+		err_set(err, errlen,
+			"mask %s is not a subnet mask with room "
+			"for hosts",
+			inet_ntoa(c->mask));
 		return -1;
 	}
 	net = g & m;
 	bcast = net | ~m;
 	if (g == net || g == bcast || (g >> 24) == 0 || (g >> 24) == 127 ||
 	    (g >> 24) >= 224) {
-		snprintf(err, errlen, "gateway %s is not a host address",
-			 inet_ntoa(c->gateway));
+		err_set(err, errlen, "gateway %s is not a host address",
+			inet_ntoa(c->gateway));
 		return -1;
 	}
 	if (pkt_mac_is_group(c->mac) ||
 	    memcmp(c->mac, zero, PKT_ETH_ALEN) == 0) {
-		snprintf(err, errlen,
-			 "the gateway MAC address must be a "
-			 "non-zero unicast address");
+		err_set(err, errlen,
+			"the gateway MAC address must be a "
+			"non-zero unicast address");
 		return -1;
 	}
 	if (c->mtu && c->mtu < 68) {
-		snprintf(err, errlen, "MTU %u is below 68", c->mtu);
+		err_set(err, errlen, "MTU %u is below 68", c->mtu);
 		return -1;
 	}
 	if (c->ndns > GW_MAX_DNS) {
-		snprintf(err, errlen, "at most %u DNS servers", GW_MAX_DNS);
+		err_set(err, errlen, "at most %u DNS servers", GW_MAX_DNS);
 		return -1;
 	}
 	if (c->lease_secs == 0)
 		c->lease_secs = GW_DEFAULT_LEASE_SECS;
 	if (c->lease_secs < GW_MIN_LEASE_SECS ||
 	    c->lease_secs > GW_MAX_LEASE_SECS) {
-		snprintf(err, errlen,
-			 "lease time %u s is not within 10 s .. "
-			 "1 year",
-			 c->lease_secs);
+		err_set(err, errlen,
+			"lease time %u s is not within 10 s .. "
+			"1 year",
+			c->lease_secs);
 		return -1;
 	}
 	first = c->dhcp_first.s_addr ? ntohl(c->dhcp_first.s_addr) : g + 1;
@@ -99,10 +100,10 @@ static int gw_check(struct gw_conf *c, char *err, size_t errlen)
 
 			inet_ntop(AF_INET, &f, fs, sizeof(fs));
 			inet_ntop(AF_INET, &l, ls, sizeof(ls));
-			snprintf(err, errlen,
-				 "DHCP range %s-%s is not inside "
-				 "the subnet",
-				 fs, ls);
+			err_set(err, errlen,
+				"DHCP range %s-%s is not inside "
+				"the subnet",
+				fs, ls);
 			return -1;
 		}
 		range = (uint64_t)last - first + 1;
@@ -112,9 +113,9 @@ static int gw_check(struct gw_conf *c, char *err, size_t errlen)
 		if (c->max_leases > GW_MAX_POOL)
 			c->max_leases = GW_MAX_POOL;
 		if (c->max_leases < range)
-			log_warn("dhcp: range has %llu addresses; only the "
-				 "first %u are handed out",
-				 (unsigned long long)range, c->max_leases);
+			log_warnx("dhcp: range has %llu addresses; only the "
+				  "first %u are handed out",
+				  (unsigned long long)range, c->max_leases);
 	}
 	c->mask.s_addr = htonl(m);
 	c->dhcp_first.s_addr = htonl(first);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "err.h"
 #include "host.h"
 #include "log.h"
 #include "loop.h"
@@ -82,7 +83,7 @@ static void host_ready(struct loop_source *src, unsigned int events)
 			if (errno == EINTR)
 				continue;
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				log_warn("host side read: %s", strerror(errno));
+				log_warn("host side read");
 			break;
 		}
 		if (n < 14) {
@@ -114,14 +115,13 @@ int host_open(const struct uplink_conf *c, struct uplink_info *info, char *err,
 	host_port = port_open(PORT_HOST, &host_ops, fd, host_rxcap);
 	if (!host_port) {
 		uplink_close();
-		snprintf(err, errlen, "cannot open the host port");
+		err_set(err, errlen, "cannot open the host port");
 		return -1;
 	}
 	host_rxbuf = host_port->rxbuf;
 	host_port->src.fn = host_ready;
 	if (loop_add(&host_port->src, LOOP_IN) < 0) {
-		snprintf(err, errlen, "cannot watch the host side: %s",
-			 strerror(errno));
+		err_sys(err, errlen, "cannot watch the host side");
 		host_close();
 		return -1;
 	}

@@ -48,14 +48,15 @@ bool log_enabled(enum log_level level)
 /**
  * log_msg() - print one line to stderr
  * @level:	severity
+ * @errnum:	an errno value to append as ": text", or 0
  * @fmt:	printf format, no trailing newline
  */
-void log_msg(enum log_level level, const char *fmt, ...)
+void log_msg(enum log_level level, int errnum, const char *fmt, ...)
 {
 	char line[1024];
 	struct timespec ts;
 	struct tm tm;
-	int n;
+	int n, m;
 	va_list ap;
 
 	if (!log_enabled(level))
@@ -69,8 +70,11 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	if (n < 0 || (size_t)n >= sizeof(line))
 		n = 0;
 	va_start(ap, fmt);
-	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 	va_end(ap);
+	if (errnum && m >= 0 && (size_t)n + (size_t)m < sizeof(line))
+		snprintf(line + n + m, sizeof(line) - (size_t)(n + m), ": %s",
+			 strerror(errnum));
 	/* One write per line, so lines from several processes do not mix. */
 	fprintf(stderr, "%s\n", line);
 }
@@ -89,8 +93,8 @@ bool log_limit_ok(struct log_limit *l, uint64_t now_ms)
 {
 	if (l->window_ms == 0 || now_ms - l->window_ms >= LOG_LIMIT_WINDOW_MS) {
 		if (l->suppressed)
-			log_warn("%u similar messages suppressed",
-				 l->suppressed);
+			log_warnx("%u similar messages suppressed",
+				  l->suppressed);
 		l->window_ms = now_ms ? now_ms : 1;
 		l->count = 0;
 		l->suppressed = 0;

@@ -2,6 +2,7 @@
 #ifndef LOG_H
 #define LOG_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -17,16 +18,22 @@ enum log_level {
 
 void log_init(const char *prog, enum log_level level);
 bool log_enabled(enum log_level level);
-void log_msg(enum log_level level, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void log_msg(enum log_level level, int errnum, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-#define log_err(...)  log_msg(LOG_LVL_ERROR, __VA_ARGS__)
-#define log_warn(...) log_msg(LOG_LVL_WARN, __VA_ARGS__)
-#define log_info(...) log_msg(LOG_LVL_INFO, __VA_ARGS__)
+/*
+ * As in OpenBSD: log_err() and log_warn() append ": " and the text of
+ * errno; log_errx() and log_warnx() print the message alone.
+ */
+#define log_err(...)   log_msg(LOG_LVL_ERROR, errno, __VA_ARGS__)
+#define log_errx(...)  log_msg(LOG_LVL_ERROR, 0, __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_LVL_WARN, errno, __VA_ARGS__)
+#define log_warnx(...) log_msg(LOG_LVL_WARN, 0, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_LVL_INFO, 0, __VA_ARGS__)
 #define log_debug(...)                                                         \
 	do {                                                                   \
 		if (log_enabled(LOG_LVL_DEBUG))                                \
-			log_msg(LOG_LVL_DEBUG, __VA_ARGS__);                   \
+			log_msg(LOG_LVL_DEBUG, 0, __VA_ARGS__);                \
 	} while (0)
 
 /**

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "conf.h"
 #include "dgram.h"
 #include "guard.h"
@@ -117,8 +118,8 @@ static void main_signal_ready(struct loop_source *src, unsigned int events)
 			main_status();
 		} else if (sigs[i] == SIGHUP && main_gw_on && main_hosts_file) {
 			if (gw_reload_hosts(err, sizeof(err)))
-				log_warn("reloading DHCP reservations: %s",
-					 err);
+				log_warnx("reloading DHCP reservations: %s",
+					  err);
 			else
 				log_info("DHCP reservations reloaded");
 		}
@@ -166,14 +167,12 @@ static int main_open_fds(const struct conf *c, char *err, size_t errlen)
 		struct port *p;
 
 		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len)) {
-			snprintf(err, errlen, "--fd=%d: not a socket (%s)", fd,
-				 strerror(errno));
+			err_sys(err, errlen, "--fd=%d: not a socket", fd);
 			return -1;
 		}
 		if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) ||
 		    fcntl(fd, F_SETFD, FD_CLOEXEC)) {
-			snprintf(err, errlen, "--fd=%d: %s", fd,
-				 strerror(errno));
+			err_sys(err, errlen, "--fd=%d", fd);
 			return -1;
 		}
 		if (type == SOCK_STREAM) {
@@ -181,15 +180,14 @@ static int main_open_fds(const struct conf *c, char *err, size_t errlen)
 		} else if (type == SOCK_DGRAM || type == SOCK_SEQPACKET) {
 			p = dgram_port_open(fd);
 		} else {
-			snprintf(err, errlen,
-				 "--fd=%d: unsupported socket "
-				 "type %d",
-				 fd, type);
+			err_set(err, errlen,
+				"--fd=%d: unsupported socket "
+				"type %d",
+				fd, type);
 			return -1;
 		}
 		if (!p) {
-			snprintf(err, errlen, "--fd=%d: cannot open a port",
-				 fd);
+			err_set(err, errlen, "--fd=%d: cannot open a port", fd);
 			return -1;
 		}
 		if (c->fd_has_mac[i])
@@ -252,9 +250,9 @@ static void main_defaults(struct conf *c)
 	c->gateway.s_addr = htonl(gw);
 	c->mask.s_addr = htonl(0xffffff00u);
 	c->dhcp_end.s_addr = htonl((gw & 0xffffff00u) | 0xfeu);
-	log_warn("--vmnet-gateway=IP should be given to avoid clashing with "
-		 "other networks; using %s",
-		 inet_ntoa(c->gateway));
+	log_warnx("--vmnet-gateway=IP should be given to avoid clashing with "
+		  "other networks; using %s",
+		  inet_ntoa(c->gateway));
 }
 
 /**
@@ -314,8 +312,8 @@ static int main_gateway(const struct conf *c, const struct uplink_info *info,
 	} else if (c->mode == CONF_MODE_SHARED) {
 		g.ndns = resolv_host_servers(g.dns, GW_MAX_DNS);
 		if (!g.ndns)
-			log_warn("the host has no DNS server a guest can use; "
-				 "give one with --dns=IP");
+			log_warnx("the host has no DNS server a guest can use; "
+				  "give one with --dns=IP");
 	}
 	if (gw_init(&g, loop_now(), err, errlen))
 		return -1;
@@ -345,13 +343,13 @@ static int main_setup(const struct conf *c, char *err, size_t errlen)
 	struct guard_conf guard = c->guard;
 
 	if (loop_init() || main_signals()) {
-		snprintf(err, errlen, "event loop: %s", strerror(errno));
+		err_sys(err, errlen, "event loop");
 		return -1;
 	}
 	if (port_table_init(c->max_ports, c->queue_size) ||
 	    switch_init(c->max_ports, c->mac_age) ||
 	    dgram_init(c->max_frame, c->max_ports)) {
-		snprintf(err, errlen, "out of memory");
+		err_set(err, errlen, "out of memory");
 		return -1;
 	}
 	stream_init(c->max_frame);
@@ -363,10 +361,10 @@ static int main_setup(const struct conf *c, char *err, size_t errlen)
 		struct passwd *pw = getpwnam(c->socket_user);
 
 		if (!pw) {
-			snprintf(err, errlen,
-				 "--socket-user: no such user "
-				 "\"%s\"",
-				 c->socket_user);
+			err_set(err, errlen,
+				"--socket-user: no such user "
+				"\"%s\"",
+				c->socket_user);
 			return -1;
 		}
 		owner.uid = (long)pw->pw_uid;
@@ -406,7 +404,7 @@ static int main_setup(const struct conf *c, char *err, size_t errlen)
 	if (c->dgram_path && dgram_listen(c->dgram_path, &owner, err, errlen))
 		return -1;
 	if (stream_connect_start(c->connect, c->nconnect)) {
-		snprintf(err, errlen, "out of memory");
+		err_set(err, errlen, "out of memory");
 		return -1;
 	}
 	if (pidfile_create(c->pidfile, err, errlen))
@@ -480,7 +478,7 @@ static int main_run(const struct conf *c)
 	if (main_gw_on)
 		main_gw_tick(&main_gw_timer);
 	if (loop_run() < 0) {
-		log_err("event loop failed: %s", strerror(errno));
+		log_err("event loop failed");
 		ret = 1;
 	}
 	loop_timer_cancel(&fd_watch);
@@ -512,7 +510,7 @@ int main(int argc, char **argv)
 		printf("socket_vmnet version %s\n", VERSION);
 		return 0;
 	case CONF_ERROR:
-		log_err("%s", err);
+		log_errx("%s", err);
 		fprintf(stderr, "Try '%s --help' for more information.\n",
 			argv[0]);
 		return 1;
@@ -522,18 +520,18 @@ int main(int argc, char **argv)
 	if (c.debug)
 		log_init("socket_vmnet", LOG_LVL_DEBUG);
 	if (getuid() != geteuid() || getgid() != getegid()) {
-		log_err("refusing to run setuid or setgid; start it with sudo "
-			"or a service manager instead");
+		log_errx("refusing to run setuid or setgid; start it with sudo "
+			 "or a service manager instead");
 		return 1;
 	}
 	uplink_platform(&pf);
 	if (conf_check_platform(&c, &pf, err, sizeof(err))) {
-		log_err("%s", err);
+		log_errx("%s", err);
 		return 1;
 	}
 	main_defaults(&c);
 	if (main_setup(&c, err, sizeof(err))) {
-		log_err("%s", err);
+		log_errx("%s", err);
 		main_stop_switch();
 		main_undo_setup();
 		main_free();
@@ -557,7 +555,7 @@ int main(int argc, char **argv)
 		case PRIV_MONITOR:
 			break;
 		case PRIV_ERROR:
-			log_err("%s", err);
+			log_errx("%s", err);
 			ret = 1;
 			main_stop_switch();
 			break;

@@ -61,6 +61,8 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
+#include "err.h"
+#include "file.h"
 #include "log.h"
 #include "nat.h"
 
@@ -193,11 +195,11 @@ static int nat_run_nft(const char *script, char *err, size_t errlen)
 
 	log_debug("nft -f - <<EOF\n%sEOF", script);
 	if (pipe2(in, O_CLOEXEC) < 0) {
-		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		err_sys(err, errlen, "pipe");
 		return -1;
 	}
 	if (pipe2(outp, O_CLOEXEC) < 0) {
-		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		err_sys(err, errlen, "pipe");
 		close(in[0]);
 		close(in[1]);
 		return -1;
@@ -205,8 +207,8 @@ static int nat_run_nft(const char *script, char *err, size_t errlen)
 	n = write(in[1], script, len);
 	close(in[1]);
 	if (n < 0 || (size_t)n != len) {
-		snprintf(err, errlen, "writing the nft ruleset: %s",
-			 n < 0 ? strerror(errno) : "short write");
+		err_set(err, errlen, "writing the nft ruleset: %s",
+			n < 0 ? strerror(errno) : "short write");
 		close(in[0]);
 		close(outp[0]);
 		close(outp[1]);
@@ -214,7 +216,7 @@ static int nat_run_nft(const char *script, char *err, size_t errlen)
 	}
 	pid = fork();
 	if (pid < 0) {
-		snprintf(err, errlen, "fork: %s", strerror(errno));
+		err_sys(err, errlen, "fork");
 		close(in[0]);
 		close(outp[0]);
 		close(outp[1]);
@@ -254,24 +256,24 @@ static int nat_run_nft(const char *script, char *err, size_t errlen)
 	close(outp[0]);
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
-			snprintf(err, errlen, "waitpid: %s", strerror(errno));
+			err_sys(err, errlen, "waitpid");
 			return -1;
 		}
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
-		snprintf(err, errlen,
-			 "nft not found: shared mode needs nftables "
-			 "(apt-get install nftables)");
+		err_set(err, errlen,
+			"nft not found: shared mode needs nftables "
+			"(apt-get install nftables)");
 		return -1;
 	}
 	/* Keep nft's first line: it says what it rejected. */
 	out[strcspn(out, "\n")] = '\0';
-	snprintf(err, errlen, "nft failed (%s%d): %s",
-		 WIFEXITED(status) ? "status " : "signal ",
-		 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
-		 out[0] ? out : "no message");
+	err_set(err, errlen, "nft failed (%s%d): %s",
+		WIFEXITED(status) ? "status " : "signal ",
+		WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+		out[0] ? out : "no message");
 	return -1;
 }
 
@@ -291,7 +293,7 @@ static int nat_delete_table(const char *table)
 	snprintf(script, sizeof(script),
 		 "add table ip %s\ndelete table ip %s\n", table, table);
 	if (nat_run_nft(script, err, sizeof(err)) < 0) {
-		log_warn("deleting nft table ip %s: %s", table, err);
+		log_warnx("deleting nft table ip %s: %s", table, err);
 		return -1;
 	}
 	return 0;
@@ -318,46 +320,6 @@ static ssize_t nat_read_file(const char *path, char *buf, size_t len)
 		return -1;
 	buf[n] = '\0';
 	return n;
-}
-
-/**
- * nat_write_atomic() - replace a file's content atomically
- * @path:	the file
- * @text:	its new content
- *
- * Writes PATH.tmp, syncs it and renames it over @path.
- *
- * Return: 0 on success, -1 with errno set on failure
- */
-static int nat_write_atomic(const char *path, const char *text)
-{
-	char tmp[PATH_MAX];
-	size_t len = strlen(text);
-	ssize_t n;
-	int fd, saved;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -1;
-	n = write(fd, text, len);
-	if (n < 0 || (size_t)n != len || fsync(fd) < 0) {
-		saved = n < 0 || (size_t)n == len ? errno : EIO;
-		close(fd);
-		unlink(tmp);
-		errno = saved;
-		return -1;
-	}
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		saved = errno;
-		unlink(tmp);
-		errno = saved;
-		return -1;
-	}
-	return 0;
 }
 
 /**
@@ -409,7 +371,7 @@ static int nat_state_write(const char *path, const struct nat_state *st)
 		 "# socket_vmnet shared mode: undone when this process is "
 		 "gone\npid=%ld\nstart=%llu\ntable=%s\nifname=%s\n",
 		 st->pid, st->start, st->table, st->ifname);
-	return nat_write_atomic(path, text);
+	return file_write_atomic(path, text, strlen(text), 0644);
 }
 
 /**
@@ -424,20 +386,17 @@ static int nat_lock(char *err, size_t errlen)
 	int fd;
 
 	if (mkdir(NAT_STATE_DIR, 0755) < 0 && errno != EEXIST) {
-		snprintf(err, errlen, "creating %s: %s", NAT_STATE_DIR,
-			 strerror(errno));
+		err_sys(err, errlen, "creating %s", NAT_STATE_DIR);
 		return -1;
 	}
 	fd = open(NAT_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		snprintf(err, errlen, "opening %s: %s", NAT_LOCK_FILE,
-			 strerror(errno));
+		err_sys(err, errlen, "opening %s", NAT_LOCK_FILE);
 		return -1;
 	}
 	while (flock(fd, LOCK_EX) < 0) {
 		if (errno != EINTR) {
-			snprintf(err, errlen, "locking %s: %s", NAT_LOCK_FILE,
-				 strerror(errno));
+			err_sys(err, errlen, "locking %s", NAT_LOCK_FILE);
 			close(fd);
 			return -1;
 		}
@@ -510,14 +469,13 @@ static void nat_forward_release(unsigned long long netns)
 		return;
 	orig[strcspn(orig, "\n")] = '\0';
 	if (strcmp(orig, "0") && strcmp(orig, "1")) {
-		log_warn("%s holds no 0/1 value: ignored", path);
+		log_warnx("%s holds no 0/1 value: ignored", path);
 	} else if (nat_read_file(NAT_IP_FORWARD, cur, sizeof(cur)) >= 0 &&
 		   cur[0] == '1' && strcmp(orig, "1")) {
 		int fd = open(NAT_IP_FORWARD, O_WRONLY | O_CLOEXEC);
 
 		if (fd < 0 || write(fd, orig, strlen(orig)) < 0)
-			log_warn("restoring net.ipv4.ip_forward=%s: %s", orig,
-				 strerror(errno));
+			log_warn("restoring net.ipv4.ip_forward=%s", orig);
 		else
 			log_info("net.ipv4.ip_forward restored to %s", orig);
 		if (fd >= 0)
@@ -544,8 +502,7 @@ static int nat_forward_enable(unsigned long long netns, char *err,
 	int fd;
 
 	if (nat_read_file(NAT_IP_FORWARD, cur, sizeof(cur)) < 0) {
-		snprintf(err, errlen, "reading %s: %s", NAT_IP_FORWARD,
-			 strerror(errno));
+		err_sys(err, errlen, "reading %s", NAT_IP_FORWARD);
 		return -1;
 	}
 	if (cur[0] == '1')
@@ -556,16 +513,14 @@ static int nat_forward_enable(unsigned long long netns, char *err,
 
 		snprintf(text, sizeof(text), "%c\n", cur[0]);
 
-		if (nat_write_atomic(path, text) < 0) {
-			snprintf(err, errlen, "writing %s: %s", path,
-				 strerror(errno));
+		if (file_write_atomic(path, text, strlen(text), 0644) < 0) {
+			err_sys(err, errlen, "writing %s", path);
 			return -1;
 		}
 	}
 	fd = open(NAT_IP_FORWARD, O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, "1", 1) != 1) {
-		snprintf(err, errlen, "setting net.ipv4.ip_forward=1: %s",
-			 strerror(errno));
+		err_sys(err, errlen, "setting net.ipv4.ip_forward=1");
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -620,15 +575,15 @@ static void nat_recover_locked(unsigned long long netns)
 		snprintf(path, sizeof(path), "%s/%s", NAT_STATE_DIR,
 			 de->d_name);
 		if (nat_state_read(path, &st) < 0) {
-			log_warn("removing unreadable state file %s", path);
+			log_warnx("removing unreadable state file %s", path);
 			unlink(path);
 			continue;
 		}
 		if (nat_alive(&st))
 			continue;
-		log_warn("socket_vmnet pid %ld (TAP %s) did not clean up; "
-			 "undoing what %s lists",
-			 st.pid, st.ifname, path);
+		log_warnx("socket_vmnet pid %ld (TAP %s) did not clean up; "
+			  "undoing what %s lists",
+			  st.pid, st.ifname, path);
 		nat_undo_locked(path, &st, netns);
 	}
 	closedir(d);
@@ -699,7 +654,7 @@ static void nat_keeper(int rfd, int wfd)
 	while (n > 0 || (n < 0 && errno == EINTR));
 	lock = nat_lock(err, sizeof(err));
 	if (lock < 0) {
-		log_warn("cannot undo shared mode: %s", err);
+		log_warnx("cannot undo shared mode: %s", err);
 		_exit(1);
 	}
 	if (nat_state_read(nat.path, &st) == 0 && st.pid == nat.st.pid &&
@@ -721,12 +676,12 @@ static void nat_start_keeper(void)
 	pid_t pid;
 
 	if (pipe2(p, O_CLOEXEC) < 0) {
-		log_warn("keeper pipe: %s", strerror(errno));
+		log_warn("keeper pipe");
 		return;
 	}
 	pid = fork();
 	if (pid < 0) {
-		log_warn("forking the NAT keeper: %s", strerror(errno));
+		log_warn("forking the NAT keeper");
 		close(p[0]);
 		close(p[1]);
 		return;
@@ -776,14 +731,14 @@ int nat_start(const char *ifname, struct in_addr net, unsigned int prefix,
 	int lock;
 
 	if (nat.active) {
-		snprintf(err, errlen, "NAT is already set up");
+		err_set(err, errlen, "NAT is already set up");
 		return -1;
 	}
 	if (prefix > 32 || !ifname[0] ||
 	    strspn(ifname, "abcdefghijklmnopqrstuvwxyz"
 			   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
 		strlen(ifname)) {
-		snprintf(err, errlen, "bad interface name or prefix for NAT");
+		err_set(err, errlen, "bad interface name or prefix for NAT");
 		return -1;
 	}
 	inet_ntop(AF_INET, &net, netstr, sizeof(netstr));
@@ -803,17 +758,16 @@ int nat_start(const char *ifname, struct in_addr net, unsigned int prefix,
 		return -1;
 	nat_recover_locked(nat.netns);
 	if (nat_state_read(nat.path, &old) == 0 && nat_alive(&old)) {
-		snprintf(err, errlen,
-			 "subnet %s/%u is already served by socket_vmnet pid "
-			 "%ld (TAP %s)",
-			 netstr, prefix, old.pid, old.ifname);
+		err_set(err, errlen,
+			"subnet %s/%u is already served by socket_vmnet pid "
+			"%ld (TAP %s)",
+			netstr, prefix, old.pid, old.ifname);
 		close(lock);
 		return -1;
 	}
 	/* Record the intent first: a crash from here on is recovered. */
 	if (nat_state_write(nat.path, &nat.st) < 0) {
-		snprintf(err, errlen, "writing %s: %s", nat.path,
-			 strerror(errno));
+		err_sys(err, errlen, "writing %s", nat.path);
 		close(lock);
 		return -1;
 	}
@@ -891,9 +845,9 @@ void nat_stop(void)
 			if (r < 0 && errno == ECHILD && kill(nat.keeper, 0) < 0)
 				break;
 			if (waited >= NAT_KEEPER_WAIT_MS) {
-				log_warn("NAT keeper pid %ld still busy; not "
-					 "waiting for it",
-					 (long)nat.keeper);
+				log_warnx("NAT keeper pid %ld still busy; not "
+					  "waiting for it",
+					  (long)nat.keeper);
 				nat.keeper = -1;
 				return;
 			}
@@ -906,8 +860,8 @@ void nat_stop(void)
 	}
 	lock = nat_lock(err, sizeof(err));
 	if (lock < 0) {
-		log_warn("cannot undo shared mode (the next start will): %s",
-			 err);
+		log_warnx("cannot undo shared mode (the next start will): %s",
+			  err);
 		return;
 	}
 	if (nat_state_read(nat.path, &st) < 0 || st.pid != nat.st.pid ||

@@ -13,6 +13,8 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "err.h"
+#include "file.h"
 #include "pidfile.h"
 
 static int pidfile_fd = -1;
@@ -65,14 +67,14 @@ int pidfile_check(const char *path, char *err, size_t errlen)
 		return 0;
 	r = pidfile_busy(path, &pid);
 	if (r == 1) {
-		snprintf(err, errlen,
-			 "pidfile %s is held by a running "
-			 "socket_vmnet (pid %ld)",
-			 path, pid);
+		err_set(err, errlen,
+			"pidfile %s is held by a running "
+			"socket_vmnet (pid %ld)",
+			path, pid);
 		return -1;
 	}
 	if (r < 0) {
-		snprintf(err, errlen, "pidfile %s: %s", path, strerror(errno));
+		err_sys(err, errlen, "pidfile %s", path);
 		return -1;
 	}
 	return 0;
@@ -88,35 +90,24 @@ int pidfile_check(const char *path, char *err, size_t errlen)
  */
 int pidfile_create(const char *path, char *err, size_t errlen)
 {
-	char tmp[4096], buf[32];
-	int fd, n;
+	struct file_atomic f;
+	char buf[32];
+	int n;
 
 	if (!path)
 		return 0;
 	if (pidfile_check(path, err, errlen))
 		return -1;
-	if (snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >=
-	    (int)sizeof(tmp)) {
-		snprintf(err, errlen, "pidfile path too long: %s", path);
-		return -1;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-		  0644);
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot create %s: %s", tmp,
-			 strerror(errno));
-		return -1;
-	}
+	if (file_atomic_open(&f, path, 0644) < 0)
+		return err_sys(err, errlen, "cannot create pidfile %s", path);
 	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (flock(fd, LOCK_EX | LOCK_NB) || write(fd, buf, (size_t)n) != n ||
-	    rename(tmp, path)) {
-		snprintf(err, errlen, "cannot write pidfile %s: %s", path,
-			 strerror(errno));
-		unlink(tmp);
-		close(fd);
-		return -1;
+	if (flock(f.fd, LOCK_EX | LOCK_NB) < 0) {
+		file_atomic_abort(&f);
+		return err_sys(err, errlen, "cannot lock pidfile %s", path);
 	}
-	pidfile_fd = fd;
+	if (file_atomic_write(&f, buf, (size_t)n) < 0 ||
+	    file_atomic_commit(&f, &pidfile_fd) < 0)
+		return err_sys(err, errlen, "cannot write pidfile %s", path);
 	pidfile_path = path;
 	return 0;
 }

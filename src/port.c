@@ -87,8 +87,8 @@ struct port *port_open(enum port_kind kind, const struct port_ops *ops, int fd,
 		static struct log_limit full_log;
 
 		if (log_limit_ok(&full_log, loop_now()))
-			log_warn("port table full (%u ports, see --max-ports)",
-				 port_max);
+			log_warnx("port table full (%u ports, see --max-ports)",
+				  port_max);
 		return NULL;
 	}
 	id = port_free[port_nfree - 1];
@@ -115,7 +115,7 @@ struct port *port_open(enum port_kind kind, const struct port_ops *ops, int fd,
 	return p;
 oom:
 	queue_free(&p->txq);
-	log_err("out of memory opening a port");
+	log_errx("out of memory opening a port");
 	return NULL;
 }
 

@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "log.h"
 #include "priv.h"
 
@@ -52,13 +53,12 @@ static int priv_become(const struct passwd *pw, char *err, size_t errlen)
 {
 	if (initgroups(pw->pw_name, pw->pw_gid) || setgid(pw->pw_gid) ||
 	    setuid(pw->pw_uid)) {
-		snprintf(err, errlen, "cannot become user %s: %s", pw->pw_name,
-			 strerror(errno));
+		err_sys(err, errlen, "cannot become user %s", pw->pw_name);
 		return -1;
 	}
 	if (pw->pw_uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
-		snprintf(err, errlen, "could regain root after dropping to %s",
-			 pw->pw_name);
+		err_set(err, errlen, "could regain root after dropping to %s",
+			pw->pw_name);
 		return -1;
 	}
 	return 0;
@@ -86,13 +86,13 @@ enum priv_role priv_separate(const char *user, void (*monitor_init)(void),
 	pid_t pid, monitor;
 
 	if (!pw) {
-		snprintf(err, errlen, "--user: no such user \"%s\"", user);
+		err_set(err, errlen, "--user: no such user \"%s\"", user);
 		return PRIV_ERROR;
 	}
 	if (geteuid() != 0) {
-		snprintf(err, errlen,
-			 "--user needs the daemon to start as "
-			 "root");
+		err_set(err, errlen,
+			"--user needs the daemon to start as "
+			"root");
 		return PRIV_ERROR;
 	}
 	/* Hold the signals until each side has its handlers in place. */
@@ -105,14 +105,14 @@ enum priv_role priv_separate(const char *user, void (*monitor_init)(void),
 	monitor = getpid();
 	pid = fork();
 	if (pid < 0) {
-		snprintf(err, errlen, "fork: %s", strerror(errno));
+		err_sys(err, errlen, "fork");
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		return PRIV_ERROR;
 	}
 	if (pid == 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		if (priv_become(pw, err, errlen)) {
-			log_err("%s", err);
+			log_errx("%s", err);
 			_exit(1);
 		}
 #ifdef PR_SET_PDEATHSIG
@@ -140,7 +140,7 @@ enum priv_role priv_separate(const char *user, void (*monitor_init)(void),
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	while (waitpid(pid, &ws, 0) < 0) {
 		if (errno != EINTR) {
-			snprintf(err, errlen, "waitpid: %s", strerror(errno));
+			err_sys(err, errlen, "waitpid");
 			*status = 1;
 			return PRIV_MONITOR;
 		}
@@ -150,7 +150,7 @@ enum priv_role priv_separate(const char *user, void (*monitor_init)(void),
 		*status = WEXITSTATUS(ws);
 	} else {
 		*status = 128 + WTERMSIG(ws);
-		log_err("the switch process died of signal %d", WTERMSIG(ws));
+		log_errx("the switch process died of signal %d", WTERMSIG(ws));
 	}
 	return PRIV_MONITOR;
 }

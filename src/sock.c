@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "compat.h"
 #include "log.h"
 #include "sock.h"
@@ -137,7 +138,7 @@ int sock_resolve_group(const char *name, gid_t *gid, char *err, size_t errlen)
 		*gid = getegid();
 		return 0;
 	}
-	snprintf(err, errlen, "--socket-group: no such group \"%s\"", name);
+	err_set(err, errlen, "--socket-group: no such group \"%s\"", name);
 	return -1;
 }
 
@@ -180,19 +181,19 @@ static int sock_clear_path(const char *path, int type, char *err, size_t errlen)
 	if (lstat(path, &st)) {
 		if (errno == ENOENT)
 			return 0;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		err_sys(err, errlen, "%s", path);
 		return -1;
 	}
 	if (!S_ISSOCK(st.st_mode)) {
-		snprintf(err, errlen,
-			 "%s exists and is not a socket; "
-			 "not removing it",
-			 path);
+		err_set(err, errlen,
+			"%s exists and is not a socket; "
+			"not removing it",
+			path);
 		return -1;
 	}
 	fd = compat_socket(AF_UNIX, type, 0);
 	if (fd < 0 || sock_addr(path, &sa)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		err_sys(err, errlen, "%s", path);
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -200,21 +201,19 @@ static int sock_clear_path(const char *path, int type, char *err, size_t errlen)
 	ret = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
 	close(fd);
 	if (!ret) {
-		snprintf(err, errlen,
-			 "%s is in use by a running daemon; "
-			 "refusing to take it over",
-			 path);
+		err_set(err, errlen,
+			"%s is in use by a running daemon; "
+			"refusing to take it over",
+			path);
 		return -1;
 	}
 	if (errno != ECONNREFUSED && errno != ENOENT) {
-		snprintf(err, errlen, "cannot check %s: %s", path,
-			 strerror(errno));
+		err_sys(err, errlen, "cannot check %s", path);
 		return -1;
 	}
 	log_info("removing stale socket %s", path);
 	if (unlink(path) && errno != ENOENT) {
-		snprintf(err, errlen, "cannot remove stale %s: %s", path,
-			 strerror(errno));
+		err_sys(err, errlen, "cannot remove stale %s", path);
 		return -1;
 	}
 	return 0;
@@ -238,49 +237,47 @@ int sock_listen_unix(const char *path, int type, const struct sock_owner *o,
 	int fd;
 
 	if (sock_addr(path, &sa)) {
-		snprintf(err, errlen,
-			 "socket path too long (max %zu bytes): "
-			 "%s",
-			 sizeof(sa.sun_path) - 1, path);
+		err_set(err, errlen,
+			"socket path too long (max %zu bytes): "
+			"%s",
+			sizeof(sa.sun_path) - 1, path);
 		return -1;
 	}
 	if (sock_clear_path(path, type, err, errlen))
 		return -1;
 	fd = compat_socket(AF_UNIX, type, 1);
 	if (fd < 0) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
+		err_sys(err, errlen, "socket");
 		return -1;
 	}
 	/* No window in which others could connect before chmod. */
 	old = umask(0077);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		snprintf(err, errlen, "cannot bind %s: %s", path,
-			 strerror(errno));
+		err_sys(err, errlen, "cannot bind %s", path);
 		umask(old);
 		goto fail_fd;
 	}
 	umask(old);
 	if (o->uid >= 0) {
 		if (chown(path, (uid_t)o->uid, (gid_t)-1)) {
-			snprintf(err, errlen, "cannot give %s to uid %ld: %s",
-				 path, o->uid, strerror(errno));
+			err_sys(err, errlen, "cannot give %s to uid %ld", path,
+				o->uid);
 			goto fail_file;
 		}
 	} else if (chown(path, (uid_t)-1, o->gid)) {
 		if (o->strict_gid) {
-			snprintf(err, errlen, "cannot give %s to group %ld: %s",
-				 path, (long)o->gid, strerror(errno));
+			err_sys(err, errlen, "cannot give %s to group %ld",
+				path, (long)o->gid);
 			goto fail_file;
 		}
-		log_warn("cannot give %s to group %ld: %s", path, (long)o->gid,
-			 strerror(errno));
+		log_warn("cannot give %s to group %ld", path, (long)o->gid);
 	}
 	if (chmod(path, o->uid >= 0 ? 0700 : 0770)) {
-		snprintf(err, errlen, "chmod %s: %s", path, strerror(errno));
+		err_sys(err, errlen, "chmod %s", path);
 		goto fail_file;
 	}
 	if (type == SOCK_STREAM && listen(fd, SOMAXCONN)) {
-		snprintf(err, errlen, "listen %s: %s", path, strerror(errno));
+		err_sys(err, errlen, "listen %s", path);
 		goto fail_file;
 	}
 	if (type == SOCK_DGRAM)

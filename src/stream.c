@@ -24,6 +24,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "compat.h"
 #include "log.h"
 #include "loop.h"
@@ -176,8 +177,8 @@ static int stream_consume(struct port *p)
 				    stream_frame, p, &bad);
 
 	if (used == STREAM_BAD_LENGTH) {
-		log_warn("port %u: bad frame length %u (allowed %u..%zu)",
-			 p->id, bad, 14u, stream_max_frame);
+		log_warnx("port %u: bad frame length %u (allowed %u..%zu)",
+			  p->id, bad, 14u, stream_max_frame);
 		port_close(p, "bad frame length");
 		return -1;
 	}
@@ -327,7 +328,7 @@ static struct port *stream_open(int fd, enum port_kind kind,
 	port_set_creds(p);
 	p->src.fn = stream_ready;
 	if (loop_add(&p->src, LOOP_IN) < 0) {
-		log_err("cannot watch port %u: %s", p->id, strerror(errno));
+		log_err("cannot watch port %u", p->id);
 		port_close(p, "setup failed");
 		return NULL;
 	}
@@ -363,9 +364,9 @@ static void stream_target_try(struct loop_timer *t)
 	fd = compat_socket(AF_UNIX, SOCK_STREAM, 1);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		if (!tg->failures++)
-			log_warn("--connect=%s: %s; retrying every %u ms",
-				 tg->path, strerror(errno),
-				 STREAM_RECONNECT_MS);
+			log_warnx("--connect=%s: %s; retrying every %u ms",
+				  tg->path, strerror(errno),
+				  STREAM_RECONNECT_MS);
 		if (fd >= 0)
 			close(fd);
 		loop_timer_arm(&tg->timer, STREAM_RECONNECT_MS);
@@ -452,7 +453,7 @@ static void stream_accept(struct loop_source *src, unsigned int events)
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK &&
 			    errno != EINTR && errno != ECONNABORTED)
-				log_warn("accept: %s", strerror(errno));
+				log_warn("accept");
 			return;
 		}
 		if (stream_uid >= 0) {
@@ -460,9 +461,9 @@ static void stream_accept(struct loop_source *src, unsigned int events)
 
 			sock_peer_creds(fd, &uid, &pid);
 			if (uid != stream_uid) {
-				log_warn("refused a connection from uid %ld "
-					 "pid %ld (--socket-user)",
-					 uid, pid);
+				log_warnx("refused a connection from uid %ld "
+					  "pid %ld (--socket-user)",
+					  uid, pid);
 				close(fd);
 				continue;
 			}
@@ -491,8 +492,7 @@ int stream_listen(const char *path, const struct sock_owner *o, char *err,
 	stream_listener.fd = fd;
 	stream_listener.fn = stream_accept;
 	if (loop_add(&stream_listener, LOOP_IN) < 0) {
-		snprintf(err, errlen, "cannot watch %s: %s", path,
-			 strerror(errno));
+		err_sys(err, errlen, "cannot watch %s", path);
 		close(fd);
 		unlink(path);
 		stream_listener.fd = -1;
@@ -529,6 +529,6 @@ void stream_unlisten(void)
 		stream_listener.fd = -1;
 	}
 	if (stream_path && unlink(stream_path) && errno != ENOENT)
-		log_warn("cannot remove %s: %s", stream_path, strerror(errno));
+		log_warn("cannot remove %s", stream_path);
 	stream_path = NULL;
 }

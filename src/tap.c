@@ -42,6 +42,7 @@
 #include <linux/if_tun.h>
 #include <linux/sockios.h>
 
+#include "err.h"
 #include "log.h"
 #include "nat.h"
 #include "uplink.h"
@@ -71,13 +72,13 @@ static struct {
 static void tap_err(char *err, size_t errlen, const char *what, int e)
 {
 	if (e == EPERM || e == EACCES)
-		snprintf(err, errlen,
-			 "%s: %s: --vmnet-mode=%s needs root or CAP_NET_ADMIN "
-			 "(use --vmnet-mode=isolated to run without "
-			 "privileges)",
-			 what, strerror(e), conf_mode_name(tap.mode));
+		err_set(err, errlen,
+			"%s: %s: --vmnet-mode=%s needs root or CAP_NET_ADMIN "
+			"(use --vmnet-mode=isolated to run without "
+			"privileges)",
+			what, strerror(e), conf_mode_name(tap.mode));
 	else
-		snprintf(err, errlen, "%s: %s", what, strerror(e));
+		err_set(err, errlen, "%s: %s", what, strerror(e));
 }
 
 /**
@@ -127,25 +128,24 @@ static int tap_check_bridge(const char *name, char *err, size_t errlen)
 	struct stat sb;
 
 	if (!name || !name[0]) {
-		snprintf(err, errlen,
-			 "--vmnet-mode=bridged needs "
-			 "--vmnet-interface=BRIDGE; %s",
-			 how);
+		err_set(err, errlen,
+			"--vmnet-mode=bridged needs "
+			"--vmnet-interface=BRIDGE; %s",
+			how);
 		return -1;
 	}
 	if (!tap_name_ok(name) || strchr(name, '%')) {
-		snprintf(err, errlen, "bad interface name \"%s\"", name);
+		err_set(err, errlen, "bad interface name \"%s\"", name);
 		return -1;
 	}
 	snprintf(path, sizeof(path), "/sys/class/net/%s", name);
 	if (stat(path, &sb) < 0) {
-		snprintf(err, errlen, "no interface %s: %s", name, how);
+		err_set(err, errlen, "no interface %s: %s", name, how);
 		return -1;
 	}
 	snprintf(path, sizeof(path), "/sys/class/net/%s/bridge", name);
 	if (stat(path, &sb) < 0) {
-		snprintf(err, errlen, "%s is not a Linux bridge: %s", name,
-			 how);
+		err_set(err, errlen, "%s is not a Linux bridge: %s", name, how);
 		return -1;
 	}
 	return 0;
@@ -168,9 +168,9 @@ static int tap_create(const char *name, char *err, size_t errlen)
 	if (tap.fd < 0) {
 		e = errno;
 		if (e == ENOENT || e == ENODEV || e == ENXIO)
-			snprintf(err, errlen,
-				 "%s: %s (load the tun module: modprobe tun)",
-				 TAP_DEV, strerror(e));
+			err_set(err, errlen,
+				"%s: %s (load the tun module: modprobe tun)",
+				TAP_DEV, strerror(e));
 		else
 			tap_err(err, errlen, TAP_DEV, e);
 		return -1;
@@ -180,15 +180,15 @@ static int tap_create(const char *name, char *err, size_t errlen)
 	if (ioctl(tap.fd, TUNSETIFF, &ifr) < 0) {
 		e = errno;
 		if (e == EBUSY)
-			snprintf(err, errlen,
-				 "creating TAP %s: %s (another process has "
-				 "it open)",
-				 name, strerror(e));
+			err_set(err, errlen,
+				"creating TAP %s: %s (another process has "
+				"it open)",
+				name, strerror(e));
 		else if (e == EINVAL)
-			snprintf(err, errlen,
-				 "creating TAP %s: %s (an interface of that "
-				 "name that is no TAP exists?)",
-				 name, strerror(e));
+			err_set(err, errlen,
+				"creating TAP %s: %s (an interface of that "
+				"name that is no TAP exists?)",
+				name, strerror(e));
 		else
 			tap_err(err, errlen, "creating a TAP device", e);
 		return -1;
@@ -286,9 +286,9 @@ static int tap_join_bridge(const char *bridge, unsigned int mtu, char *err,
 	tap_ifreq(&ifr, bridge);
 	if (ioctl(tap.ctl, SIOCGIFMTU, &ifr) == 0 &&
 	    (unsigned int)ifr.ifr_mtu != mtu)
-		log_warn("bridge %s has MTU %d but the TAP gets %u; a bridge "
-			 "takes the smallest MTU of its ports",
-			 bridge, ifr.ifr_mtu, mtu);
+		log_warnx("bridge %s has MTU %d but the TAP gets %u; a bridge "
+			  "takes the smallest MTU of its ports",
+			  bridge, ifr.ifr_mtu, mtu);
 	index = (int)if_nametoindex(tap.ifname);
 	if (!index) {
 		tap_err(err, errlen, "finding the TAP's index", errno);
@@ -419,7 +419,7 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 	int prefix = -1;
 
 	if (tap.fd >= 0) {
-		snprintf(err, errlen, "the uplink is already open");
+		err_set(err, errlen, "the uplink is already open");
 		return -1;
 	}
 	tap.mode = c->mode;
@@ -432,9 +432,9 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 		    c->gateway.s_addr == net.s_addr ||
 		    (c->gateway.s_addr | ~c->mask.s_addr) ==
 			c->gateway.s_addr) {
-			snprintf(err, errlen,
-				 "gateway and netmask do not make a usable "
-				 "subnet");
+			err_set(err, errlen,
+				"gateway and netmask do not make a usable "
+				"subnet");
 			return -1;
 		}
 		break;
@@ -444,23 +444,23 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 		net.s_addr = 0;
 		break;
 	default:
-		snprintf(err, errlen, "--vmnet-mode=%s has no host side",
-			 conf_mode_name(c->mode));
+		err_set(err, errlen, "--vmnet-mode=%s has no host side",
+			conf_mode_name(c->mode));
 		return -1;
 	}
 	if (!tap_name_ok(name)) {
-		snprintf(err, errlen, "bad TAP name \"%s\"", name);
+		err_set(err, errlen, "bad TAP name \"%s\"", name);
 		return -1;
 	}
 	if (mtu < TAP_MIN_MTU || mtu > 65535) {
-		snprintf(err, errlen, "MTU %u is outside %u-65535", mtu,
-			 TAP_MIN_MTU);
+		err_set(err, errlen, "MTU %u is outside %u-65535", mtu,
+			TAP_MIN_MTU);
 		return -1;
 	}
 	if (mtu > TAP_MAX_MTU) {
-		log_warn("a TAP device takes an MTU of at most %u: using it "
-			 "instead of %u",
-			 TAP_MAX_MTU, mtu);
+		log_warnx("a TAP device takes an MTU of at most %u: using it "
+			  "instead of %u",
+			  TAP_MAX_MTU, mtu);
 		mtu = TAP_MAX_MTU;
 	}
 
@@ -488,8 +488,8 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 
 		if (nat_start(tap.ifname, net, (unsigned int)prefix, msg,
 			      sizeof(msg)) < 0) {
-			snprintf(err, errlen, "shared mode: %s%s", msg,
-				 geteuid() ? " (shared mode needs root)" : "");
+			err_set(err, errlen, "shared mode: %s%s", msg,
+				geteuid() ? " (shared mode needs root)" : "");
 			goto fail;
 		}
 		tap.nat = true;

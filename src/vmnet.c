@@ -68,6 +68,7 @@
 #include <vmnet/vmnet.h>
 #include <xpc/xpc.h>
 
+#include "err.h"
 #include "log.h"
 #include "loop.h"
 #include "uplink.h"
@@ -368,7 +369,7 @@ static xpc_object_t vmnet_describe(const struct uplink_conf *c, char *err,
 	uint64_t mode;
 
 	if (!d) {
-		snprintf(err, errlen, "out of memory");
+		err_set(err, errlen, "out of memory");
 		return NULL;
 	}
 	switch (c->mode) {
@@ -396,9 +397,9 @@ static xpc_object_t vmnet_describe(const struct uplink_conf *c, char *err,
 		    vmnet_optional_key("vmnet_host_subnet_mask_key");
 
 		if (!k) {
-			snprintf(err, errlen,
-				 "--vmnet-network-identifier needs macOS 11 "
-				 "or later");
+			err_set(err, errlen,
+				"--vmnet-network-identifier needs macOS 11 "
+				"or later");
 			xpc_release(d);
 			return NULL;
 		}
@@ -441,7 +442,7 @@ static xpc_object_t vmnet_describe(const struct uplink_conf *c, char *err,
 		xpc_dictionary_set_uint64(d, vmnet_mtu_key, c->mtu);
 	return d;
 bad_uuid:
-	snprintf(err, errlen, "bad UUID");
+	err_set(err, errlen, "bad UUID");
 	xpc_release(d);
 	return NULL;
 }
@@ -579,7 +580,7 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 	int wfd;
 
 	if (vm.pipe_rd >= 0) {
-		snprintf(err, errlen, "the uplink is already open");
+		err_set(err, errlen, "the uplink is already open");
 		return -1;
 	}
 	switch (c->mode) {
@@ -588,15 +589,15 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 		break;
 	case CONF_MODE_BRIDGED:
 		if (!c->interface || !c->interface[0]) {
-			snprintf(err, errlen,
-				 "--vmnet-mode=bridged requires "
-				 "--vmnet-interface=IF (e.g. en0)");
+			err_set(err, errlen,
+				"--vmnet-mode=bridged requires "
+				"--vmnet-interface=IF (e.g. en0)");
 			return -1;
 		}
 		break;
 	default:
-		snprintf(err, errlen, "--vmnet-mode=%s has no host side",
-			 conf_mode_name(c->mode));
+		err_set(err, errlen, "--vmnet-mode=%s has no host side",
+			conf_mode_name(c->mode));
 		return -1;
 	}
 	vm.mode = c->mode;
@@ -606,21 +607,21 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 	if (!desc)
 		return -1;
 	if (pipe(fds) < 0) {
-		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		err_sys(err, errlen, "pipe");
 		xpc_release(desc);
 		return -1;
 	}
 	vm.pipe_rd = fds[0];
 	vm.pipe_wr = fds[1];
 	if (vmnet_set_nonblock(fds[0]) < 0 || vmnet_set_nonblock(fds[1]) < 0) {
-		snprintf(err, errlen, "fcntl: %s", strerror(errno));
+		err_sys(err, errlen, "fcntl");
 		xpc_release(desc);
 		goto fail;
 	}
 	vm.queue = dispatch_queue_create("io.github.socket-vmnet.vmnet", NULL);
 	sem = dispatch_semaphore_create(0);
 	if (!vm.queue || !sem) {
-		snprintf(err, errlen, "cannot create a dispatch queue");
+		err_set(err, errlen, "cannot create a dispatch queue");
 		xpc_release(desc);
 		goto fail;
 	}
@@ -633,9 +634,9 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 	xpc_release(desc);
 	if (!vm.iface) {
 		/* The handler is not called when no interface comes back. */
-		snprintf(err, errlen,
-			 "vmnet_start_interface refused the request%s",
-			 vmnet_start_hint(VMNET_INVALID_ARGUMENT, c->mode));
+		err_set(err, errlen,
+			"vmnet_start_interface refused the request%s",
+			vmnet_start_hint(VMNET_INVALID_ARGUMENT, c->mode));
 		dispatch_release(sem);
 		goto fail;
 	}
@@ -645,17 +646,17 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 			      (int64_t)VMNET_START_TIMEOUT * 1000000000))) {
 		/* The handler may still run: it only writes vmnet_res and
 		 * signals sem, which are left alone (sem leaks on purpose). */
-		snprintf(err, errlen,
-			 "vmnet did not start the interface within %d s",
-			 VMNET_START_TIMEOUT);
+		err_set(err, errlen,
+			"vmnet did not start the interface within %d s",
+			VMNET_START_TIMEOUT);
 		goto fail;
 	}
 	dispatch_release(sem);
 	if (vmnet_res.status != VMNET_SUCCESS) {
-		snprintf(err, errlen, "vmnet_start_interface: %s (status %d)%s",
-			 vmnet_status_str(vmnet_res.status),
-			 (int)vmnet_res.status,
-			 vmnet_start_hint(vmnet_res.status, c->mode));
+		err_set(err, errlen, "vmnet_start_interface: %s (status %d)%s",
+			vmnet_status_str(vmnet_res.status),
+			(int)vmnet_res.status,
+			vmnet_start_hint(vmnet_res.status, c->mode));
 		vm.iface = NULL; /* no interface to stop */
 		goto fail;
 	}
@@ -665,8 +666,8 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 		vm.max_pkt =
 		    (vmnet_res.mtu ? vmnet_res.mtu : 1500) + VMNET_ETH_HLEN;
 	if (vm.max_pkt < VMNET_ETH_HLEN || vm.max_pkt > (1u << 20)) {
-		snprintf(err, errlen, "vmnet reports a max packet size of %zu",
-			 vm.max_pkt);
+		err_set(err, errlen, "vmnet reports a max packet size of %zu",
+			vm.max_pkt);
 		goto fail;
 	}
 	vm.rmax = vmnet_batch_size(vmnet_res.read_max, vm.max_pkt);
@@ -677,7 +678,7 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 	vm.wpk = calloc(vm.wmax, sizeof(*vm.wpk));
 	vm.wiov = calloc(vm.wmax, sizeof(*vm.wiov));
 	if (!vm.rbuf || !vm.rpk || !vm.riov || !vm.wpk || !vm.wiov) {
-		snprintf(err, errlen, "out of memory");
+		err_set(err, errlen, "out of memory");
 		goto fail;
 	}
 	for (i = 0; i < vm.rmax; i++) {
@@ -696,8 +697,8 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 		  (void)ev;
 		  vmnet_notify(wfd);
 		}) != VMNET_SUCCESS) {
-		snprintf(err, errlen,
-			 "vmnet: cannot watch the interface for packets");
+		err_set(err, errlen,
+			"vmnet: cannot watch the interface for packets");
 		goto fail;
 	}
 
@@ -705,8 +706,8 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 	if (sscanf(vmnet_res.mac, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx",
 		   &info->mac[0], &info->mac[1], &info->mac[2], &info->mac[3],
 		   &info->mac[4], &info->mac[5]) != 6)
-		log_warn("vmnet: no usable MAC address in its answer (\"%s\")",
-			 vmnet_res.mac);
+		log_warnx("vmnet: no usable MAC address in its answer (\"%s\")",
+			  vmnet_res.mac);
 	info->mtu = (unsigned int)(vmnet_res.mtu ? vmnet_res.mtu
 						 : vm.max_pkt - VMNET_ETH_HLEN);
 	info->max_frame = (unsigned int)vm.max_pkt;
@@ -718,7 +719,7 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 			 conf_mode_name(c->mode));
 	vmnet_log_started(&vmnet_res);
 	if (c->mtu && info->mtu != c->mtu)
-		log_warn("vmnet: asked for MTU %u, got %u", c->mtu, info->mtu);
+		log_warnx("vmnet: asked for MTU %u, got %u", c->mtu, info->mtu);
 	/* Packets that came before the callback was set raise no event. */
 	vmnet_notify(vm.pipe_wr);
 	return vm.pipe_rd;
@@ -737,10 +738,11 @@ static bool vmnet_forked(void)
 	if (vm.pid == getpid())
 		return false;
 	if (!vm.fork_warned) {
-		log_err("vmnet: the interface was started by process %ld and "
-			"cannot be used from process %ld (vmnet and GCD do not "
-			"survive fork; see docs/MACOS.md about --user)",
-			(long)vm.pid, (long)getpid());
+		log_errx(
+		    "vmnet: the interface was started by process %ld and "
+		    "cannot be used from process %ld (vmnet and GCD do not "
+		    "survive fork; see docs/MACOS.md about --user)",
+		    (long)vm.pid, (long)getpid());
 		vm.fork_warned = true;
 	}
 	errno = EIO;
@@ -773,8 +775,8 @@ static int vmnet_refill(void)
 	if (r != VMNET_SUCCESS) {
 		vm.st.rx_errors++;
 		if (log_limit_ok(&vm.lim, loop_now()))
-			log_warn("vmnet_read: %s (status %d)",
-				 vmnet_status_str(r), (int)r);
+			log_warnx("vmnet_read: %s (status %d)",
+				  vmnet_status_str(r), (int)r);
 		errno = EAGAIN;
 		return -1;
 	}
@@ -834,8 +836,8 @@ static void vmnet_drop(vmnet_return_t r, unsigned int n)
 		vm.st.tx_errors += n;
 	if (r != VMNET_SUCCESS && r != VMNET_BUFFER_EXHAUSTED &&
 	    log_limit_ok(&vm.lim, loop_now()))
-		log_warn("vmnet_write: %s (status %d): frame dropped",
-			 vmnet_status_str(r), (int)r);
+		log_warnx("vmnet_write: %s (status %d): frame dropped",
+			  vmnet_status_str(r), (int)r);
 }
 
 /**
@@ -979,18 +981,18 @@ void uplink_close(void)
 					   dispatch_semaphore_signal(sem);
 					 });
 		if (r != VMNET_SUCCESS)
-			log_warn("vmnet_stop_interface: %s",
-				 vmnet_status_str(r));
+			log_warnx("vmnet_stop_interface: %s",
+				  vmnet_status_str(r));
 		else if (dispatch_semaphore_wait(
 			     sem, dispatch_time(DISPATCH_TIME_NOW,
 						(int64_t)VMNET_STOP_TIMEOUT *
 						    1000000000)))
-			log_warn("vmnet: the interface did not stop within "
-				 "%d s",
-				 VMNET_STOP_TIMEOUT);
+			log_warnx("vmnet: the interface did not stop within "
+				  "%d s",
+				  VMNET_STOP_TIMEOUT);
 		else if (st != VMNET_SUCCESS)
-			log_warn("vmnet: stopping the interface: %s",
-				 vmnet_status_str(st));
+			log_warnx("vmnet: stopping the interface: %s",
+				  vmnet_status_str(st));
 		else
 			dispatch_release(sem);
 		log_info("vmnet: interface stopped; rx %llu frames in %llu "

@@ -29,33 +29,19 @@
 int arp_input(const uint8_t *frame, size_t len, uint32_t ip, const uint8_t *mac,
 	      struct pkt_wr *out)
 {
-	struct pkt_cur c;
-	uint16_t type, htype, ptype, op;
-	uint8_t hlen, plen;
-	const uint8_t *sha, *tha;
-	uint32_t spa, tpa;
+	struct pkt_eth e;
+	struct pkt_arp a;
 	size_t start;
 
-	pkt_cur_init(&c, frame, len);
-	if (!pkt_skip(&c, 2 * PKT_ETH_ALEN) || !pkt_get_u16(&c, &type) ||
-	    type != PKT_ETHERTYPE_ARP)
+	if (!pkt_eth_parse(frame, len, &e) || e.type != PKT_ETHERTYPE_ARP ||
+	    !pkt_arp_parse(e.payload, e.payload_len, &a))
 		return -1;
-	if (!pkt_get_u16(&c, &htype) || !pkt_get_u16(&c, &ptype) ||
-	    !pkt_get_u8(&c, &hlen) || !pkt_get_u8(&c, &plen) ||
-	    !pkt_get_u16(&c, &op) || !pkt_get_ptr(&c, PKT_ETH_ALEN, &sha) ||
-	    !pkt_get_u32(&c, &spa) || !pkt_get_ptr(&c, PKT_ETH_ALEN, &tha) ||
-	    !pkt_get_u32(&c, &tpa))
-		return -1;
-	if (htype != PKT_ARP_HTYPE_ETHER || ptype != PKT_ETHERTYPE_IPV4 ||
-	    hlen != PKT_ETH_ALEN || plen != 4)
-		return -1;
-	(void)tha;
-	if (op != PKT_ARP_OP_REQUEST || tpa != ip || spa == ip ||
-	    pkt_mac_is_group(sha))
+	if (a.op != PKT_ARP_OP_REQUEST || a.tpa != ip || a.spa == ip ||
+	    pkt_mac_is_group(a.sha))
 		return 0;
 
 	start = out->off;
-	pkt_put_eth(out, sha, mac, PKT_ETHERTYPE_ARP);
+	pkt_put_eth(out, a.sha, mac, PKT_ETHERTYPE_ARP);
 	pkt_put_u16(out, PKT_ARP_HTYPE_ETHER);
 	pkt_put_u16(out, PKT_ETHERTYPE_IPV4);
 	pkt_put_u8(out, PKT_ETH_ALEN);
@@ -63,8 +49,8 @@ int arp_input(const uint8_t *frame, size_t len, uint32_t ip, const uint8_t *mac,
 	pkt_put_u16(out, PKT_ARP_OP_REPLY);
 	pkt_put_bytes(out, mac, PKT_ETH_ALEN);
 	pkt_put_u32(out, ip);
-	pkt_put_bytes(out, sha, PKT_ETH_ALEN);
-	pkt_put_u32(out, spa);
+	pkt_put_bytes(out, a.sha, PKT_ETH_ALEN);
+	pkt_put_u32(out, a.spa);
 	if (out->off - start < PKT_ETH_MIN_FRAME && !out->overflow)
 		pkt_put_zero(out, PKT_ETH_MIN_FRAME - (out->off - start));
 	return out->overflow ? 0 : 1;

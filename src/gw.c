@@ -196,15 +196,13 @@ bool gw_input(const uint8_t *frame, size_t len, uint64_t now_ms,
 
 	/* A VM announcing or using an address the DHCP server thinks is
 	 * free (after a restart without the lease file): record it. */
-	if (type == PKT_ETHERTYPE_ARP && gw.dhcp && len >= PKT_ETH_HLEN + 28 &&
-	    !memcmp(frame + PKT_ETH_HLEN, "\0\1\x08\0\6\4", 6) &&
-	    !memcmp(frame + PKT_ETH_HLEN + 8, src, PKT_ETH_ALEN)) {
-		const uint8_t *spa = frame + PKT_ETH_HLEN + 14;
-		uint32_t a = (uint32_t)spa[0] << 24 | (uint32_t)spa[1] << 16 |
-			     (uint32_t)spa[2] << 8 | spa[3];
+	if (type == PKT_ETHERTYPE_ARP && gw.dhcp) {
+		struct pkt_arp a;
 
-		if (a)
-			dhcp_note_in_use(a, src, now_ms);
+		if (pkt_arp_parse(frame + PKT_ETH_HLEN, len - PKT_ETH_HLEN,
+				  &a) &&
+		    !memcmp(a.sha, src, PKT_ETH_ALEN) && a.spa)
+			dhcp_note_in_use(a.spa, src, now_ms);
 	}
 	if (type == PKT_ETHERTYPE_ARP && gw.responder) {
 		r = arp_input(frame, len, gw.ip, gw.mac, &w);

@@ -326,45 +326,222 @@ bool pkt_mac_is_group(const uint8_t *mac)
 }
 
 /**
- * pkt_ipv4_parse() - check an IPv4 header and find the payload
+ * pkt_eth_parse() - find the header and payload of an Ethernet frame
+ * @frame:	the frame
+ * @len:	its length
+ * @e:		filled in on success
+ *
+ * Return: true if the frame holds a whole Ethernet header
+ */
+bool pkt_eth_parse(const uint8_t *frame, size_t len, struct pkt_eth *e)
+{
+	struct pkt_cur c;
+
+	pkt_cur_init(&c, frame, len);
+	if (!pkt_get_ptr(&c, PKT_ETH_ALEN, &e->dst) ||
+	    !pkt_get_ptr(&c, PKT_ETH_ALEN, &e->src) ||
+	    !pkt_get_u16(&c, &e->type))
+		return false;
+	e->payload_len = pkt_left(&c);
+	return pkt_get_ptr(&c, e->payload_len, &e->payload);
+}
+
+/**
+ * pkt_arp_parse() - read an ARP message for IPv4 over Ethernet
+ * @p:		first byte of the ARP message (after the Ethernet header)
+ * @len:	bytes available
+ * @a:		filled in on success
+ *
+ * Return: true for a whole message with hardware type Ethernet, protocol
+ * IPv4 and address lengths 6 and 4
+ */
+bool pkt_arp_parse(const uint8_t *p, size_t len, struct pkt_arp *a)
+{
+	struct pkt_cur c;
+	uint16_t htype, ptype;
+	uint8_t hlen, plen;
+
+	pkt_cur_init(&c, p, len);
+	if (!pkt_get_u16(&c, &htype) || !pkt_get_u16(&c, &ptype) ||
+	    !pkt_get_u8(&c, &hlen) || !pkt_get_u8(&c, &plen) ||
+	    !pkt_get_u16(&c, &a->op) ||
+	    !pkt_get_ptr(&c, PKT_ETH_ALEN, &a->sha) ||
+	    !pkt_get_u32(&c, &a->spa) ||
+	    !pkt_get_ptr(&c, PKT_ETH_ALEN, &a->tha) ||
+	    !pkt_get_u32(&c, &a->tpa))
+		return false;
+	return htype == PKT_ARP_HTYPE_ETHER && ptype == PKT_ETHERTYPE_IPV4 &&
+	       hlen == PKT_ETH_ALEN && plen == 4;
+}
+
+/**
+ * pkt_ipv4_header() - read an IPv4 header as the receiver would
  * @p:		first byte of the IPv4 header (after the Ethernet header)
  * @len:	bytes available from @p (Ethernet padding included)
  * @ip:		filled in on success
+ * @frag:	filled with the fragment fields, may be NULL
  *
- * Checks the version, a header length of at least 20 bytes, a total length
- * that covers the header and fits in @len, that the datagram is not a
- * fragment (no MF flag, offset 0) and the header checksum.
+ * Checks the version, a header length of at least 20 bytes that fits, and a
+ * total length that covers the header and fits in @len; the payload is cut
+ * to the total length (padding after it is not the datagram's). Fragments
+ * and header checksums are the caller's business.
  *
- * Return: true if the datagram is acceptable
+ * Return: true if the header is well formed
  */
-bool pkt_ipv4_parse(const uint8_t *p, size_t len, struct pkt_ipv4 *ip)
+bool pkt_ipv4_header(const uint8_t *p, size_t len, struct pkt_ipv4 *ip,
+		     struct pkt_ipv4_frag *frag)
 {
 	struct pkt_cur c;
-	uint8_t vihl, tos, ttl, proto;
-	uint16_t total, id, frag, csum;
+	uint8_t vihl, ttl;
+	uint16_t total, id, fr, csum;
 	size_t hlen;
 
 	pkt_cur_init(&c, p, len);
-	if (!pkt_get_u8(&c, &vihl) || !pkt_get_u8(&c, &tos) ||
+	if (!pkt_get_u8(&c, &vihl) || !pkt_get_u8(&c, &ip->tos) ||
 	    !pkt_get_u16(&c, &total) || !pkt_get_u16(&c, &id) ||
-	    !pkt_get_u16(&c, &frag) || !pkt_get_u8(&c, &ttl) ||
-	    !pkt_get_u8(&c, &proto) || !pkt_get_u16(&c, &csum) ||
+	    !pkt_get_u16(&c, &fr) || !pkt_get_u8(&c, &ttl) ||
+	    !pkt_get_u8(&c, &ip->proto) || !pkt_get_u16(&c, &csum) ||
 	    !pkt_get_u32(&c, &ip->src) || !pkt_get_u32(&c, &ip->dst))
 		return false;
 	hlen = (size_t)(vihl & 0x0f) * 4;
 	if ((vihl >> 4) != 4 || hlen < PKT_IPV4_HLEN || total < hlen ||
 	    total > len)
 		return false;
-	if (frag & 0x3fff) /* MF or a fragment offset */
-		return false;
-	if (pkt_csum(p, hlen) != 0)
-		return false;
-	ip->proto = proto;
-	ip->tos = tos;
 	ip->hdr_len = hlen;
 	ip->payload = p + hlen;
 	ip->payload_len = total - hlen;
+	if (frag) {
+		frag->offset = (size_t)(fr & PKT_IPV4_OFFSET) * 8;
+		frag->more = (fr & PKT_IPV4_MF) != 0;
+	}
 	return true;
+}
+
+/**
+ * pkt_ipv4_parse() - check an IPv4 header and find the payload
+ * @p:		first byte of the IPv4 header (after the Ethernet header)
+ * @len:	bytes available from @p (Ethernet padding included)
+ * @ip:		filled in on success
+ *
+ * As pkt_ipv4_header(), and also checks that the datagram is not a
+ * fragment (no MF flag, offset 0) and the header checksum: what a service
+ * that answers the datagram needs.
+ *
+ * Return: true if the datagram is acceptable
+ */
+bool pkt_ipv4_parse(const uint8_t *p, size_t len, struct pkt_ipv4 *ip)
+{
+	struct pkt_ipv4_frag frag;
+
+	if (!pkt_ipv4_header(p, len, ip, &frag))
+		return false;
+	if (frag.more || frag.offset)
+		return false;
+	return pkt_csum(p, ip->hdr_len) == 0;
+}
+
+/**
+ * pkt_ipv6_ext_len() - length of an IPv6 extension header
+ * @nh:		its type
+ * @c:		cursor at its first byte; not moved
+ *
+ * Return: its length in bytes, 0 if not even its first two bytes are there
+ */
+static size_t pkt_ipv6_ext_len(uint8_t nh, const struct pkt_cur *c)
+{
+	struct pkt_cur h = *c;
+	uint8_t next, hlen;
+
+	if (!pkt_get_u8(&h, &next) || !pkt_get_u8(&h, &hlen))
+		return 0;
+	if (nh == PKT_IPPROTO_FRAGMENT)
+		return 8;
+	if (nh == PKT_IPPROTO_AH)
+		return ((size_t)hlen + 2) * 4;
+	return ((size_t)hlen + 1) * 8;
+}
+
+/**
+ * pkt_ipv6_is_ext() - tell whether a next header is an extension header
+ * @nh:		next header value
+ *
+ * Return: true for hop-by-hop, routing, fragment, AH and destination options
+ */
+static bool pkt_ipv6_is_ext(uint8_t nh)
+{
+	return nh == PKT_IPPROTO_HOPOPTS || nh == PKT_IPPROTO_ROUTING ||
+	       nh == PKT_IPPROTO_FRAGMENT || nh == PKT_IPPROTO_AH ||
+	       nh == PKT_IPPROTO_DSTOPTS;
+}
+
+/**
+ * pkt_ipv6_parse() - check an IPv6 header and walk its extension headers
+ * @p:		first byte of the IPv6 header (after the Ethernet header)
+ * @len:	bytes available from @p (Ethernet padding included)
+ * @ip6:	filled in on success
+ *
+ * Follows at most PKT_IPV6_MAX_EXT extension headers. A first fragment must
+ * hold the whole chain (RFC 7112); a later fragment stops the walk with
+ * @ip6->later_fragment set and no upper-layer header.
+ *
+ * Return: true if the header and the chain are well formed and complete
+ */
+bool pkt_ipv6_parse(const uint8_t *p, size_t len, struct pkt_ipv6 *ip6)
+{
+	struct pkt_cur c;
+	uint32_t vtf;
+	uint16_t plen;
+	uint8_t nh;
+
+	pkt_cur_init(&c, p, len);
+	if (!pkt_get_u32(&c, &vtf) || (vtf >> 28) != 6 ||
+	    !pkt_get_u16(&c, &plen) || !pkt_get_u8(&c, &nh) ||
+	    !pkt_get_u8(&c, &ip6->hop_limit) ||
+	    !pkt_get_ptr(&c, PKT_IPV6_ALEN, &ip6->src) ||
+	    !pkt_get_ptr(&c, PKT_IPV6_ALEN, &ip6->dst) || pkt_left(&c) < plen)
+		return false;
+	c.len = c.off + plen; /* bytes past the payload length are padding */
+	ip6->later_fragment = false;
+	for (unsigned int i = 0; pkt_ipv6_is_ext(nh); i++) {
+		size_t hl = pkt_ipv6_ext_len(nh, &c);
+		struct pkt_cur h = c;
+		uint16_t off;
+
+		if (i == PKT_IPV6_MAX_EXT || !hl || hl > pkt_left(&c))
+			return false;
+		if (nh == PKT_IPPROTO_FRAGMENT &&
+		    (!pkt_skip(&h, 2) || !pkt_get_u16(&h, &off)))
+			return false;
+		if (nh == PKT_IPPROTO_FRAGMENT && (off & 0xfff8)) {
+			ip6->later_fragment = true;
+			nh = PKT_IPPROTO_NONE;
+			break;
+		}
+		nh = c.base[c.off];
+		pkt_skip(&c, hl);
+	}
+	ip6->proto = nh;
+	ip6->payload_len = pkt_left(&c);
+	return pkt_get_ptr(&c, ip6->payload_len, &ip6->payload);
+}
+
+/**
+ * pkt_udp_ports() - read the ports of a UDP header
+ * @p:		first byte of the UDP header
+ * @len:	bytes available
+ * @sport:	source port
+ * @dport:	destination port
+ *
+ * Return: true if the whole 8-byte header is there
+ */
+bool pkt_udp_ports(const uint8_t *p, size_t len, uint16_t *sport,
+		   uint16_t *dport)
+{
+	struct pkt_cur c;
+
+	pkt_cur_init(&c, p, len);
+	return len >= PKT_UDP_HLEN && pkt_get_u16(&c, sport) &&
+	       pkt_get_u16(&c, dport);
 }
 
 /**

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Packet helpers for guest-controlled bytes: a bounds-checked read cursor,
- * a bounds-checked writer, the Internet checksum, and the constants and
- * header builders of Ethernet, ARP, IPv4, ICMP and UDP.
+ * The packet layer: every byte a guest sent is read through it. A
+ * bounds-checked read cursor, a bounds-checked writer, the Internet
+ * checksum, the protocol constants of the whole daemon (Ethernet, ARP,
+ * IPv4, IPv6, ICMP, ICMPv6, UDP), header parsers that check lengths before
+ * handing out pointers, and header builders. DHCP messages have their own
+ * small layer on top (dhcpmsg.h).
  *
  * Every multi-byte field on the wire is big-endian; the readers and
  * writers convert to and from host order, so IPv4 addresses handled with
@@ -15,29 +18,68 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PKT_ETH_ALEN	   6u
-#define PKT_ETH_HLEN	   14u
-#define PKT_ETH_MIN_FRAME  60u /* shortest frame without the FCS */
-#define PKT_ETHERTYPE_IPV4 0x0800u
-#define PKT_ETHERTYPE_ARP  0x0806u
+/* Ethernet */
+#define PKT_ETH_ALEN	       6u
+#define PKT_ETH_HLEN	       14u /* destination, source, EtherType */
+#define PKT_ETH_MIN_FRAME      60u /* shortest frame without the FCS */
+#define PKT_ETHERTYPE_IPV4     0x0800u
+#define PKT_ETHERTYPE_ARP      0x0806u
+#define PKT_ETHERTYPE_IPV6     0x86ddu
+#define PKT_ETHERTYPE_VLAN     0x8100u /* 802.1Q */
+#define PKT_ETHERTYPE_QINQ     0x88a8u /* 802.1ad */
+#define PKT_ETHERTYPE_QINQ_OLD 0x9100u
 
+/* ARP (Ethernet/IPv4 only) */
 #define PKT_ARP_LEN	    28u /* Ethernet/IPv4 ARP body */
 #define PKT_ARP_HTYPE_ETHER 1u
 #define PKT_ARP_OP_REQUEST  1u
 #define PKT_ARP_OP_REPLY    2u
 
+/* IPv4 */
 #define PKT_IPV4_HLEN	   20u /* header without options */
 #define PKT_IPV4_MAX_LEN   65535u
-#define PKT_IPPROTO_ICMP   1u
-#define PKT_IPPROTO_UDP	   17u
 #define PKT_IPV4_TTL	   64u
 #define PKT_IPV4_BROADCAST 0xffffffffu
+#define PKT_IPV4_MF	   0x2000u /* more fragments */
+#define PKT_IPV4_OFFSET	   0x1fffu /* fragment offset, 8-byte units */
 
-#define PKT_ICMP_HLEN	      8u
-#define PKT_ICMP_ECHO_REPLY   0u
-#define PKT_ICMP_ECHO_REQUEST 8u
+/* IP protocol numbers, also IPv6 next headers */
+#define PKT_IPPROTO_HOPOPTS  0u
+#define PKT_IPPROTO_ICMP     1u
+#define PKT_IPPROTO_TCP	     6u
+#define PKT_IPPROTO_UDP	     17u
+#define PKT_IPPROTO_ROUTING  43u
+#define PKT_IPPROTO_FRAGMENT 44u
+#define PKT_IPPROTO_AH	     51u
+#define PKT_IPPROTO_ICMPV6   58u
+#define PKT_IPPROTO_NONE     59u
+#define PKT_IPPROTO_DSTOPTS  60u
 
-#define PKT_UDP_HLEN 8u
+/* IPv6 */
+#define PKT_IPV6_HLEN	   40u
+#define PKT_IPV6_ALEN	   16u
+#define PKT_IPV6_MAX_EXT   8u /* extension headers followed, at most */
+#define PKT_IPV6_HOP_LIMIT 255u
+
+/* ICMP and ICMPv6 */
+#define PKT_ICMP_HLEN	       8u
+#define PKT_ICMP_ECHO_REPLY    0u
+#define PKT_ICMP_ECHO_REQUEST  8u
+#define PKT_ICMP6_ECHO_REQUEST 128u
+#define PKT_ICMP6_ECHO_REPLY   129u
+#define PKT_ICMP6_RS	       133u /* router solicitation */
+#define PKT_ICMP6_RA	       134u /* router advertisement */
+#define PKT_ICMP6_NS	       135u /* neighbour solicitation */
+#define PKT_ICMP6_NA	       136u /* neighbour advertisement */
+#define PKT_ICMP6_REDIRECT     137u
+
+/* UDP and the well-known ports the daemon looks at */
+#define PKT_UDP_HLEN	      8u
+#define PKT_PORT_DNS	      53u
+#define PKT_PORT_DHCP_SERVER  67u
+#define PKT_PORT_DHCP_CLIENT  68u
+#define PKT_PORT_DHCP6_CLIENT 546u
+#define PKT_PORT_DHCP6_SERVER 547u
 
 /* Largest frame this module ever builds: a full IPv4 datagram */
 #define PKT_MAX_FRAME (PKT_ETH_HLEN + PKT_IPV4_MAX_LEN)
@@ -90,6 +132,70 @@ struct pkt_ipv4 {
 	size_t payload_len;
 };
 
+/**
+ * struct pkt_eth - an Ethernet header inside a frame
+ * @dst:	destination address (6 bytes, in the frame)
+ * @src:	source address
+ * @type:	EtherType
+ * @payload:	first byte after the header
+ * @payload_len: bytes after the header
+ */
+struct pkt_eth {
+	const uint8_t *dst;
+	const uint8_t *src;
+	uint16_t type;
+	const uint8_t *payload;
+	size_t payload_len;
+};
+
+/**
+ * struct pkt_ipv4_frag - fragment fields of an IPv4 header
+ * @offset:	fragment offset in bytes
+ * @more:	more fragments follow
+ */
+struct pkt_ipv4_frag {
+	size_t offset;
+	bool more;
+};
+
+/**
+ * struct pkt_ipv6 - a checked IPv6 packet inside a frame
+ * @src:	source address (16 bytes, in the frame)
+ * @dst:	destination address
+ * @hop_limit:	hop limit
+ * @proto:	upper-layer protocol after the extension headers
+ *		(PKT_IPPROTO_NONE for a later fragment, which has none)
+ * @later_fragment: a fragment with a non-zero offset
+ * @payload:	first byte of the upper-layer header
+ * @payload_len: bytes from there to the end of the packet (by its length
+ *		field, not the frame's)
+ */
+struct pkt_ipv6 {
+	const uint8_t *src;
+	const uint8_t *dst;
+	uint8_t hop_limit;
+	uint8_t proto;
+	bool later_fragment;
+	const uint8_t *payload;
+	size_t payload_len;
+};
+
+/**
+ * struct pkt_arp - an Ethernet/IPv4 ARP message
+ * @op:		operation (request, reply)
+ * @sha:	sender hardware address (6 bytes, in the frame)
+ * @spa:	sender protocol address, host order
+ * @tha:	target hardware address
+ * @tpa:	target protocol address, host order
+ */
+struct pkt_arp {
+	uint16_t op;
+	const uint8_t *sha;
+	uint32_t spa;
+	const uint8_t *tha;
+	uint32_t tpa;
+};
+
 void pkt_cur_init(struct pkt_cur *c, const uint8_t *base, size_t len);
 size_t pkt_left(const struct pkt_cur *c);
 bool pkt_get_u8(struct pkt_cur *c, uint8_t *v);
@@ -113,7 +219,14 @@ uint16_t pkt_csum(const void *data, size_t len);
 bool pkt_mac_is_bcast(const uint8_t *mac);
 bool pkt_mac_is_group(const uint8_t *mac);
 
+bool pkt_eth_parse(const uint8_t *frame, size_t len, struct pkt_eth *e);
+bool pkt_arp_parse(const uint8_t *p, size_t len, struct pkt_arp *a);
+bool pkt_ipv4_header(const uint8_t *p, size_t len, struct pkt_ipv4 *ip,
+		     struct pkt_ipv4_frag *frag);
 bool pkt_ipv4_parse(const uint8_t *p, size_t len, struct pkt_ipv4 *ip);
+bool pkt_ipv6_parse(const uint8_t *p, size_t len, struct pkt_ipv6 *ip6);
+bool pkt_udp_ports(const uint8_t *p, size_t len, uint16_t *sport,
+		   uint16_t *dport);
 void pkt_put_eth(struct pkt_wr *w, const uint8_t *dst, const uint8_t *src,
 		 uint16_t type);
 void pkt_put_ipv4(struct pkt_wr *w, uint32_t src, uint32_t dst, uint8_t proto,

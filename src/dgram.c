@@ -26,6 +26,7 @@
 #include "dgram.h"
 #include "log.h"
 #include "loop.h"
+#include "pkt.h"
 #include "port.h"
 #include "sock.h"
 #include "switch.h"
@@ -38,34 +39,55 @@
 #define DGRAM_HELLO	      "VFKT"
 #define DGRAM_HELLO_LEN	      4u
 
-static size_t dgram_max_frame = 65549;
-static uint8_t *dgram_bufs; /* DGRAM_BATCH receive buffers */
-static struct iovec dgram_iov[DGRAM_BATCH];
-static struct mmsghdr dgram_msgs[DGRAM_BATCH];
-static struct sockaddr_un dgram_addrs[DGRAM_BATCH];
-static struct loop_source dgram_sock = {.fd = -1};
-static const char *dgram_path;
-static int *dgram_peers; /* hash of peer address -> port id */
-static unsigned int dgram_peer_mask;
-static struct dgram_stats dgram_st;
+/**
+ * struct dgram_state - the datagram side of the daemon
+ * @max_frame:	largest frame accepted
+ * @bufs:	DGRAM_BATCH receive buffers of max_frame + 1 bytes
+ * @iov:	one iovec per buffer
+ * @msgs:	the recvmmsg() batch
+ * @addrs:	sender addresses of the batch
+ * @sock:	the shared socket (--dgram-socket), while listening
+ * @path:	its file
+ * @peers:	hash of peer address -> port id (-1: empty)
+ * @peer_mask:	hash size - 1
+ * @st:		counters
+ */
+static struct dgram_state {
+	size_t max_frame;
+	uint8_t *bufs;
+	struct iovec iov[DGRAM_BATCH];
+	struct mmsghdr msgs[DGRAM_BATCH];
+	struct sockaddr_un addrs[DGRAM_BATCH];
+	struct loop_source sock;
+	const char *path;
+	int *peers;
+	unsigned int peer_mask;
+	struct dgram_stats st;
+} dgram = {
+    .max_frame = 65549,
+    .sock = {.fd = -1},
+};
 
-static int dgram_flush(struct port *p);
+static enum port_tx dgram_flush(struct port *p);
 static void dgram_resume(struct port *p);
 static int dgram_update_events(struct port *p);
 static void dgram_retry(struct loop_timer *t);
-static void dgram_peer_closed(struct port *p);
+static bool dgram_peer_gone(struct port *p);
+static void dgram_closed(struct port *p);
 
 static const struct port_ops dgram_fd_ops = {
     .name = "fd-dgram",
     .flush = dgram_flush,
     .resume = dgram_resume,
+    .closed = dgram_closed,
     .owns_fd = true,
 };
 
 static const struct port_ops dgram_peer_ops = {
     .name = "dgram",
     .flush = dgram_flush,
-    .closed = dgram_peer_closed,
+    .gone = dgram_peer_gone,
+    .closed = dgram_closed,
     .owns_fd = false,
 };
 
@@ -80,19 +102,19 @@ int dgram_init(size_t max_frame, unsigned int max_ports)
 {
 	unsigned int size = 16;
 
-	dgram_max_frame = max_frame;
+	dgram.max_frame = max_frame;
 	while (size < 2 * max_ports)
 		size <<= 1;
 	/* One spare byte per buffer tells an oversized datagram apart. */
-	dgram_bufs = malloc(DGRAM_BATCH * (max_frame + 1));
-	dgram_peers = malloc(size * sizeof(*dgram_peers));
-	if (!dgram_bufs || !dgram_peers) {
+	dgram.bufs = malloc(DGRAM_BATCH * (max_frame + 1));
+	dgram.peers = malloc(size * sizeof(*dgram.peers));
+	if (!dgram.bufs || !dgram.peers) {
 		dgram_fini();
 		return -1;
 	}
 	for (unsigned int i = 0; i < size; i++)
-		dgram_peers[i] = -1;
-	dgram_peer_mask = size - 1;
+		dgram.peers[i] = -1;
+	dgram.peer_mask = size - 1;
 	return 0;
 }
 
@@ -101,10 +123,10 @@ int dgram_init(size_t max_frame, unsigned int max_ports)
  */
 void dgram_fini(void)
 {
-	free(dgram_bufs);
-	free(dgram_peers);
-	dgram_bufs = NULL;
-	dgram_peers = NULL;
+	free(dgram.bufs);
+	free(dgram.peers);
+	dgram.bufs = NULL;
+	dgram.peers = NULL;
 }
 
 /**
@@ -114,7 +136,7 @@ void dgram_fini(void)
  */
 const struct dgram_stats *dgram_get_stats(void)
 {
-	return &dgram_st;
+	return &dgram.st;
 }
 
 /**
@@ -124,16 +146,16 @@ const struct dgram_stats *dgram_get_stats(void)
 static void dgram_prepare_recv(bool named)
 {
 	for (unsigned int i = 0; i < DGRAM_BATCH; i++) {
-		struct msghdr *h = &dgram_msgs[i].msg_hdr;
+		struct msghdr *h = &dgram.msgs[i].msg_hdr;
 
-		dgram_iov[i].iov_base = dgram_bufs + i * (dgram_max_frame + 1);
-		dgram_iov[i].iov_len = dgram_max_frame + 1;
+		dgram.iov[i].iov_base = dgram.bufs + i * (dgram.max_frame + 1);
+		dgram.iov[i].iov_len = dgram.max_frame + 1;
 		memset(h, 0, sizeof(*h));
-		h->msg_iov = &dgram_iov[i];
+		h->msg_iov = &dgram.iov[i];
 		h->msg_iovlen = 1;
 		if (named) {
-			h->msg_name = &dgram_addrs[i];
-			h->msg_namelen = sizeof(dgram_addrs[i]);
+			h->msg_name = &dgram.addrs[i];
+			h->msg_namelen = sizeof(dgram.addrs[i]);
 		}
 	}
 }
@@ -151,16 +173,17 @@ static enum switch_result dgram_frame(struct port *p, const uint8_t *buf,
 				      size_t len, int flags)
 {
 	if (len == DGRAM_HELLO_LEN && !memcmp(buf, DGRAM_HELLO, len)) {
-		dgram_st.hellos++;
+		dgram.st.hellos++;
 		return SWITCH_DONE;
 	}
-	if ((flags & MSG_TRUNC) || len < 14 || len > dgram_max_frame) {
-		dgram_st.bad++;
+	if ((flags & MSG_TRUNC) || len < PKT_ETH_HLEN ||
+	    len > dgram.max_frame) {
+		dgram.st.bad++;
 		p->st.rx_bad++;
 		if (log_limit_ok(&p->badlog, loop_now()))
 			log_warnx("port %u: dropped a datagram of %zu bytes "
 				  "(allowed 14..%zu)",
-				  p->id, len, dgram_max_frame);
+				  p->id, len, dgram.max_frame);
 		return SWITCH_DONE;
 	}
 	return switch_input(p, buf, len);
@@ -194,27 +217,27 @@ static uint32_t dgram_hash(const struct sockaddr_un *sa, socklen_t len)
  */
 static struct port *dgram_peer_find(const struct sockaddr_un *sa, socklen_t len)
 {
-	uint32_t i = dgram_hash(sa, len) & dgram_peer_mask;
+	uint32_t i = dgram_hash(sa, len) & dgram.peer_mask;
 	struct port *p;
 
 	if (len <= (socklen_t)offsetof(struct sockaddr_un, sun_path)) {
-		dgram_st.unnamed++;
+		dgram.st.unnamed++;
 		return NULL;
 	}
-	for (;; i = (i + 1) & dgram_peer_mask) {
-		if (dgram_peers[i] < 0)
+	for (;; i = (i + 1) & dgram.peer_mask) {
+		if (dgram.peers[i] < 0)
 			break;
-		p = port_get((unsigned int)dgram_peers[i]);
-		if (p && p->peerlen == len && !memcmp(&p->peer, sa, len))
+		p = port_get((unsigned int)dgram.peers[i]);
+		if (p && p->peer.len == len && !memcmp(&p->peer.addr, sa, len))
 			return p;
 	}
-	p = port_open(PORT_DGRAM_PEER, &dgram_peer_ops, dgram_sock.fd, 0);
+	p = port_open(PORT_DGRAM_PEER, &dgram_peer_ops, dgram.sock.fd, 0);
 	if (!p)
 		return NULL;
-	memcpy(&p->peer, sa, len);
-	p->peerlen = len;
-	p->retry.fn = dgram_retry;
-	dgram_peers[i] = (int)p->id;
+	memcpy(&p->peer.addr, sa, len);
+	p->peer.len = len;
+	p->peer.retry.fn = dgram_retry;
+	dgram.peers[i] = (int)p->id;
 	log_info("port %u connected: dgram (peer %.*s)", p->id,
 		 (int)(len - offsetof(struct sockaddr_un, sun_path)),
 		 sa->sun_path[0] ? sa->sun_path : "(abstract)");
@@ -222,41 +245,91 @@ static struct port *dgram_peer_find(const struct sockaddr_un *sa, socklen_t len)
 }
 
 /**
- * dgram_peer_closed() - remove a closing peer from the address hash
+ * dgram_peer_forget() - remove a closing peer from the address hash
  * @p:		the peer's port
  *
  * Later entries of its probe run are moved up so lookups still find them.
  */
-static void dgram_peer_closed(struct port *p)
+static void dgram_peer_forget(struct port *p)
 {
-	uint32_t i = dgram_hash(&p->peer, p->peerlen) & dgram_peer_mask;
+	uint32_t i = dgram_hash(&p->peer.addr, p->peer.len) & dgram.peer_mask;
 
-	while (dgram_peers[i] != (int)p->id) {
-		if (dgram_peers[i] < 0)
+	while (dgram.peers[i] != (int)p->id) {
+		if (dgram.peers[i] < 0)
 			return;
-		i = (i + 1) & dgram_peer_mask;
+		i = (i + 1) & dgram.peer_mask;
 	}
-	dgram_peers[i] = -1;
+	dgram.peers[i] = -1;
 	/* Backward-shift deletion for linear probing. */
-	for (uint32_t j = (i + 1) & dgram_peer_mask; dgram_peers[j] >= 0;
-	     j = (j + 1) & dgram_peer_mask) {
-		struct port *q = port_get((unsigned int)dgram_peers[j]);
+	for (uint32_t j = (i + 1) & dgram.peer_mask; dgram.peers[j] >= 0;
+	     j = (j + 1) & dgram.peer_mask) {
+		struct port *q = port_get((unsigned int)dgram.peers[j]);
 		uint32_t home =
-		    dgram_hash(&q->peer, q->peerlen) & dgram_peer_mask;
+		    dgram_hash(&q->peer.addr, q->peer.len) & dgram.peer_mask;
 
 		/* Move j to the hole at i unless home lies in (i, j]. */
-		if (((j - home) & dgram_peer_mask) >=
-		    ((j - i) & dgram_peer_mask)) {
-			dgram_peers[i] = dgram_peers[j];
-			dgram_peers[j] = -1;
+		if (((j - home) & dgram.peer_mask) >=
+		    ((j - i) & dgram.peer_mask)) {
+			dgram.peers[i] = dgram.peers[j];
+			dgram.peers[j] = -1;
 			i = j;
 		}
 	}
-	dgram_st.peers_gone++;
+	dgram.st.peers_gone++;
 }
 
 /**
- * dgram_receive() - read a batch of datagrams from a socket and switch them
+ * dgram_closed() - a datagram port is closing: stop its retry timer, and
+ * forget a peer's address
+ * @p:		the port
+ */
+static void dgram_closed(struct port *p)
+{
+	loop_timer_cancel(&p->peer.retry);
+	if (p->kind == PORT_DGRAM_PEER)
+		dgram_peer_forget(p);
+}
+
+/**
+ * dgram_peer_gone() - tell whether a peer's socket no longer exists
+ * @p:		the peer's port
+ *
+ * Return: true if nothing is bound at its address any more
+ */
+static bool dgram_peer_gone(struct port *p)
+{
+	return !sock_dgram_alive(&p->peer.addr, p->peer.len);
+}
+
+/**
+ * dgram_batch() - switch the datagrams of one received batch
+ * @own:	the port owning the socket, or NULL for the shared socket
+ * @n:		datagrams in the batch
+ */
+static void dgram_batch(struct port *own, int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct msghdr *h = &dgram.msgs[i].msg_hdr;
+		struct port *p = own;
+
+		if (!p) {
+			p = dgram_peer_find(h->msg_name, h->msg_namelen);
+			if (!p)
+				continue;
+		}
+		/* A --fd port whose frame must wait cannot keep it: the
+		 * batch buffers are reused. That frame is lost, but the port
+		 * reads nothing more until resumed. */
+		if (dgram_frame(p, dgram.iov[i].iov_base, dgram.msgs[i].msg_len,
+				h->msg_flags) == SWITCH_WAIT) {
+			p->st.rx_dropped++;
+			p->rx_waiting = true;
+		}
+	}
+}
+
+/**
+ * dgram_receive() - read batches of datagrams from a socket and switch them
  * @fd:		the socket
  * @own:	the port owning @fd, or NULL for the shared socket
  *
@@ -267,10 +340,10 @@ static int dgram_receive(int fd, struct port *own)
 	for (unsigned int r = 0; r < DGRAM_READS; r++) {
 		int n;
 
-		if (own && own->paused_on)
+		if (own && own->rx_waiting)
 			return dgram_update_events(own);
 		dgram_prepare_recv(!own);
-		n = recvmmsg(fd, dgram_msgs, DGRAM_BATCH, MSG_DONTWAIT, NULL);
+		n = recvmmsg(fd, dgram.msgs, DGRAM_BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -289,24 +362,7 @@ static int dgram_receive(int fd, struct port *own)
 			port_close(own, "closed by peer");
 			return -1;
 		}
-		for (int i = 0; i < n; i++) {
-			struct msghdr *h = &dgram_msgs[i].msg_hdr;
-			struct port *p = own;
-
-			if (!p) {
-				p = dgram_peer_find(h->msg_name,
-						    h->msg_namelen);
-				if (!p)
-					continue;
-			}
-			/* A --fd port whose frame must wait cannot keep it:
-			 * the batch buffers are reused. That frame is lost,
-			 * but the port reads nothing more until resumed. */
-			if (dgram_frame(p, dgram_iov[i].iov_base,
-					dgram_msgs[i].msg_len,
-					h->msg_flags) == SWITCH_WAIT)
-				p->st.rx_dropped++;
-		}
+		dgram_batch(own, n);
 		if ((unsigned int)n < DGRAM_BATCH)
 			return 0;
 	}
@@ -314,90 +370,108 @@ static int dgram_receive(int fd, struct port *own)
 }
 
 /**
- * dgram_retry() - timer callback: try again to send to a peer that was full
+ * dgram_retry() - timer: try again to send to a peer that was full
  * @t:		the port's retry timer
  */
 static void dgram_retry(struct loop_timer *t)
 {
-	struct port *p = container_of(t, struct port, retry);
+	struct port *p = container_of(t, struct port, peer.retry);
 
-	if (!p->open)
-		return;
-	if (dgram_flush(p) < 0)
-		port_close(p, "peer went away");
-	switch_flush();
+	switch_port_writable(p);
 }
 
 /**
- * dgram_flush() - send a datagram port's queue
+ * dgram_busy() - a send found the peer full: decide how to go on
+ * @p:		the port
+ * @e:		the errno of the send (EAGAIN or ENOBUFS)
+ *
+ * A --fd port waits for LOOP_OUT after EAGAIN. The kernel cannot tell when
+ * one peer of the shared socket has room again, and a socket that returns
+ * ENOBUFS may look writable while it is not (macOS), so those retry from a
+ * timer, backing off from 1 to 64 ms. A peer of the shared socket that has
+ * not read for a while loses what it has queued: it would hold the shared
+ * socket's send buffer.
+ *
+ * Return: what the flush came to
+ */
+static enum port_tx dgram_busy(struct port *p, int e)
+{
+	if (p->kind == PORT_FD_DGRAM && e != ENOBUFS) {
+		p->tx_waiting = true;
+		return dgram_update_events(p) < 0 ? PORT_TX_DEAD
+						  : PORT_TX_BLOCKED;
+	}
+	if (p->kind == PORT_DGRAM_PEER && switch_port_stalled(p)) {
+		p->st.tx_dropped += p->txq.frames;
+		queue_pop_frames(&p->txq, (unsigned int)p->txq.frames);
+		return PORT_TX_BLOCKED;
+	}
+	loop_timer_arm(&p->peer.retry, DGRAM_RETRY_MS << p->peer.retry_shift);
+	if (p->peer.retry_shift < DGRAM_RETRY_MAX_SHIFT)
+		p->peer.retry_shift++;
+	return PORT_TX_BLOCKED;
+}
+
+/**
+ * dgram_send() - send up to one batch of a datagram port's queue
  * @p:		the port
  *
- * Return: 0, or -1 if the peer is gone and the port must close
+ * Return: datagrams sent (>= 1), or -1 with errno set
  */
-static int dgram_flush(struct port *p)
+static int dgram_send(struct port *p)
 {
 	struct mmsghdr msgs[DGRAM_BATCH];
 	struct iovec iov[DGRAM_BATCH];
-	bool peer = p->kind == PORT_DGRAM_PEER, progressed = false;
+	unsigned int n = queue_frames_iov(&p->txq, iov, DGRAM_BATCH);
 
-	while (!queue_empty(&p->txq)) {
-		unsigned int n = queue_frames_iov(&p->txq, iov, DGRAM_BATCH);
-		int sent;
-
-		memset(msgs, 0, n * sizeof(msgs[0]));
-		for (unsigned int i = 0; i < n; i++) {
-			msgs[i].msg_hdr.msg_iov = &iov[i];
-			msgs[i].msg_hdr.msg_iovlen = 1;
-			if (peer) {
-				msgs[i].msg_hdr.msg_name = &p->peer;
-				msgs[i].msg_hdr.msg_namelen = p->peerlen;
-			}
+	memset(msgs, 0, n * sizeof(msgs[0]));
+	for (unsigned int i = 0; i < n; i++) {
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+		if (p->kind == PORT_DGRAM_PEER) {
+			msgs[i].msg_hdr.msg_name = &p->peer.addr;
+			msgs[i].msg_hdr.msg_namelen = p->peer.len;
 		}
-		sent = sendmmsg(p->src.fd, msgs, n, MSG_DONTWAIT);
+	}
+	return sendmmsg(p->src.fd, msgs, n, MSG_DONTWAIT);
+}
+
+/**
+ * dgram_flush() - send a datagram port's queue (called by the switch)
+ * @p:		the port
+ *
+ * Return: PORT_TX_IDLE, PORT_TX_BLOCKED, or PORT_TX_DEAD if the peer is
+ * gone and the port must close
+ */
+static enum port_tx dgram_flush(struct port *p)
+{
+	while (!queue_empty(&p->txq)) {
+		int sent = dgram_send(p);
+
 		if (sent > 0) {
 			queue_pop_frames(&p->txq, (unsigned int)sent);
-			progressed = true;
-			p->retry_shift = 0;
+			p->peer.retry_shift = 0;
 			continue;
 		}
 		if (errno == EINTR)
 			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK ||
-		    errno == ENOBUFS) {
-			switch_tx_done(p, true, progressed);
-			if (!peer)
-				return dgram_update_events(p);
-			/* A peer of the shared socket: the loop cannot tell
-			 * when it has room again (see above), so retry by
-			 * timer, backing off. */
-			if (switch_port_stalled(p)) {
-				/* It has not read for a while: what it has
-				 * not taken still holds the shared socket's
-				 * send buffer, so queue nothing more. */
-				p->st.tx_dropped += p->txq.frames;
-				queue_pop_frames(&p->txq,
-						 (unsigned int)p->txq.frames);
-				return 0;
-			}
-			loop_timer_arm(&p->retry,
-				       DGRAM_RETRY_MS << p->retry_shift);
-			if (p->retry_shift < DGRAM_RETRY_MAX_SHIFT)
-				p->retry_shift++;
-			return 0;
-		}
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
+			return dgram_busy(p, errno);
 		if (errno == ECONNREFUSED || errno == ENOENT ||
 		    errno == ENOTCONN || errno == EPIPE || errno == ECONNRESET)
-			return -1;
+			return PORT_TX_DEAD;
 		/* Anything else (EMSGSIZE...): drop that frame, go on. */
 		if (log_limit_ok(&p->badlog, loop_now()))
 			log_warn("port %u: send failed", p->id);
 		p->st.tx_dropped++;
 		queue_pop_frames(&p->txq, 1);
 	}
-	switch_tx_done(p, false, true);
-	if (!peer)
-		return dgram_update_events(p);
-	return 0;
+	if (p->tx_waiting) {
+		p->tx_waiting = false;
+		if (dgram_update_events(p) < 0)
+			return PORT_TX_DEAD;
+	}
+	return PORT_TX_IDLE;
 }
 
 /**
@@ -408,7 +482,6 @@ static int dgram_flush(struct port *p)
 static void dgram_shared_ready(struct loop_source *src, unsigned int events)
 {
 	dgram_receive(src->fd, NULL);
-	switch_flush();
 }
 
 /**
@@ -420,14 +493,13 @@ static void dgram_port_ready(struct loop_source *src, unsigned int events)
 {
 	struct port *p = container_of(src, struct port, src);
 
-	if ((events & LOOP_OUT) && dgram_flush(p) < 0) {
-		port_close(p, "peer went away");
-		switch_flush();
-		return;
+	if (events & LOOP_OUT) {
+		switch_port_writable(p);
+		if (!p->open)
+			return;
 	}
 	if (events & (LOOP_IN | LOOP_ERR))
 		dgram_receive(src->fd, p);
-	switch_flush();
 }
 
 /**
@@ -438,8 +510,10 @@ static void dgram_port_ready(struct loop_source *src, unsigned int events)
  */
 static int dgram_update_events(struct port *p)
 {
-	return loop_mod(&p->src, (p->paused_on ? 0 : LOOP_IN) |
-				     (p->tx_blocked ? LOOP_OUT : 0));
+	if (p->kind != PORT_FD_DGRAM)
+		return 0;
+	return loop_mod(&p->src, (p->rx_waiting ? 0 : LOOP_IN) |
+				     (p->tx_waiting ? LOOP_OUT : 0));
 }
 
 /**
@@ -448,9 +522,9 @@ static int dgram_update_events(struct port *p)
  */
 static void dgram_resume(struct port *p)
 {
+	p->rx_waiting = false;
 	dgram_update_events(p);
 	dgram_receive(p->src.fd, p);
-	switch_flush();
 }
 
 /**
@@ -469,7 +543,7 @@ struct port *dgram_port_open(int fd)
 	}
 	sock_set_buffers(fd);
 	port_set_creds(p);
-	p->retry.fn = dgram_retry;
+	p->peer.retry.fn = dgram_retry;
 	p->src.fn = dgram_port_ready;
 	if (loop_add(&p->src, LOOP_IN) < 0) {
 		log_err("cannot watch port %u", p->id);
@@ -500,16 +574,16 @@ int dgram_listen(const char *path, const struct sock_owner *o, char *err,
 	/* Datagrams a peer has not read yet count against this socket's
 	 * send buffer, shared by every peer: make it large. */
 	sock_set_sndbuf(fd, DGRAM_SHARED_SNDBUF);
-	dgram_sock.fd = fd;
-	dgram_sock.fn = dgram_shared_ready;
-	if (loop_add(&dgram_sock, LOOP_IN) < 0) {
+	dgram.sock.fd = fd;
+	dgram.sock.fn = dgram_shared_ready;
+	if (loop_add(&dgram.sock, LOOP_IN) < 0) {
 		err_sys(err, errlen, "cannot watch %s", path);
 		close(fd);
 		unlink(path);
-		dgram_sock.fd = -1;
+		dgram.sock.fd = -1;
 		return -1;
 	}
-	dgram_path = path;
+	dgram.path = path;
 	return 0;
 }
 
@@ -520,10 +594,10 @@ int dgram_listen(const char *path, const struct sock_owner *o, char *err,
  */
 void dgram_drop_fd(void)
 {
-	if (dgram_sock.fd >= 0)
-		close(dgram_sock.fd);
-	dgram_sock.fd = -1;
-	dgram_sock.registered = false;
+	if (dgram.sock.fd >= 0)
+		close(dgram.sock.fd);
+	dgram.sock.fd = -1;
+	dgram.sock.registered = false;
 }
 
 /**
@@ -533,12 +607,12 @@ void dgram_drop_fd(void)
  */
 void dgram_unlisten(void)
 {
-	if (dgram_sock.fd >= 0) {
-		loop_del(&dgram_sock);
-		close(dgram_sock.fd);
-		dgram_sock.fd = -1;
+	if (dgram.sock.fd >= 0) {
+		loop_del(&dgram.sock);
+		close(dgram.sock.fd);
+		dgram.sock.fd = -1;
 	}
-	if (dgram_path && unlink(dgram_path) && errno != ENOENT)
-		log_warn("cannot remove %s", dgram_path);
-	dgram_path = NULL;
+	if (dgram.path && unlink(dgram.path) && errno != ENOENT)
+		log_warn("cannot remove %s", dgram.path);
+	dgram.path = NULL;
 }

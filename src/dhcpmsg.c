@@ -123,6 +123,27 @@ unsigned int dhcpmsg_type(const struct dhcpmsg *m)
 }
 
 /**
+ * dhcpmsg_client_id() - the client identifier (option 61)
+ * @m:		the message
+ * @o:		the option, when found
+ *
+ * The first option 61 that is not empty: the guards and the server must
+ * name a client the same way.
+ *
+ * Return: true if the message carries a client identifier
+ */
+bool dhcpmsg_client_id(const struct dhcpmsg *m, struct dhcpmsg_opt *o)
+{
+	struct dhcpmsg_iter it;
+
+	dhcpmsg_iter_init(&it, m);
+	while (dhcpmsg_next(&it, o))
+		if (o->code == DHCPMSG_OPT_CLIENT_ID && o->len)
+			return true;
+	return false;
+}
+
+/**
  * dhcpmsg_opt_u32() - value of an option holding one 32-bit number
  * @o:		the option; its length must be 4 (checked by the caller)
  *

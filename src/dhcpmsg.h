@@ -111,6 +111,7 @@ void dhcpmsg_iter_init(struct dhcpmsg_iter *it, const struct dhcpmsg *m);
 bool dhcpmsg_next(struct dhcpmsg_iter *it, struct dhcpmsg_opt *o);
 bool dhcpmsg_find(const struct dhcpmsg *m, uint8_t code, struct dhcpmsg_opt *o);
 unsigned int dhcpmsg_type(const struct dhcpmsg *m);
+bool dhcpmsg_client_id(const struct dhcpmsg *m, struct dhcpmsg_opt *o);
 uint32_t dhcpmsg_opt_u32(const struct dhcpmsg_opt *o);
 
 void dhcpmsg_put_opt(struct pkt_wr *w, uint8_t code, const void *val,

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The guards: a verdict on (a port's guard state, a frame). Nothing here
+ * knows ports, sockets or the switch; the switch binds ports to MACs,
+ * counts and logs the drops, and acts on what guard_snoop() learns.
+ */
 #ifndef GUARD_H
 #define GUARD_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <netinet/in.h>
 
 #include "log.h"
-
-struct port;
 
 /**
  * enum guard_level - how strictly a VM is held to what it is
@@ -21,11 +23,12 @@ enum guard_level {
 };
 
 /**
- * enum guard_reason - why a frame was dropped
+ * enum guard_reason - the guard's verdict: pass, or why a frame is dropped
  */
 enum guard_reason {
-	GUARD_R_SRC_MAC = 0, /* source MAC is not the port's */
-	GUARD_R_VLAN,	     /* VLAN tag without --allow-vlan */
+	GUARD_PASS = 0,	 /* the frame may go on */
+	GUARD_R_SRC_MAC, /* source MAC is not the port's */
+	GUARD_R_VLAN,	 /* VLAN tag without --allow-vlan */
 	GUARD_R_ARP,	 /* malformed ARP or sender address not the port's */
 	GUARD_R_GATEWAY, /* claims the gateway's IPv4 address */
 	GUARD_R_DHCP_SERVER, /* DHCP or DHCPv6 server message */
@@ -79,8 +82,6 @@ struct guard_static {
  * @nrules:	how many
  * @statics:	--static bindings
  * @nstatics:	how many
- * @reserved:	MACs no VM port may bind to (host side, gateway)
- * @nreserved:	how many
  */
 struct guard_conf {
 	enum guard_level level;
@@ -92,8 +93,6 @@ struct guard_conf {
 	unsigned int nrules;
 	struct guard_static statics[GUARD_MAX_STATIC];
 	unsigned int nstatics;
-	uint8_t reserved[2][6];
-	unsigned int nreserved;
 };
 
 /**
@@ -105,8 +104,8 @@ struct guard_conf {
  *		length 0 stands for "none, the MAC alone")
  * @dhcp_idlen:	their lengths
  * @ndhcp:	how many
- * @drops:	frames dropped, by reason
- * @log:	rate limit of the port's drop log lines
+ * @drops:	frames dropped, by reason (counted by the switch)
+ * @log:	rate limit of the port's drop log lines (the switch's)
  */
 struct guard_port {
 	bool bound;
@@ -119,15 +118,13 @@ struct guard_port {
 	struct log_limit log;
 };
 
-void guard_init(const struct guard_conf *c);
-void guard_reserve_mac(const uint8_t mac[6]);
 void guard_port_bind(struct guard_port *g, const uint8_t mac[6]);
-bool guard_ingress(struct port *p, const uint8_t *frame, size_t len);
-bool guard_forward(const struct port *src, const struct port *dst,
-		   const uint8_t *frame, size_t len);
-bool guard_forward_ok(const struct port *src, const struct port *dst,
-		      const uint8_t *frame, size_t len);
-void guard_snoop(struct port *dst, const uint8_t *frame, size_t len);
+enum guard_reason guard_check(const struct guard_conf *c, struct guard_port *g,
+			      const uint8_t *frame, size_t len);
+enum guard_reason guard_forward(const struct guard_conf *c, bool from_vm,
+				bool to_vm, const uint8_t *frame, size_t len);
+uint32_t guard_snoop(const struct guard_conf *c, struct guard_port *g,
+		     const uint8_t *frame, size_t len);
 const char *guard_reason_name(enum guard_reason r);
 const char *guard_format_drops(const struct guard_port *g, char *buf,
 			       size_t len);

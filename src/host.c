@@ -13,17 +13,22 @@
 #include "host.h"
 #include "log.h"
 #include "loop.h"
+#include "pkt.h"
 #include "port.h"
 #include "switch.h"
 #include "uplink.h"
 
 #define HOST_READS 64u /* frames read per wake-up, for fairness */
 
-static struct port *host_port;
-static uint8_t *host_rxbuf;
-static size_t host_rxcap;
+/**
+ * struct host_state - the host-side port
+ * @port:	the port, while open
+ */
+static struct host_state {
+	struct port *port;
+} host;
 
-static int host_flush(struct port *p);
+static enum port_tx host_flush(struct port *p);
 static void host_close(void);
 
 static const struct port_ops host_ops = {
@@ -33,36 +38,36 @@ static const struct port_ops host_ops = {
 };
 
 /**
- * host_flush() - write the host port's queue to the backend
+ * host_flush() - write the host port's queue to the backend (called by the
+ * switch)
  * @p:		the host port
  *
- * Return: 0 (a full backend waits for LOOP_OUT; a failed frame is dropped)
+ * A frame the backend refuses (too big, link down...) is dropped and
+ * counted; a full backend keeps the rest queued and waits for LOOP_OUT.
+ *
+ * Return: PORT_TX_IDLE or PORT_TX_BLOCKED
  */
-static int host_flush(struct port *p)
+static enum port_tx host_flush(struct port *p)
 {
 	struct iovec iov[32];
-	unsigned int n;
+	unsigned int n, i;
 
 	while ((n = queue_frames_iov(&p->txq, iov, 32))) {
-		unsigned int i;
-
 		for (i = 0; i < n; i++) {
 			if (uplink_write(iov[i].iov_base, iov[i].iov_len) >= 0)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK ||
 			    errno == ENOBUFS)
 				break;
-			/* Refused by the host (too big, link down...). */
 			p->st.tx_dropped++;
 		}
 		queue_pop_frames(&p->txq, i);
-		if (i < n) {
-			switch_tx_done(p, true, i > 0);
-			return loop_mod(&p->src, LOOP_IN | LOOP_OUT);
-		}
+		if (i < n)
+			break;
 	}
-	switch_tx_done(p, false, true);
-	return loop_mod(&p->src, LOOP_IN);
+	p->tx_waiting = !queue_empty(&p->txq);
+	loop_mod(&p->src, LOOP_IN | (p->tx_waiting ? LOOP_OUT : 0));
+	return p->tx_waiting ? PORT_TX_BLOCKED : PORT_TX_IDLE;
 }
 
 /**
@@ -75,9 +80,9 @@ static void host_ready(struct loop_source *src, unsigned int events)
 	struct port *p = container_of(src, struct port, src);
 
 	if (events & LOOP_OUT)
-		host_flush(p);
+		switch_port_writable(p);
 	for (unsigned int i = 0; i < HOST_READS; i++) {
-		ssize_t n = uplink_read(host_rxbuf, host_rxcap);
+		ssize_t n = uplink_read(p->rxbuf, p->rxcap);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -86,13 +91,12 @@ static void host_ready(struct loop_source *src, unsigned int events)
 				log_warn("host side read");
 			break;
 		}
-		if (n < 14) {
+		if (n < (ssize_t)PKT_ETH_HLEN) {
 			p->st.rx_bad++;
 			continue;
 		}
-		switch_input(p, host_rxbuf, (size_t)n);
+		switch_input(p, p->rxbuf, (size_t)n);
 	}
-	switch_flush();
 }
 
 /**
@@ -111,21 +115,19 @@ int host_open(const struct uplink_conf *c, struct uplink_info *info, char *err,
 
 	if (fd < 0)
 		return -1;
-	host_rxcap = info->max_frame + 1;
-	host_port = port_open(PORT_HOST, &host_ops, fd, host_rxcap);
-	if (!host_port) {
+	host.port = port_open(PORT_HOST, &host_ops, fd, info->max_frame + 1);
+	if (!host.port) {
 		uplink_close();
 		err_set(err, errlen, "cannot open the host port");
 		return -1;
 	}
-	host_rxbuf = host_port->rxbuf;
-	host_port->src.fn = host_ready;
-	if (loop_add(&host_port->src, LOOP_IN) < 0) {
+	host.port->src.fn = host_ready;
+	if (loop_add(&host.port->src, LOOP_IN) < 0) {
 		err_sys(err, errlen, "cannot watch the host side");
 		host_close();
 		return -1;
 	}
-	log_info("port %u connected: host (%s, mtu %u)", host_port->id,
+	log_info("port %u connected: host (%s, mtu %u)", host.port->id,
 		 info->ifname, info->mtu);
 	return 0;
 }
@@ -135,10 +137,10 @@ int host_open(const struct uplink_conf *c, struct uplink_info *info, char *err,
  */
 static void host_close(void)
 {
-	if (!host_port)
+	if (!host.port)
 		return;
-	loop_del(&host_port->src);
-	port_close(host_port, "daemon stopping");
-	host_port = NULL;
+	loop_del(&host.port->src);
+	port_close(host.port, "daemon stopping");
+	host.port = NULL;
 	uplink_close();
 }

@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Single-threaded event loop: descriptors (through the backend chosen at
- * build time) and one-shot millisecond timers. No periodic wake-up: the loop
- * sleeps until a descriptor is ready or the earliest armed timer is due.
+ * build time), one-shot millisecond timers and before-sleep hooks. No
+ * periodic wake-up: the loop sleeps until a descriptor is ready or the
+ * earliest armed timer is due.
+ *
+ * Theory of operation: one turn of the loop reads the clock, runs the
+ * timers that are due, runs every hook (work batched during the previous
+ * events, such as writing queued frames), then computes how long it may
+ * sleep and waits for descriptors, which it dispatches. The sleep is
+ * computed after the hooks, so a timer a hook arms is honoured.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -11,10 +18,21 @@
 #include "loop.h"
 #include "loop_backend.h"
 
-static struct loop_timer *loop_timers; /* armed timers, unsorted */
-static struct loop_timer *loop_due;    /* due, being run by loop_fire */
-static bool loop_running;
-static uint64_t loop_now_ms;
+/**
+ * struct loop_state - the loop's state
+ * @timers:	armed timers, unsorted
+ * @due:	timers due, being run by loop_fire_timers()
+ * @hooks:	before-sleep hooks
+ * @running:	cleared by loop_stop()
+ * @now_ms:	time at the start of the current turn
+ */
+static struct loop_state {
+	struct loop_timer *timers;
+	struct loop_timer *due;
+	struct loop_hook *hooks;
+	bool running;
+	uint64_t now_ms;
+} loop;
 
 /**
  * loop_clock() - read the monotonic clock
@@ -37,7 +55,7 @@ static uint64_t loop_clock(void)
  */
 int loop_init(void)
 {
-	loop_now_ms = loop_clock();
+	loop.now_ms = loop_clock();
 	return loop_backend_init();
 }
 
@@ -47,8 +65,9 @@ int loop_init(void)
 void loop_fini(void)
 {
 	loop_backend_fini();
-	loop_timers = NULL;
-	loop_due = NULL;
+	loop.timers = NULL;
+	loop.due = NULL;
+	loop.hooks = NULL;
 }
 
 /**
@@ -98,6 +117,45 @@ void loop_del(struct loop_source *src)
 }
 
 /**
+ * loop_hook_add() - run a hook on every turn, before the loop sleeps
+ * @h:		hook with fn set; it must stay valid until loop_hook_del()
+ */
+void loop_hook_add(struct loop_hook *h)
+{
+	loop_hook_del(h);
+	h->next = loop.hooks;
+	loop.hooks = h;
+}
+
+/**
+ * loop_hook_del() - stop running a hook
+ * @h:		the hook (not added is fine)
+ */
+void loop_hook_del(struct loop_hook *h)
+{
+	for (struct loop_hook **pp = &loop.hooks; *pp; pp = &(*pp)->next) {
+		if (*pp == h) {
+			*pp = h->next;
+			break;
+		}
+	}
+	h->next = NULL;
+}
+
+/**
+ * loop_run_hooks() - run every before-sleep hook once
+ */
+static void loop_run_hooks(void)
+{
+	struct loop_hook *h, *next;
+
+	for (h = loop.hooks; h; h = next) {
+		next = h->next;
+		h->fn(h);
+	}
+}
+
+/**
  * loop_timer_unlink() - take a timer off a list
  * @list:	head of the list
  * @t:		the timer
@@ -123,9 +181,9 @@ static bool loop_timer_unlink(struct loop_timer **list, struct loop_timer *t)
 void loop_timer_arm(struct loop_timer *t, uint64_t delay_ms)
 {
 	loop_timer_cancel(t);
-	t->next = loop_timers;
-	loop_timers = t;
-	t->deadline_ms = loop_now_ms + delay_ms;
+	t->next = loop.timers;
+	loop.timers = t;
+	t->deadline_ms = loop.now_ms + delay_ms;
 	if (!t->deadline_ms)
 		t->deadline_ms = 1;
 }
@@ -139,8 +197,8 @@ void loop_timer_cancel(struct loop_timer *t)
 	if (!t->deadline_ms)
 		return;
 	/* It may be armed, or already taken out as due but not yet run. */
-	if (!loop_timer_unlink(&loop_timers, t))
-		loop_timer_unlink(&loop_due, t);
+	if (!loop_timer_unlink(&loop.timers, t))
+		loop_timer_unlink(&loop.due, t);
 	t->deadline_ms = 0;
 	t->next = NULL;
 }
@@ -152,7 +210,18 @@ void loop_timer_cancel(struct loop_timer *t)
  */
 uint64_t loop_now(void)
 {
-	return loop_now_ms;
+	return loop.now_ms;
+}
+
+/**
+ * loop_woke() - note the time after the wait (called by the backend)
+ *
+ * Callbacks then see the time they run at, not the time the loop fell
+ * asleep.
+ */
+void loop_woke(void)
+{
+	loop.now_ms = loop_clock();
 }
 
 /**
@@ -160,44 +229,53 @@ uint64_t loop_now(void)
  */
 void loop_stop(void)
 {
-	loop_running = false;
+	loop.running = false;
 }
 
 /**
  * loop_fire_timers() - run every timer that is due
- *
- * Return: milliseconds until the next armed timer, or -1 if none
  */
-static int loop_fire_timers(void)
+static void loop_fire_timers(void)
 {
 	struct loop_timer *t, **pp;
-	uint64_t next = UINT64_MAX;
 
 	/* Move the due timers aside first: a callback may arm or cancel any
 	 * timer, its own included (loop_timer_cancel() knows both lists). */
-	for (pp = &loop_timers; (t = *pp);) {
-		if (t->deadline_ms <= loop_now_ms) {
+	for (pp = &loop.timers; (t = *pp);) {
+		if (t->deadline_ms <= loop.now_ms) {
 			*pp = t->next;
-			t->next = loop_due;
-			loop_due = t;
+			t->next = loop.due;
+			loop.due = t;
 		} else {
 			pp = &t->next;
 		}
 	}
-	while ((t = loop_due)) {
-		loop_due = t->next;
+	while ((t = loop.due)) {
+		loop.due = t->next;
 		t->deadline_ms = 0;
 		t->next = NULL;
 		t->fn(t);
 	}
-	for (t = loop_timers; t; t = t->next)
+}
+
+/**
+ * loop_timeout() - how long the loop may sleep
+ *
+ * Return: milliseconds until the next armed timer (at most a minute), or
+ * -1 if none is armed
+ */
+static int loop_timeout(void)
+{
+	uint64_t next = UINT64_MAX;
+
+	for (struct loop_timer *t = loop.timers; t; t = t->next)
 		if (t->deadline_ms < next)
 			next = t->deadline_ms;
 	if (next == UINT64_MAX)
 		return -1;
-	if (next <= loop_now_ms)
+	if (next <= loop.now_ms)
 		return 0;
-	return next - loop_now_ms > 60000 ? 60000 : (int)(next - loop_now_ms);
+	return next - loop.now_ms > 60000 ? 60000 : (int)(next - loop.now_ms);
 }
 
 /**
@@ -207,17 +285,16 @@ static int loop_fire_timers(void)
  */
 int loop_run(void)
 {
-	loop_running = true;
-	while (loop_running) {
-		int timeout;
-
-		loop_now_ms = loop_clock();
-		timeout = loop_fire_timers();
-		if (!loop_running)
+	loop.running = true;
+	while (loop.running) {
+		loop.now_ms = loop_clock();
+		loop_fire_timers();
+		loop_run_hooks();
+		if (!loop.running)
 			break;
-		if (loop_backend_wait(timeout) < 0)
+		if (loop_backend_wait(loop_timeout()) < 0)
 			return -1;
-		loop_now_ms = loop_clock();
 	}
+	loop_run_hooks();
 	return 0;
 }

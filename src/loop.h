@@ -55,6 +55,28 @@ struct loop_timer {
 	struct loop_timer *next;
 };
 
+struct loop_hook;
+
+/**
+ * loop_hook_fn - callback run once per loop turn, before the loop sleeps
+ * @h:	the hook
+ */
+typedef void (*loop_hook_fn)(struct loop_hook *h);
+
+/**
+ * struct loop_hook - work done after every batch of events and timers
+ * @fn:		the callback
+ * @next:	link in the loop's list of hooks
+ *
+ * The place for output that is batched while events are handled (the
+ * switch writes queued frames there), as Redis' beforeSleep. A hook runs
+ * on every turn, so it must cost nothing when it has nothing to do.
+ */
+struct loop_hook {
+	loop_hook_fn fn;
+	struct loop_hook *next;
+};
+
 #define container_of(ptr, type, member)                                        \
 	((type *)(void *)((char *)(ptr) - __builtin_offsetof(type, member)))
 
@@ -63,6 +85,8 @@ void loop_fini(void);
 int loop_add(struct loop_source *src, unsigned int events);
 int loop_mod(struct loop_source *src, unsigned int events);
 void loop_del(struct loop_source *src);
+void loop_hook_add(struct loop_hook *h);
+void loop_hook_del(struct loop_hook *h);
 void loop_timer_arm(struct loop_timer *t, uint64_t delay_ms);
 void loop_timer_cancel(struct loop_timer *t);
 uint64_t loop_now(void);

@@ -89,6 +89,8 @@ int loop_backend_wait(int timeout_ms)
 
 	if (n < 0)
 		return errno == EINTR ? 0 : -1;
+	if (n)
+		loop_woke();
 	for (int i = 0; i < n; i++) {
 		struct loop_source *src = evs[i].data.ptr;
 		unsigned int e = 0;

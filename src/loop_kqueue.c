@@ -294,6 +294,8 @@ int loop_backend_wait(int timeout_ms)
 	n = kevent(loop_kq, NULL, 0, evs, LOOP_KQ_BATCH, tsp);
 	if (n < 0)
 		return errno == EINTR ? 0 : -1;
+	if (n)
+		loop_woke();
 	for (int i = 0; i < n; i++) {
 		struct loop_source *src = evs[i].udata;
 		unsigned int e;

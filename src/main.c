@@ -67,21 +67,12 @@ static void main_on_signal(int sig)
  */
 static void main_status(void)
 {
-	const struct switch_stats *st = switch_get_stats();
-	const struct fdb *f = switch_get_fdb();
 	const struct dgram_stats *ds = dgram_get_stats();
 
-	log_info("status: %u ports; unicast %llu, flooded %llu, local %llu, "
-		 "bad source %llu; fdb learned %llu moved %llu evicted %llu; "
-		 "datagram hellos %llu bad %llu unnamed %llu",
-		 port_count(), (unsigned long long)st->unicast,
-		 (unsigned long long)st->flooded, (unsigned long long)st->local,
-		 (unsigned long long)st->bad_src,
-		 (unsigned long long)f->learned, (unsigned long long)f->moved,
-		 (unsigned long long)f->evicted, (unsigned long long)ds->hellos,
-		 (unsigned long long)ds->bad, (unsigned long long)ds->unnamed);
-	for (unsigned int i = 0; i < port_count(); i++)
-		port_log_stats(port_active(i), "status", "open");
+	switch_log_status();
+	log_info("status: datagram hellos %llu bad %llu unnamed %llu",
+		 (unsigned long long)ds->hellos, (unsigned long long)ds->bad,
+		 (unsigned long long)ds->unnamed);
 	if (main_gw_on) {
 		struct gw_stats g;
 
@@ -191,7 +182,7 @@ static int main_open_fds(const struct conf *c, char *err, size_t errlen)
 			return -1;
 		}
 		if (c->fd_has_mac[i])
-			guard_port_bind(&p->guard, c->fd_mac[i]);
+			switch_bind_mac(p, c->fd_mac[i]);
 	}
 	return 0;
 }
@@ -318,8 +309,8 @@ static int main_gateway(const struct conf *c, const struct uplink_info *info,
 	if (gw_init(&g, loop_now(), err, errlen))
 		return -1;
 	main_gw_on = true;
-	guard_reserve_mac(g.mac);
-	switch_set_gateway(true);
+	switch_reserve_mac(g.mac);
+	switch_set_local(gw_input);
 	log_info("gateway %s: %s%s", inet_ntoa(c->gateway),
 		 g.dhcp ? "DHCP" : "no DHCP",
 		 g.responder ? ", ARP and ping responder" : "");
@@ -346,8 +337,10 @@ static int main_setup(const struct conf *c, char *err, size_t errlen)
 		err_sys(err, errlen, "event loop");
 		return -1;
 	}
+	if (c->have_gateway)
+		guard.gateway = ntohl(c->gateway.s_addr);
 	if (port_table_init(c->max_ports, c->queue_size) ||
-	    switch_init(c->max_ports, c->mac_age) ||
+	    switch_init(c->max_ports, c->mac_age, &guard) ||
 	    dgram_init(c->max_frame, c->max_ports)) {
 		err_set(err, errlen, "out of memory");
 		return -1;
@@ -369,11 +362,6 @@ static int main_setup(const struct conf *c, char *err, size_t errlen)
 		}
 		owner.uid = (long)pw->pw_uid;
 	}
-	if (c->have_gateway)
-		guard.gateway = ntohl(c->gateway.s_addr);
-	guard_init(&guard);
-	switch_set_guard(guard.isolate || guard.nrules,
-			 guard.level == GUARD_STRICT);
 	if (c->mode != CONF_MODE_ISOLATED) {
 		struct uplink_conf uc = {
 		    .mode = c->mode,
@@ -391,7 +379,7 @@ static int main_setup(const struct conf *c, char *err, size_t errlen)
 		if (host_open(&uc, &info, err, errlen))
 			return -1;
 		main_host_on = true;
-		guard_reserve_mac(info.mac);
+		switch_reserve_mac(info.mac);
 	}
 	uplink_platform(&pf);
 	if (main_gateway(c, main_host_on ? &info : NULL, &pf, err, errlen))

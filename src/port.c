@@ -3,7 +3,8 @@
  * The port table: a fixed array of ports sized at start (--max-ports), a
  * free list of slots and a dense list of open ports for flooding. Buffers
  * of a port are allocated when it opens and freed when it closes, never per
- * frame.
+ * frame. The table's owner (the switch) registers hooks to hear of ports
+ * opening and closing; the table itself knows nothing of frames.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,15 +15,30 @@
 #include "loop.h"
 #include "port.h"
 #include "sock.h"
-#include "switch.h"
 
-static struct port *port_tab;	/* every slot */
-static struct port **port_list; /* open ports, dense */
-static unsigned int *port_free; /* free slot ids, a stack */
-static unsigned int port_nfree;
-static unsigned int port_nopen;
-static unsigned int port_max;
-static size_t port_queue_size;
+/**
+ * struct port_table - the table's state
+ * @tab:	every slot
+ * @list:	open ports, dense
+ * @free:	free slot ids, a stack
+ * @nfree:	how many are free
+ * @nopen:	how many are open
+ * @max:	number of slots
+ * @queue_size:	bytes of output queue per port
+ * @hooks:	the owner's hooks
+ * @full_log:	rate limit of "table full" lines
+ */
+static struct port_table {
+	struct port *tab;
+	struct port **list;
+	unsigned int *free;
+	unsigned int nfree;
+	unsigned int nopen;
+	unsigned int max;
+	size_t queue_size;
+	struct port_hooks hooks;
+	struct log_limit full_log;
+} pt;
 
 /**
  * port_table_init() - allocate the port table
@@ -33,22 +49,22 @@ static size_t port_queue_size;
  */
 int port_table_init(unsigned int max_ports, size_t queue_size)
 {
-	port_tab = calloc(max_ports, sizeof(*port_tab));
-	port_list = calloc(max_ports, sizeof(*port_list));
-	port_free = calloc(max_ports, sizeof(*port_free));
-	if (!port_tab || !port_list || !port_free) {
+	pt.tab = calloc(max_ports, sizeof(*pt.tab));
+	pt.list = calloc(max_ports, sizeof(*pt.list));
+	pt.free = calloc(max_ports, sizeof(*pt.free));
+	if (!pt.tab || !pt.list || !pt.free) {
 		port_table_fini();
 		return -1;
 	}
-	port_max = max_ports;
-	port_queue_size = queue_size;
+	pt.max = max_ports;
+	pt.queue_size = queue_size;
 	/* Lowest ids first, so logs read port 0, 1, 2... */
 	for (unsigned int i = 0; i < max_ports; i++) {
-		port_tab[i].id = i;
-		port_free[i] = max_ports - 1 - i;
+		pt.tab[i].id = i;
+		pt.free[i] = max_ports - 1 - i;
 	}
-	port_nfree = max_ports;
-	port_nopen = 0;
+	pt.nfree = max_ports;
+	pt.nopen = 0;
 	return 0;
 }
 
@@ -57,13 +73,22 @@ int port_table_init(unsigned int max_ports, size_t queue_size)
  */
 void port_table_fini(void)
 {
-	free(port_tab);
-	free(port_list);
-	free(port_free);
-	port_tab = NULL;
-	port_list = NULL;
-	port_free = NULL;
-	port_max = port_nfree = port_nopen = 0;
+	free(pt.tab);
+	free(pt.list);
+	free(pt.free);
+	pt.tab = NULL;
+	pt.list = NULL;
+	pt.free = NULL;
+	pt.max = pt.nfree = pt.nopen = 0;
+}
+
+/**
+ * port_set_hooks() - tell the table whom to notify
+ * @h:		the hooks (copied)
+ */
+void port_set_hooks(const struct port_hooks *h)
+{
+	pt.hooks = *h;
 }
 
 /**
@@ -83,16 +108,14 @@ struct port *port_open(enum port_kind kind, const struct port_ops *ops, int fd,
 	struct port *p;
 	unsigned int id;
 
-	if (!port_nfree) {
-		static struct log_limit full_log;
-
-		if (log_limit_ok(&full_log, loop_now()))
+	if (!pt.nfree) {
+		if (log_limit_ok(&pt.full_log, loop_now()))
 			log_warnx("port table full (%u ports, see --max-ports)",
-				  port_max);
+				  pt.max);
 		return NULL;
 	}
-	id = port_free[port_nfree - 1];
-	p = &port_tab[id];
+	id = pt.free[pt.nfree - 1];
+	p = &pt.tab[id];
 	memset(p, 0, sizeof(*p));
 	p->id = id;
 	p->kind = kind;
@@ -100,7 +123,7 @@ struct port *port_open(enum port_kind kind, const struct port_ops *ops, int fd,
 	p->src.fd = fd;
 	p->uid = -1;
 	p->pid = -1;
-	if (queue_init(&p->txq, port_queue_size) < 0)
+	if (queue_init(&p->txq, pt.queue_size) < 0)
 		goto oom;
 	if (rxcap) {
 		p->rxbuf = malloc(rxcap);
@@ -108,10 +131,12 @@ struct port *port_open(enum port_kind kind, const struct port_ops *ops, int fd,
 			goto oom;
 		p->rxcap = rxcap;
 	}
-	port_nfree--;
+	pt.nfree--;
 	p->open = true;
-	p->active_idx = port_nopen;
-	port_list[port_nopen++] = p;
+	p->active_idx = pt.nopen;
+	pt.list[pt.nopen++] = p;
+	if (pt.hooks.opened)
+		pt.hooks.opened(p);
 	return p;
 oom:
 	queue_free(&p->txq);
@@ -120,36 +145,13 @@ oom:
 }
 
 /**
- * port_log_stats() - log one line with a port's counters
- * @p:		the port
- * @what:	"disconnected", "status"...
- * @why:	reason or detail
- */
-void port_log_stats(const struct port *p, const char *what, const char *why)
-{
-	char guard[512];
-
-	log_info("port %u %s: %s (uid %ld pid %ld), %s; "
-		 "rx %llu frames %llu bytes %llu bad %llu busy, "
-		 "tx %llu frames %llu bytes %llu dropped%s",
-		 p->id, what, p->ops->name, p->uid, p->pid, why,
-		 (unsigned long long)p->st.rx_frames,
-		 (unsigned long long)p->st.rx_bytes,
-		 (unsigned long long)p->st.rx_bad,
-		 (unsigned long long)p->st.rx_dropped,
-		 (unsigned long long)p->st.tx_frames,
-		 (unsigned long long)p->st.tx_bytes,
-		 (unsigned long long)p->st.tx_dropped,
-		 guard_format_drops(&p->guard, guard, sizeof(guard)));
-}
-
-/**
- * port_close() - close a port, log its counters and free its slot
+ * port_close() - close a port and free its slot
  * @p:		an open port
- * @why:	reason shown in the log line
+ * @why:	reason, passed to the closing hook (which logs it)
  *
- * Safe to call from any callback: the slot stays allocated, so events
- * already fetched for it are ignored by the loop.
+ * The owner's closing hook runs first, while the port is whole, then the
+ * kind's closed(). Safe to call from any callback: the slot stays
+ * allocated, so events already fetched for it are ignored by the loop.
  */
 void port_close(struct port *p, const char *why)
 {
@@ -157,11 +159,10 @@ void port_close(struct port *p, const char *why)
 
 	if (!p->open)
 		return;
-	port_log_stats(p, "disconnected", why);
-	switch_port_gone(p);
+	if (pt.hooks.closing)
+		pt.hooks.closing(p, why);
 	if (p->ops->closed)
 		p->ops->closed(p);
-	loop_timer_cancel(&p->retry);
 	if (p->ops->owns_fd) {
 		loop_del(&p->src);
 		close(p->src.fd);
@@ -172,10 +173,10 @@ void port_close(struct port *p, const char *why)
 	p->rxbuf = NULL;
 	p->open = false;
 
-	last = port_list[--port_nopen];
-	port_list[p->active_idx] = last;
+	last = pt.list[--pt.nopen];
+	pt.list[p->active_idx] = last;
 	last->active_idx = p->active_idx;
-	port_free[port_nfree++] = p->id;
+	pt.free[pt.nfree++] = p->id;
 }
 
 /**
@@ -184,8 +185,8 @@ void port_close(struct port *p, const char *why)
  */
 void port_close_all(const char *why)
 {
-	while (port_nopen)
-		port_close(port_list[port_nopen - 1], why);
+	while (pt.nopen)
+		port_close(pt.list[pt.nopen - 1], why);
 }
 
 /**
@@ -197,8 +198,8 @@ void port_close_all(const char *why)
  */
 void port_drop_fds(void)
 {
-	for (unsigned int i = 0; i < port_nopen; i++) {
-		struct port *p = port_list[i];
+	for (unsigned int i = 0; i < pt.nopen; i++) {
+		struct port *p = pt.list[i];
 
 		if (p->ops->owns_fd && p->src.fd >= 0)
 			close(p->src.fd);
@@ -216,9 +217,9 @@ void port_drop_fds(void)
  */
 struct port *port_get(unsigned int id)
 {
-	if (id >= port_max || !port_tab[id].open)
+	if (id >= pt.max || !pt.tab[id].open)
 		return NULL;
-	return &port_tab[id];
+	return &pt.tab[id];
 }
 
 /**
@@ -228,7 +229,17 @@ struct port *port_get(unsigned int id)
  */
 unsigned int port_count(void)
 {
-	return port_nopen;
+	return pt.nopen;
+}
+
+/**
+ * port_max() - number of slots in the table
+ *
+ * Return: the largest port id plus one
+ */
+unsigned int port_max(void)
+{
+	return pt.max;
 }
 
 /**
@@ -239,7 +250,7 @@ unsigned int port_count(void)
  */
 struct port *port_active(unsigned int i)
 {
-	return port_list[i];
+	return pt.list[i];
 }
 
 /**

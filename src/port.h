@@ -1,4 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The port table. A port is one attachment point of the switch: a VM's
+ * connection (stream, datagram) or the host side. This module owns the
+ * table (slots, ids, the dense list of open ports), each port's descriptor,
+ * receive buffer and output queue; the port kinds (stream.c, dgram.c,
+ * host.c) own the I/O; the switch owns what happens to frames and reads
+ * the table through these functions.
+ */
 #ifndef PORT_H
 #define PORT_H
 
@@ -8,7 +16,6 @@
 #include <sys/types.h>
 #include <sys/un.h>
 
-#include "guard.h"
 #include "log.h"
 #include "loop.h"
 #include "queue.h"
@@ -27,24 +34,41 @@ enum port_kind {
 };
 
 /**
+ * enum port_tx - what a flush of a port's queue came to
+ * @PORT_TX_IDLE:	the queue is empty
+ * @PORT_TX_BLOCKED:	the peer takes no more for now; the port kind writes
+ *			the rest when it can (its own event or timer) and
+ *			then tells the switch (switch_port_writable())
+ * @PORT_TX_DEAD:	the peer is gone: the port must close
+ */
+enum port_tx {
+	PORT_TX_IDLE = 0,
+	PORT_TX_BLOCKED,
+	PORT_TX_DEAD,
+};
+
+/**
  * struct port_ops - what differs between kinds of port
  * @name:	kind shown in logs
- * @flush:	send queued frames; return 0, or -1 when the port must close
+ * @flush:	write queued frames; called by the switch only
+ * @resume:	optional: go on reading after waiting for a busy destination;
+ *		ports without it never wait (their frames are dropped instead)
+ * @gone:	optional: tell whether the peer has gone away without the
+ *		port noticing (a datagram peer whose socket was removed)
  * @closed:	optional: release what the kind keeps for the port
- * @resume:	optional: go on after waiting for a busy destination; ports
- *		without it never wait (their frames are dropped instead)
  * @owns_fd:	the port's descriptor is its own, closed with the port
  */
 struct port_ops {
 	const char *name;
-	int (*flush)(struct port *p);
-	void (*closed)(struct port *p);
+	enum port_tx (*flush)(struct port *p);
 	void (*resume)(struct port *p);
+	bool (*gone)(struct port *p);
+	void (*closed)(struct port *p);
 	bool owns_fd;
 };
 
 /**
- * struct port_stats - per-port counters, shown when the port closes
+ * struct port_stats - per-port counters
  * @rx_frames:	frames received from the VM
  * @rx_bytes:	their bytes
  * @rx_bad:	frames received and dropped as malformed
@@ -65,39 +89,42 @@ struct port_stats {
 };
 
 /**
+ * struct port_peer - the peer of a port of the shared datagram socket
+ * @addr:	its address
+ * @len:	the address's length
+ * @retry:	dgram.c's timer to retry a send that found the peer full
+ * @retry_shift: back-off of that timer (1 ms << shift)
+ */
+struct port_peer {
+	struct sockaddr_un addr;
+	socklen_t len;
+	struct loop_timer retry;
+	unsigned int retry_shift;
+};
+
+/**
  * struct port - one attachment point of the switch (a VM, usually)
- * @id:		index in the port table, also the fdb port number
+ * @id:		index in the port table, also the switch's port number
  * @open:	slot in use
  * @kind:	how it is attached
  * @ops:	kind-specific operations
- * @src:	event source for the port's own descriptor (not for peers of
- *		the shared datagram socket)
- * @txq:	bounded output queue
- * @rxbuf:	stream ports: bytes read but not yet parsed
- * @rxlen:	bytes in @rxbuf
+ * @src:	event source of the port's own descriptor (for peers of the
+ *		shared datagram socket: the shared socket, not registered)
+ * @txq:	bounded output queue, in stream wire format
+ * @rxbuf:	receive buffer (stream and host ports), else NULL
+ * @rxlen:	bytes in @rxbuf not yet switched
  * @rxcap:	size of @rxbuf
- * @peer:	datagram peers: the peer's address
- * @peerlen:	its length
+ * @rx_waiting:	the port kind stopped reading because the switch made the
+ *		port wait for a busy destination (until ops->resume)
+ * @tx_waiting:	the port kind's last write found the peer full; it waits
+ *		for its descriptor (or a timer) to write the rest
+ * @peer:	datagram ports: the peer and the retry timer
  * @uid:	peer credentials (SO_PEERCRED), -1 if unknown
  * @pid:	peer process, -1 if unknown
  * @st:		counters
- * @active_idx:	position in the dense list of open ports
- * @tx_blocked:	the last flush stopped because the VM's socket was full
- * @tx_progress_ms: when the VM last took bytes, or its queue last emptied
- * @paused_on:	the busy destination this port waits for, or NULL
- * @waiters:	ports waiting for this one to take frames
- * @next_waiter: link in the waiters list of @paused_on
- * @dirty:	on the list of ports with frames to flush
- * @next_dirty:	link in that list
- * @retry:	datagram peers: timer to retry a send that hit EAGAIN; ports
- *		that wait for a busy destination: timer to resume
- * @retry_shift: datagram peers: retry back-off (delay 1 ms << shift)
- * @last_src:	last source MAC learned on this port (saves fdb work)
- * @last_src_ms: when it was learned
- * @last_moved:	fdb move counter at that time
  * @badlog:	rate limit for log lines about this port's bad input
  * @owner:	kind-specific object behind the port (a --connect target)
- * @guard:	what the guards know about the port
+ * @active_idx:	position in the dense list of open ports (port.c's)
  */
 struct port {
 	unsigned int id;
@@ -109,31 +136,30 @@ struct port {
 	uint8_t *rxbuf;
 	size_t rxlen;
 	size_t rxcap;
-	struct sockaddr_un peer;
-	socklen_t peerlen;
+	bool rx_waiting;
+	bool tx_waiting;
+	struct port_peer peer;
 	long uid;
 	long pid;
 	struct port_stats st;
-	unsigned int active_idx;
-	bool tx_blocked;
-	uint64_t tx_progress_ms;
-	struct port *paused_on;
-	struct port *waiters;
-	struct port *next_waiter;
-	bool dirty;
-	struct port *next_dirty;
-	struct loop_timer retry;
-	unsigned int retry_shift;
-	uint8_t last_src[6];
-	uint64_t last_src_ms;
-	uint64_t last_moved;
 	struct log_limit badlog;
 	void *owner;
-	struct guard_port guard;
+	unsigned int active_idx;
+};
+
+/**
+ * struct port_hooks - what the owner of the table hears about
+ * @opened:	a port was opened (before its kind registers it)
+ * @closing:	a port is closing, with the reason; it is still whole
+ */
+struct port_hooks {
+	void (*opened)(struct port *p);
+	void (*closing)(struct port *p, const char *why);
 };
 
 int port_table_init(unsigned int max_ports, size_t queue_size);
 void port_table_fini(void);
+void port_set_hooks(const struct port_hooks *h);
 struct port *port_open(enum port_kind kind, const struct port_ops *ops, int fd,
 		       size_t rxcap);
 void port_close(struct port *p, const char *why);
@@ -141,8 +167,8 @@ void port_close_all(const char *why);
 void port_drop_fds(void);
 struct port *port_get(unsigned int id);
 unsigned int port_count(void);
+unsigned int port_max(void);
 struct port *port_active(unsigned int i);
 void port_set_creds(struct port *p);
-void port_log_stats(const struct port *p, const char *what, const char *why);
 
 #endif /* PORT_H */

@@ -28,6 +28,7 @@
 #include "compat.h"
 #include "log.h"
 #include "loop.h"
+#include "pkt.h"
 #include "port.h"
 #include "sock.h"
 #include "stream.h"
@@ -52,15 +53,29 @@ struct stream_target {
 	unsigned int failures;
 };
 
-static struct stream_target *stream_targets;
-static unsigned int stream_ntargets;
+/**
+ * struct stream_state - the stream side of the daemon
+ * @targets:	--connect targets
+ * @ntargets:	how many
+ * @max_frame:	largest frame accepted from and sent to VMs
+ * @listener:	SOCKET, while listening
+ * @path:	its file
+ * @uid:	--socket-user: the only uid accepted, else -1
+ */
+static struct stream_state {
+	struct stream_target *targets;
+	unsigned int ntargets;
+	size_t max_frame;
+	struct loop_source listener;
+	const char *path;
+	long uid;
+} stream = {
+    .max_frame = 65549,
+    .listener = {.fd = -1},
+    .uid = -1,
+};
 
-static size_t stream_max_frame = 65549;
-static struct loop_source stream_listener = {.fd = -1};
-static const char *stream_path;
-static long stream_uid = -1; /* --socket-user: the only uid accepted */
-
-static int stream_flush(struct port *p);
+static enum port_tx stream_flush(struct port *p);
 static void stream_resume(struct port *p);
 
 static const struct port_ops stream_ops = {
@@ -111,7 +126,7 @@ ssize_t stream_parse(const uint8_t *buf, size_t len, size_t max_frame,
 		uint32_t flen = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
 				(uint32_t)p[2] << 8 | p[3];
 
-		if (flen < 14 || flen > max_frame) {
+		if (flen < PKT_ETH_HLEN || flen > max_frame) {
 			*bad_len = flen;
 			return STREAM_BAD_LENGTH;
 		}
@@ -130,7 +145,7 @@ ssize_t stream_parse(const uint8_t *buf, size_t len, size_t max_frame,
  */
 void stream_init(size_t max_frame)
 {
-	stream_max_frame = max_frame;
+	stream.max_frame = max_frame;
 }
 
 /**
@@ -139,26 +154,32 @@ void stream_init(size_t max_frame)
  * @frame:	the frame
  * @len:	its length
  *
- * Return: false when the switch asks the port to wait (see switch_input())
+ * Return: false when the switch makes the port wait (see switch_input()):
+ * the frame stays in the buffer and the port reads nothing until resumed
  */
 static bool stream_frame(void *arg, const uint8_t *frame, size_t len)
 {
-	return switch_input(arg, frame, len) != SWITCH_WAIT;
+	struct port *p = arg;
+
+	if (switch_input(p, frame, len) != SWITCH_WAIT)
+		return true;
+	p->rx_waiting = true;
+	return false;
 }
 
 /**
  * stream_update_events() - ask the loop for what the port needs now
  * @p:		the port
  *
- * Readable unless it waits for a busy destination, writable while its own
- * queue is blocked.
+ * Readable unless it waits for a busy destination, writable while its
+ * peer is full.
  *
  * Return: 0, or -1 with errno set
  */
 static int stream_update_events(struct port *p)
 {
-	return loop_mod(&p->src, (p->paused_on ? 0 : LOOP_IN) |
-				     (p->tx_blocked ? LOOP_OUT : 0));
+	return loop_mod(&p->src, (p->rx_waiting ? 0 : LOOP_IN) |
+				     (p->tx_waiting ? LOOP_OUT : 0));
 }
 
 /**
@@ -173,19 +194,19 @@ static int stream_update_events(struct port *p)
 static int stream_consume(struct port *p)
 {
 	uint32_t bad = 0;
-	ssize_t used = stream_parse(p->rxbuf, p->rxlen, stream_max_frame,
+	ssize_t used = stream_parse(p->rxbuf, p->rxlen, stream.max_frame,
 				    stream_frame, p, &bad);
 
 	if (used == STREAM_BAD_LENGTH) {
 		log_warnx("port %u: bad frame length %u (allowed %u..%zu)",
-			  p->id, bad, 14u, stream_max_frame);
+			  p->id, bad, PKT_ETH_HLEN, stream.max_frame);
 		port_close(p, "bad frame length");
 		return -1;
 	}
 	p->rxlen -= (size_t)used;
 	if (p->rxlen && used)
 		memmove(p->rxbuf, p->rxbuf + used, p->rxlen);
-	if (p->paused_on)
+	if (p->rx_waiting)
 		stream_update_events(p);
 	return 0;
 }
@@ -201,7 +222,7 @@ static int stream_consume(struct port *p)
  */
 static int stream_input(struct port *p)
 {
-	for (unsigned int i = 0; i < STREAM_READS && !p->paused_on; i++) {
+	for (unsigned int i = 0; i < STREAM_READS && !p->rx_waiting; i++) {
 		size_t room = p->rxcap - p->rxlen;
 		ssize_t n;
 
@@ -221,10 +242,6 @@ static int stream_input(struct port *p)
 		p->rxlen += (size_t)n;
 		if (stream_consume(p) < 0)
 			return -1;
-		/* Keep output flowing while a big burst comes in. */
-		switch_flush();
-		if (!p->open)
-			return -1;
 		if ((size_t)n < room)
 			return 0; /* drained the socket */
 	}
@@ -237,30 +254,27 @@ static int stream_input(struct port *p)
  */
 static void stream_resume(struct port *p)
 {
-	if (stream_consume(p) < 0 || p->paused_on) {
-		switch_flush();
+	p->rx_waiting = false;
+	if (stream_consume(p) < 0 || p->rx_waiting)
 		return;
-	}
 	stream_update_events(p);
 	stream_input(p);
-	switch_flush();
 }
 
 /**
- * stream_flush() - write a stream port's queue
+ * stream_flush() - write a stream port's queue (called by the switch)
  * @p:		the port
  *
  * Writes until the queue is empty or the socket is full; in the latter case
  * the port waits for LOOP_OUT.
  *
- * Return: 0, or -1 if the connection failed
+ * Return: PORT_TX_IDLE, PORT_TX_BLOCKED, or PORT_TX_DEAD if the connection
+ * failed
  */
-static int stream_flush(struct port *p)
+static enum port_tx stream_flush(struct port *p)
 {
 	struct iovec iov[2];
 	unsigned int n;
-
-	bool progressed = false;
 
 	while ((n = queue_bytes_iov(&p->txq, iov))) {
 		ssize_t w = writev(p->src.fd, iov, (int)n);
@@ -270,13 +284,14 @@ static int stream_flush(struct port *p)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
-			return -1;
+			return PORT_TX_DEAD;
 		}
 		queue_consume_bytes(&p->txq, (size_t)w);
-		progressed = true;
 	}
-	switch_tx_done(p, !queue_empty(&p->txq), progressed);
-	return stream_update_events(p);
+	p->tx_waiting = !queue_empty(&p->txq);
+	if (stream_update_events(p) < 0)
+		return PORT_TX_DEAD;
+	return p->tx_waiting ? PORT_TX_BLOCKED : PORT_TX_IDLE;
 }
 
 /**
@@ -289,18 +304,12 @@ static void stream_ready(struct loop_source *src, unsigned int events)
 	struct port *p = container_of(src, struct port, src);
 
 	if (events & LOOP_OUT) {
-		if (stream_flush(p) < 0) {
-			port_close(p, "write failed");
+		switch_port_writable(p);
+		if (!p->open)
 			return;
-		}
 	}
-	if (events & (LOOP_IN | LOOP_ERR)) {
-		if (stream_input(p) < 0) {
-			switch_flush();
-			return;
-		}
-	}
-	switch_flush();
+	if (events & (LOOP_IN | LOOP_ERR))
+		stream_input(p);
 }
 
 /**
@@ -317,8 +326,8 @@ static struct port *stream_open(int fd, enum port_kind kind,
 	size_t rxcap = STREAM_RXBUF;
 	struct port *p;
 
-	if (rxcap < 2 * (stream_max_frame + STREAM_HDR))
-		rxcap = 2 * (stream_max_frame + STREAM_HDR);
+	if (rxcap < 2 * (stream.max_frame + STREAM_HDR))
+		rxcap = 2 * (stream.max_frame + STREAM_HDR);
 	p = port_open(kind, ops, fd, rxcap);
 	if (!p) {
 		close(fd);
@@ -393,7 +402,7 @@ static void stream_target_lost(struct port *p)
 	if (!tg)
 		return;
 	tg->port = NULL;
-	if (stream_targets)
+	if (stream.targets)
 		loop_timer_arm(&tg->timer, STREAM_RECONNECT_MS);
 }
 
@@ -408,14 +417,14 @@ int stream_connect_start(const char *const *paths, unsigned int n)
 {
 	if (!n)
 		return 0;
-	stream_targets = calloc(n, sizeof(*stream_targets));
-	if (!stream_targets)
+	stream.targets = calloc(n, sizeof(*stream.targets));
+	if (!stream.targets)
 		return -1;
-	stream_ntargets = n;
+	stream.ntargets = n;
 	for (unsigned int i = 0; i < n; i++) {
-		stream_targets[i].path = paths[i];
-		stream_targets[i].timer.fn = stream_target_try;
-		stream_target_try(&stream_targets[i].timer);
+		stream.targets[i].path = paths[i];
+		stream.targets[i].timer.fn = stream_target_try;
+		stream_target_try(&stream.targets[i].timer);
 	}
 	return 0;
 }
@@ -428,16 +437,16 @@ int stream_connect_start(const char *const *paths, unsigned int n)
  */
 void stream_connect_stop(void)
 {
-	struct stream_target *tg = stream_targets;
+	struct stream_target *tg = stream.targets;
 
-	stream_targets = NULL;
-	for (unsigned int i = 0; i < stream_ntargets; i++) {
+	stream.targets = NULL;
+	for (unsigned int i = 0; i < stream.ntargets; i++) {
 		loop_timer_cancel(&tg[i].timer);
 		if (tg[i].port)
 			tg[i].port->owner = NULL;
 	}
 	free(tg);
-	stream_ntargets = 0;
+	stream.ntargets = 0;
 }
 
 /**
@@ -456,11 +465,11 @@ static void stream_accept(struct loop_source *src, unsigned int events)
 				log_warn("accept");
 			return;
 		}
-		if (stream_uid >= 0) {
+		if (stream.uid >= 0) {
 			long uid = -1, pid = -1;
 
 			sock_peer_creds(fd, &uid, &pid);
-			if (uid != stream_uid) {
+			if (uid != stream.uid) {
 				log_warnx("refused a connection from uid %ld "
 					  "pid %ld (--socket-user)",
 					  uid, pid);
@@ -489,17 +498,17 @@ int stream_listen(const char *path, const struct sock_owner *o, char *err,
 
 	if (fd < 0)
 		return -1;
-	stream_listener.fd = fd;
-	stream_listener.fn = stream_accept;
-	if (loop_add(&stream_listener, LOOP_IN) < 0) {
+	stream.listener.fd = fd;
+	stream.listener.fn = stream_accept;
+	if (loop_add(&stream.listener, LOOP_IN) < 0) {
 		err_sys(err, errlen, "cannot watch %s", path);
 		close(fd);
 		unlink(path);
-		stream_listener.fd = -1;
+		stream.listener.fd = -1;
 		return -1;
 	}
-	stream_path = path;
-	stream_uid = o->uid;
+	stream.path = path;
+	stream.uid = o->uid;
 	return 0;
 }
 
@@ -512,10 +521,10 @@ int stream_listen(const char *path, const struct sock_owner *o, char *err,
  */
 void stream_drop_fd(void)
 {
-	if (stream_listener.fd >= 0)
-		close(stream_listener.fd);
-	stream_listener.fd = -1;
-	stream_listener.registered = false;
+	if (stream.listener.fd >= 0)
+		close(stream.listener.fd);
+	stream.listener.fd = -1;
+	stream.listener.registered = false;
 }
 
 /**
@@ -523,12 +532,12 @@ void stream_drop_fd(void)
  */
 void stream_unlisten(void)
 {
-	if (stream_listener.fd >= 0) {
-		loop_del(&stream_listener);
-		close(stream_listener.fd);
-		stream_listener.fd = -1;
+	if (stream.listener.fd >= 0) {
+		loop_del(&stream.listener);
+		close(stream.listener.fd);
+		stream.listener.fd = -1;
 	}
-	if (stream_path && unlink(stream_path) && errno != ENOENT)
-		log_warn("cannot remove %s", stream_path);
-	stream_path = NULL;
+	if (stream.path && unlink(stream.path) && errno != ENOENT)
+		log_warn("cannot remove %s", stream.path);
+	stream.path = NULL;
 }

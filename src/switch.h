@@ -1,4 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The learning switch: what happens to every frame a port received, the
+ * ports' life cycle as the switch sees it (MAC ownership, flow control,
+ * the counters line), and the writing of queued output once per loop turn.
+ */
 #ifndef SWITCH_H
 #define SWITCH_H
 
@@ -7,6 +12,7 @@
 #include <stdint.h>
 
 #include "fdb.h"
+#include "guard.h"
 
 struct port;
 
@@ -17,12 +23,14 @@ struct port;
  * @local:	frames dropped because their destination is behind the port
  *		they came from
  * @bad_src:	frames dropped for a group or zero source address
+ * @waits:	times a source had to wait for a busy destination
  */
 struct switch_stats {
 	uint64_t unicast;
 	uint64_t flooded;
 	uint64_t local;
 	uint64_t bad_src;
+	uint64_t waits;
 };
 
 /* What switch_input() did with a frame */
@@ -32,17 +40,41 @@ enum switch_result {
 			  * waits and its ops->resume() will be called */
 };
 
-int switch_init(unsigned int max_ports, unsigned int mac_age_s);
-void switch_set_gateway(bool on);
-void switch_set_guard(bool forward_checks, bool snoop);
+/**
+ * switch_reply_fn - sends a frame back to the port that asked
+ * @arg:	the argument the switch passed to the local service
+ * @frame:	the frame, valid during the call only
+ * @len:	its length
+ */
+typedef void (*switch_reply_fn)(void *arg, const uint8_t *frame, size_t len);
+
+/**
+ * switch_local_fn - a service on the switch itself (the gateway)
+ * @frame:	a frame from a VM, after the guards
+ * @len:	its length
+ * @now_ms:	current time
+ * @reply:	sends a frame back to the VM; must not be called after return
+ * @arg:	passed to @reply
+ *
+ * Return: true if the frame was for the service alone and goes no further
+ */
+typedef bool (*switch_local_fn)(const uint8_t *frame, size_t len,
+				uint64_t now_ms, switch_reply_fn reply,
+				void *arg);
+
+int switch_init(unsigned int max_ports, unsigned int mac_age_s,
+		const struct guard_conf *guard);
 void switch_fini(void);
+void switch_set_local(switch_local_fn fn);
+void switch_reserve_mac(const uint8_t mac[6]);
+void switch_bind_mac(struct port *p, const uint8_t mac[6]);
 enum switch_result switch_input(struct port *src, const uint8_t *frame,
 				size_t len);
-void switch_tx_done(struct port *p, bool blocked, bool progressed);
+void switch_port_writable(struct port *p);
 bool switch_port_stalled(const struct port *p);
 void switch_flush(void);
-void switch_port_gone(struct port *p);
+void switch_log_port(const struct port *p, const char *what, const char *why);
+void switch_log_status(void);
 const struct switch_stats *switch_get_stats(void);
-const struct fdb *switch_get_fdb(void);
 
 #endif /* SWITCH_H */

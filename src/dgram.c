@@ -103,6 +103,7 @@ int dgram_init(size_t max_frame, unsigned int max_ports)
 	unsigned int size = 16;
 
 	dgram.max_frame = max_frame;
+	memset(&dgram.st, 0, sizeof(dgram.st));
 	while (size < 2 * max_ports)
 		size <<= 1;
 	/* One spare byte per buffer tells an oversized datagram apart. */
@@ -305,13 +306,21 @@ static bool dgram_peer_gone(struct port *p)
  * dgram_batch() - switch the datagrams of one received batch
  * @own:	the port owning the socket, or NULL for the shared socket
  * @n:		datagrams in the batch
+ *
+ * Return: 0, or -1 if @own reached its end and was closed
  */
-static void dgram_batch(struct port *own, int n)
+static int dgram_batch(struct port *own, int n)
 {
 	for (int i = 0; i < n; i++) {
 		struct msghdr *h = &dgram.msgs[i].msg_hdr;
 		struct port *p = own;
 
+		if (own && own->peer.seqpacket && !dgram.msgs[i].msg_len) {
+			/* The end of a SOCK_SEQPACKET pair reads as empty
+			 * records (QEMU never sends empty frames). */
+			port_close(own, "closed by peer");
+			return -1;
+		}
 		if (!p) {
 			p = dgram_peer_find(h->msg_name, h->msg_namelen);
 			if (!p)
@@ -326,6 +335,7 @@ static void dgram_batch(struct port *own, int n)
 			p->rx_waiting = true;
 		}
 	}
+	return 0;
 }
 
 /**
@@ -356,13 +366,8 @@ static int dgram_receive(int fd, struct port *own)
 			log_warn("datagram socket");
 			return 0;
 		}
-		if (n == 0 && own) {
-			/* End of a SOCK_SEQPACKET pair (a zero-length
-			 * datagram would be one message of length 0). */
-			port_close(own, "closed by peer");
+		if (dgram_batch(own, n) < 0)
 			return -1;
-		}
-		dgram_batch(own, n);
 		if ((unsigned int)n < DGRAM_BATCH)
 			return 0;
 	}
@@ -536,11 +541,15 @@ static void dgram_resume(struct port *p)
 struct port *dgram_port_open(int fd)
 {
 	struct port *p = port_open(PORT_FD_DGRAM, &dgram_fd_ops, fd, 0);
+	socklen_t len = sizeof(int);
+	int type = 0;
 
 	if (!p) {
 		close(fd);
 		return NULL;
 	}
+	getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len);
+	p->peer.seqpacket = type == SOCK_SEQPACKET;
 	sock_set_buffers(fd);
 	port_set_creds(p);
 	p->peer.retry.fn = dgram_retry;

@@ -214,12 +214,12 @@ uint64_t loop_now(void)
 }
 
 /**
- * loop_woke() - note the time after the wait (called by the backend)
+ * loop_woke() - note the time after the wait (the backend calls it)
  *
  * Callbacks then see the time they run at, not the time the loop fell
  * asleep.
  */
-void loop_woke(void)
+static void loop_woke(void)
 {
 	loop.now_ms = loop_clock();
 }
@@ -279,6 +279,43 @@ static int loop_timeout(void)
 }
 
 /**
+ * loop_step() - one turn of the loop
+ * @max_wait_ms: longest sleep, -1 for no limit
+ * @in_run:	called by loop_run(): do not sleep once loop_stop() was called
+ *
+ * Return: 0, or -1 with errno set on a backend failure
+ */
+static int loop_step(int max_wait_ms, bool in_run)
+{
+	int timeout;
+
+	loop.now_ms = loop_clock();
+	loop_fire_timers();
+	loop_run_hooks();
+	if (in_run && !loop.running)
+		return 0;
+	timeout = loop_timeout();
+	if (max_wait_ms >= 0 && (timeout < 0 || timeout > max_wait_ms))
+		timeout = max_wait_ms;
+	return loop_backend_wait(timeout, loop_woke) < 0 ? -1 : 0;
+}
+
+/**
+ * loop_turn() - run one turn of the loop (tests drive the loop this way)
+ * @max_wait_ms: longest sleep, -1 for no limit (a timer due earlier
+ *		shortens it)
+ *
+ * Runs the due timers and the hooks, waits for descriptors and dispatches
+ * them.
+ *
+ * Return: 0, or -1 with errno set on a backend failure
+ */
+int loop_turn(int max_wait_ms)
+{
+	return loop_step(max_wait_ms, false);
+}
+
+/**
  * loop_run() - dispatch events until loop_stop() is called
  *
  * Return: 0 after loop_stop(), -1 with errno set on a backend failure
@@ -286,15 +323,9 @@ static int loop_timeout(void)
 int loop_run(void)
 {
 	loop.running = true;
-	while (loop.running) {
-		loop.now_ms = loop_clock();
-		loop_fire_timers();
-		loop_run_hooks();
-		if (!loop.running)
-			break;
-		if (loop_backend_wait(loop_timeout()) < 0)
+	while (loop.running)
+		if (loop_step(-1, true) < 0)
 			return -1;
-	}
 	loop_run_hooks();
 	return 0;
 }

@@ -92,5 +92,6 @@ void loop_timer_cancel(struct loop_timer *t);
 uint64_t loop_now(void);
 void loop_stop(void);
 int loop_run(void);
+int loop_turn(int max_wait_ms);
 
 #endif /* LOOP_H */

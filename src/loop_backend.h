@@ -21,8 +21,7 @@ enum loop_op {
 
 int loop_backend_set(struct loop_source *src, unsigned int events,
 		     enum loop_op op);
-int loop_backend_wait(int timeout_ms);
-void loop_woke(void);
+int loop_backend_wait(int timeout_ms, void (*woke)(void));
 
 /**
  * loop_backend_live() - tell whether an event may still be delivered

@@ -78,11 +78,12 @@ int loop_backend_set(struct loop_source *src, unsigned int events,
 /**
  * loop_backend_wait() - wait for events and dispatch them
  * @timeout_ms:	longest wait, -1 for no limit
+ * @woke:	called once after the wait, before any event is dispatched
  *
  * Return: number of events dispatched, or -1 with errno set (EINTR is
  * reported as 0)
  */
-int loop_backend_wait(int timeout_ms)
+int loop_backend_wait(int timeout_ms, void (*woke)(void))
 {
 	struct epoll_event evs[LOOP_EPOLL_BATCH];
 	int n = epoll_wait(loop_epoll_fd, evs, LOOP_EPOLL_BATCH, timeout_ms);
@@ -90,7 +91,7 @@ int loop_backend_wait(int timeout_ms)
 	if (n < 0)
 		return errno == EINTR ? 0 : -1;
 	if (n)
-		loop_woke();
+		woke();
 	for (int i = 0; i < n; i++) {
 		struct loop_source *src = evs[i].data.ptr;
 		unsigned int e = 0;

@@ -274,11 +274,12 @@ static unsigned int loop_kq_bits(const struct kevent *ev)
 /**
  * loop_backend_wait() - wait for events and dispatch them
  * @timeout_ms:	longest wait, -1 for no limit
+ * @woke:	called once after the wait, before any event is dispatched
  *
  * Return: number of events dispatched, or -1 with errno set (EINTR is
  * reported as 0)
  */
-int loop_backend_wait(int timeout_ms)
+int loop_backend_wait(int timeout_ms, void (*woke)(void))
 {
 	struct kevent evs[LOOP_KQ_BATCH];
 	struct timespec ts, *tsp = NULL;
@@ -295,7 +296,7 @@ int loop_backend_wait(int timeout_ms)
 	if (n < 0)
 		return errno == EINTR ? 0 : -1;
 	if (n)
-		loop_woke();
+		woke();
 	for (int i = 0; i < n; i++) {
 		struct loop_source *src = evs[i].udata;
 		unsigned int e;

@@ -89,17 +89,19 @@ struct port_stats {
 };
 
 /**
- * struct port_peer - the peer of a port of the shared datagram socket
- * @addr:	its address
+ * struct port_peer - what dgram.c keeps for a datagram port
+ * @addr:	a peer of the shared socket: its address
  * @len:	the address's length
- * @retry:	dgram.c's timer to retry a send that found the peer full
+ * @retry:	timer to retry a send that found the peer full
  * @retry_shift: back-off of that timer (1 ms << shift)
+ * @seqpacket:	a --fd SOCK_SEQPACKET socket (a zero-length read is its end)
  */
 struct port_peer {
 	struct sockaddr_un addr;
 	socklen_t len;
 	struct loop_timer retry;
 	unsigned int retry_shift;
+	bool seqpacket;
 };
 
 /**

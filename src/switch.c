@@ -151,6 +151,17 @@ bool switch_port_stalled(const struct port *p)
 }
 
 /**
+ * switch_port_guard() - what the guards know of a port
+ * @p:		the port
+ *
+ * Return: its guard state (bound MAC, lease, drops by reason)
+ */
+const struct guard_port *switch_port_guard(const struct port *p)
+{
+	return &switch_of(p)->guard;
+}
+
+/**
  * switch_mark_dirty() - put a port on the list of ports to write
  * @s:		entry of a port with queued frames
  */

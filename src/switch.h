@@ -72,6 +72,7 @@ enum switch_result switch_input(struct port *src, const uint8_t *frame,
 				size_t len);
 void switch_port_writable(struct port *p);
 bool switch_port_stalled(const struct port *p);
+const struct guard_port *switch_port_guard(const struct port *p);
 void switch_flush(void);
 void switch_log_port(const struct port *p, const char *what, const char *why);
 void switch_log_status(void);

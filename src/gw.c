@@ -33,6 +33,10 @@ static struct gw_state gw;
 static struct gw_stats gw_st;
 static uint8_t gw_buf[PKT_MAX_FRAME];
 
+_Static_assert(GW_MAX_DNS <= DHCP_MAX_DNS, "DNS servers fit the DHCP server");
+_Static_assert(GW_MAX_POOL <= DHCP_MAX_POOL, "pool fits the DHCP server");
+_Static_assert(GW_DHCP_TYPES == DHCP_TYPES, "same DHCP message types");
+
 /**
  * gw_check() - check a configuration and fill in its defaults
  * @c:		the configuration; zero fields that have a default get it
@@ -124,6 +128,30 @@ static int gw_check(struct gw_conf *c, char *err, size_t errlen)
 }
 
 /**
+ * gw_dhcp_conf() - the DHCP server's configuration
+ * @c:		the gateway's configuration, checked by gw_check()
+ * @d:		the DHCP server's, filled in (host order)
+ */
+static void gw_dhcp_conf(const struct gw_conf *c, struct dhcp_conf *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->gateway = ntohl(c->gateway.s_addr);
+	d->mask = ntohl(c->mask.s_addr);
+	d->first = ntohl(c->dhcp_first.s_addr);
+	d->last = ntohl(c->dhcp_last.s_addr);
+	d->max_leases = c->max_leases;
+	memcpy(d->mac, c->mac, PKT_ETH_ALEN);
+	d->mtu = c->mtu;
+	d->ndns = c->ndns;
+	for (unsigned int i = 0; i < c->ndns && i < DHCP_MAX_DNS; i++)
+		d->dns[i] = ntohl(c->dns[i].s_addr);
+	d->lease_secs = c->lease_secs;
+	d->hosts_file = c->hosts_file;
+	d->lease_file = c->lease_file;
+	d->pending = c->pending;
+}
+
+/**
  * gw_init() - check the configuration and start the services
  * @c:		the configuration (copied; strings are copied too)
  * @now_ms:	current time, monotonic milliseconds
@@ -138,13 +166,17 @@ static int gw_check(struct gw_conf *c, char *err, size_t errlen)
 int gw_init(const struct gw_conf *c, uint64_t now_ms, char *err, size_t errlen)
 {
 	struct gw_conf cc = *c;
+	struct dhcp_conf dc;
 
 	gw_fini(now_ms);
 	memset(&gw_st, 0, sizeof(gw_st));
 	if (gw_check(&cc, err, errlen) < 0)
 		return -1;
-	if (cc.dhcp && dhcp_init(&cc, now_ms, err, errlen) < 0)
-		return -1;
+	if (cc.dhcp) {
+		gw_dhcp_conf(&cc, &dc);
+		if (dhcp_init(&dc, now_ms, err, errlen) < 0)
+			return -1;
+	}
 	gw.ip = ntohl(cc.gateway.s_addr);
 	gw.bcast = gw.ip | ~ntohl(cc.mask.s_addr);
 	memcpy(gw.mac, cc.mac, PKT_ETH_ALEN);
@@ -282,9 +314,21 @@ int gw_reload_hosts(char *err, size_t errlen)
  */
 void gw_stats(struct gw_stats *s)
 {
+	struct dhcp_stats d;
+
 	*s = gw_st;
-	if (gw.dhcp)
-		dhcp_stats(s);
+	if (!gw.dhcp)
+		return;
+	dhcp_stats(&d);
+	memcpy(s->dhcp_rx, d.rx, sizeof(s->dhcp_rx));
+	s->dhcp_offer = d.offer;
+	s->dhcp_ack = d.ack;
+	s->dhcp_nak = d.nak;
+	s->dhcp_malformed = d.malformed;
+	s->dhcp_ignored = d.ignored;
+	s->dhcp_no_address = d.no_address;
+	s->lease_writes = d.lease_writes;
+	s->lease_write_errors = d.lease_write_errors;
 }
 
 /**

@@ -7,8 +7,9 @@
  *
  *   mkdir -p build/fuzz/corpus_gw
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc \
- *	test/fuzz_gw.c src/gw.c src/dhcp.c src/arp.c src/icmp.c src/pkt.c \
- *	src/log.c -o build/fuzz/fuzz_gw
+ *	test/fuzz/fuzz_gw.c src/gw.c src/dhcp*.c src/arp.c src/icmp.c \
+ *	src/pkt.c src/log.c src/addr.c src/err.c src/file.c \
+ *	-o build/fuzz/fuzz_gw
  *   ./build/fuzz/fuzz_gw -max_total_time=60 build/fuzz/corpus_gw
  *
  * Without libFuzzer, -DFUZZ_STANDALONE adds a main() that runs the files

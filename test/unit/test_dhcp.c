@@ -2,9 +2,11 @@
 /*
  * Unit tests for the DHCP server, driven through gw_input() the way the
  * switch drives it: client messages are built byte by byte, replies are
- * parsed and every field and option is checked.
+ * parsed and every field and option is checked. The lease file, the hosts
+ * file parser and the pool are also tested on their own.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dhcp_file.h"
+#include "dhcp_pool.h"
 #include "gw.h"
 #include "pkt.h"
 #include "unit.h"
@@ -1050,7 +1054,7 @@ static void test_hosts_errors(void)
 	    {"%%\nvm 1 de:ad:be:ef:00:01:02 192.168.105.3\n",
 	     ":2: bad hardware"},
 	    {"%%\nvm 1 de:ad:be:ef:00:100 192.168.105.3\n", ":2: bad hardware"},
-	    {"%%\nvm 1 de-ad-be-ef-00-01 192.168.105.3\n", ":2: bad hardware"},
+	    {"%%\nvm 1 de:ad-be:ef:00:01 192.168.105.3\n", ":2: bad hardware"},
 	    {"%%\nvm 1 ff:ff:ff:ff:ff:ff 192.168.105.3\n", ":2: bad hardware"},
 	    {"%%\n\n# c\nvm 1 de:ad:be:ef:00:01 192.168.105\n", ":4: bad IPv4"},
 	    {"%%\nvm 1 de:ad:be:ef:00:01 10.0.0.3\n", ":2: 10.0.0.3 is not"},
@@ -1140,7 +1144,9 @@ static void test_persistence(void)
 	if (!dir)
 		return;
 	snprintf(lease_path, sizeof(lease_path), "%s/leases", dir);
-	snprintf(tmp_path, sizeof(tmp_path), "%s.tmp", lease_path);
+	/* the temporary name file_atomic_open() uses */
+	snprintf(tmp_path, sizeof(tmp_path), "%s.%ld.tmp", lease_path,
+		 (long)getpid());
 	c.lease_file = lease_path;
 	c.pending = count_pending;
 	pending_calls = 0;
@@ -1474,6 +1480,278 @@ static void test_in_use_learned(void)
 	gw_fini(T0 + 50);
 }
 
+/* The lease file's lines on their own: syntax, clamping, round trip. */
+static void test_lease_line(void)
+{
+	static const char *const bad[] = {
+	    "",
+	    "192.168.105.2 52:54:00:12:00:01 1",
+	    "192.168.105.2 52:54:00:12:00:01 1 00525400120001 x",
+	    "192.168.105 52:54:00:12:00:01 1 00525400120001",
+	    "192.168.105.2 52:54:00:12:00 1 00525400120001",
+	    "192.168.105.2 52:54:00:12:00:01 1x 00525400120001",
+	    "192.168.105.2 52:54:00:12:00:01 1 0052540012000",
+	    "192.168.105.2 52:54:00:12:00:01 1 0z525400120001",
+	    "192.168.105.2 52:54:00:12:00:01 1 00",
+	};
+	const int64_t now = 5000000, wall = 1700000000;
+	struct dhcp_pool_lease l, back;
+	char line[DHCP_FILE_LINE_MAX];
+	size_t n;
+
+	snprintf(line, sizeof(line),
+		 "192.168.105.2 52:54:00:12:00:01 %lld 00525400120001",
+		 (long long)wall + 300);
+	CHECK(dhcp_file_lease_parse(line, now, wall, 600, &l));
+	CHECK_EQ(l.addr, NET(2));
+	CHECK(memcmp(l.client.mac, "\x52\x54\x00\x12\x00\x01", 6) == 0);
+	CHECK_EQ(l.client.keylen, 7);
+	CHECK_EQ(l.client.key[0], 0);
+	CHECK_EQ(l.expire_ms, now + 300000);
+
+	/* round trip */
+	n = dhcp_file_lease_fmt(&l, now, wall, line, sizeof(line));
+	CHECK(n > 0 && line[n - 1] == '\n');
+	CHECK_STR_CONTAINS(line, "192.168.105.2 52:54:00:12:00:01 ");
+	CHECK_STR_CONTAINS(line, " 00525400120001\n");
+	if (n > 0)
+		line[n - 1] = '\0';
+	CHECK(dhcp_file_lease_parse(line, now, wall, 600, &back));
+	CHECK(memcmp(&l, &back, sizeof(l)) == 0);
+	CHECK_EQ(dhcp_file_lease_fmt(&l, now, wall, line, 10), 0);
+
+	/* longer than the lease time: cut; ended long ago: ten years */
+	snprintf(line, sizeof(line),
+		 "192.168.105.2 52:54:00:12:00:01 %lld 00525400120001",
+		 (long long)wall + 100000);
+	CHECK(dhcp_file_lease_parse(line, now, wall, 600, &l));
+	CHECK_EQ(l.expire_ms, now + 600000);
+	snprintf(line, sizeof(line),
+		 "192.168.105.2 52:54:00:12:00:01 %lld 00525400120001",
+		 -9223372036854775807LL - 1);
+	CHECK(dhcp_file_lease_parse(line, now, wall, 600, &l));
+	CHECK_EQ(l.expire_ms, now - 10LL * 31536000 * 1000);
+
+	/* tabs and a carriage return are blanks; a key with an identifier */
+	snprintf(line, sizeof(line),
+		 "192.168.105.3\t52:54:00:12:00:02\t%lld\t03525400120002aB\r",
+		 (long long)wall - 5);
+	CHECK(dhcp_file_lease_parse(line, now, wall, 600, &l));
+	CHECK_EQ(l.client.keylen, 8);
+	CHECK_EQ(l.client.key[0], 3);
+	CHECK_EQ(l.client.key[7], 0xab);
+	CHECK_EQ(l.expire_ms, now - 5000);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(line, sizeof(line), "%s", bad[i]);
+		CHECK(!dhcp_file_lease_parse(line, now, wall, 600, &l));
+	}
+	/* a key longer than DHCP_POOL_KEY_MAX */
+	n = (size_t)snprintf(line, sizeof(line),
+			     "192.168.105.2 52:54:00:12:00:01 1 ");
+	memset(line + n, 'a', 2 * DHCP_POOL_KEY_MAX + 2);
+	line[n + 2 * DHCP_POOL_KEY_MAX + 2] = '\0';
+	CHECK(!dhcp_file_lease_parse(line, now, wall, 600, &l));
+}
+
+/* Count the entries of a directory, "." and ".." left out. */
+static int dir_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* The lease file written from the pool and read back, without the server. */
+static void test_lease_file_alone(void)
+{
+	const char *dir = make_dir();
+	struct dhcp_pool_client a, b;
+	struct dhcp_pool_lease l;
+	char path[512], err[256] = "";
+	uint8_t ma[6], mb[6];
+	uint32_t addr = 0;
+
+	gw_fini(T0); /* the pool is ours alone */
+	CHECK(dir != NULL);
+	if (!dir)
+		return;
+	snprintf(path, sizeof(path), "%s/leases", dir);
+	mac_of(ma, 1);
+	mac_of(mb, 2);
+	dhcp_pool_client_init(&a, ma, NULL, 0);
+	dhcp_pool_client_init(&b, mb, (const uint8_t *)"id-b", 4);
+	CHECK_EQ(dhcp_pool_init(NET(10), 4, NET(1), 600), 0);
+	CHECK(dhcp_pool_offer(&a, 0, T0, &addr));
+	CHECK_EQ(addr, NET(10));
+	CHECK_EQ(dhcp_pool_bind(&a, NET(10), T0), DHCP_POOL_BOUND);
+	CHECK(dhcp_pool_offer(&b, NET(12), T0, &addr));
+	CHECK_EQ(addr, NET(12));
+	CHECK_EQ(dhcp_pool_bind(&b, NET(12), T0), DHCP_POOL_BOUND);
+	CHECK(dhcp_pool_release(&b, NET(12), T0 + 1000));
+	CHECK_EQ(dhcp_file_save_leases(path, T0 + 1000), 0);
+	CHECK(file_contains(path, "# socket_vmnet DHCP leases"));
+	CHECK(file_contains(path, "192.168.105.10 52:54:00:12:00:01 "));
+	CHECK(file_contains(path, " 00525400120001\n"));
+	CHECK(file_contains(path, "192.168.105.12 52:54:00:12:00:02 "));
+	CHECK(file_contains(path, " 0352540012000269642d62\n"));
+	CHECK_EQ(dir_entries(dir), 1); /* no temporary file left */
+	dhcp_pool_fini();
+
+	/* read back into a new pool, on another monotonic base */
+	CHECK_EQ(dhcp_pool_init(NET(10), 4, NET(1), 600), 0);
+	CHECK_EQ(dhcp_file_load_leases(path, 50000, 600, err, sizeof(err)), 0);
+	CHECK(dhcp_pool_get(0, 50000, &l));
+	CHECK_EQ(l.addr, NET(10));
+	CHECK(l.expire_ms > 50000 + 590000 && l.expire_ms <= 50000 + 599000);
+	CHECK(!dhcp_pool_get(1, 50000, &l));
+	CHECK(dhcp_pool_get(2, 50000, &l));
+	CHECK(l.expire_ms <= 50000);
+	CHECK_EQ(l.client.keylen, b.keylen);
+	CHECK(!dhcp_pool_changed(NULL)); /* loading is no change */
+	/* b gets its ended lease back; a's is still running */
+	CHECK(dhcp_pool_offer(&b, 0, 50000, &addr));
+	CHECK_EQ(addr, NET(12));
+	CHECK_EQ(dhcp_pool_bind(&a, NET(10), 50000), DHCP_POOL_RENEWED);
+
+	/* a missing file is no error; an unwritable one is */
+	CHECK_EQ(dhcp_file_load_leases("/nonexistent/leases", 0, 600, err,
+				       sizeof(err)),
+		 0);
+	CHECK(dhcp_file_save_leases("/nonexistent/dir/leases", 0) < 0);
+	dhcp_pool_fini();
+	rm_dir(dir);
+}
+
+/* The hosts file parser on its own. */
+static void test_hosts_parser(void)
+{
+	static const uint8_t m0[6] = {0xde, 0xad, 0xbe, 0xef, 0x00, 0x01};
+	static const uint8_t m1[6] = {0x00, 0x1b, 0x02, 0x03, 0x04, 0x05};
+	const char *dir = make_dir();
+	struct dhcp_pool_resv *v = NULL;
+	unsigned int n = 99;
+	char err[256] = "";
+	const char *p;
+
+	CHECK(dir != NULL);
+	if (!dir)
+		return;
+	p = tmp_file(dir, "bootptab",
+		     "header\n%%\n# comment\n"
+		     "vm-1 1 de-ad-be-ef-00-01 192.168.105.3\n"
+		     "vm_2.x\t1\t0:1b:2:3:4:5\t192.168.105.250 boot.img # x\n");
+	CHECK_EQ(dhcp_file_read_hosts(p, NET(1), IP(255, 255, 255, 0), &v, &n,
+				      err, sizeof(err)),
+		 0);
+	CHECK_EQ(n, 2);
+	if (v && n == 2) {
+		CHECK(memcmp(v[0].mac, m0, 6) == 0);
+		CHECK_EQ(v[0].addr, NET(3));
+		CHECK(strcmp(v[0].name, "vm-1") == 0);
+		CHECK(memcmp(v[1].mac, m1, 6) == 0);
+		CHECK_EQ(v[1].addr, NET(250));
+		CHECK(strcmp(v[1].name, "vm_2.x") == 0);
+	}
+	free(v);
+	/* the subnet is the caller's: in a /25, .250 is outside */
+	CHECK(dhcp_file_read_hosts(p, NET(1), IP(255, 255, 255, 128), &v, &n,
+				   err, sizeof(err)) < 0);
+	CHECK_STR_CONTAINS(err, "bootptab:5: 192.168.105.250 is not a free "
+				"host address");
+	/* nothing reserved */
+	p = tmp_file(dir, "empty", "");
+	v = NULL;
+	n = 99;
+	CHECK_EQ(dhcp_file_read_hosts(p, NET(1), IP(255, 255, 255, 0), &v, &n,
+				      err, sizeof(err)),
+		 0);
+	CHECK_EQ(n, 0);
+	CHECK(v == NULL);
+	rm_dir(dir);
+}
+
+/* The pool on its own: allocation order, holds, reservations, learning. */
+static void test_pool_alone(void)
+{
+	struct dhcp_pool_client c[4];
+	struct dhcp_pool_resv *v;
+	struct dhcp_pool_lease l;
+	uint32_t addr = 0;
+	bool urgent = false;
+	uint8_t m[6];
+
+	gw_fini(T0); /* the pool is ours alone */
+	for (unsigned int i = 0; i < 4; i++) {
+		mac_of(m, i + 1);
+		dhcp_pool_client_init(&c[i], m, NULL, 0);
+	}
+	/* .1 (the gateway), .2, .3 */
+	CHECK_EQ(dhcp_pool_init(NET(1), 3, NET(1), 600), 0);
+	CHECK_EQ(dhcp_pool_size(), 3);
+	CHECK(dhcp_pool_offer(&c[0], 0, T0, &addr));
+	CHECK_EQ(addr, NET(2));
+	CHECK(!dhcp_pool_changed(NULL)); /* an offer is not written */
+	CHECK_EQ(dhcp_pool_bind(&c[0], NET(2), T0), DHCP_POOL_BOUND);
+	CHECK(dhcp_pool_changed(&urgent) && urgent);
+	dhcp_pool_mark_saved();
+	CHECK_EQ(dhcp_pool_bind(&c[0], NET(2), T0 + 1), DHCP_POOL_RENEWED);
+	CHECK(!dhcp_pool_changed(NULL));
+	CHECK_EQ(dhcp_pool_bind(&c[0], NET(3), T0 + 2), DHCP_POOL_ELSEWHERE);
+	CHECK_EQ(dhcp_pool_bind(&c[1], NET(2), T0 + 2), DHCP_POOL_REFUSED);
+	CHECK_EQ(dhcp_pool_bind(&c[1], NET(1), T0 + 2), DHCP_POOL_REFUSED);
+	CHECK(dhcp_pool_offer(&c[1], NET(2), T0, &addr)); /* taken: next */
+	CHECK_EQ(addr, NET(3));
+	CHECK(!dhcp_pool_offer(&c[2], 0, T0, &addr));
+	/* the offer hold ends: c[2] takes .3 */
+	CHECK(dhcp_pool_offer(&c[2], 0, T0 + 31000, &addr));
+	CHECK_EQ(addr, NET(3));
+	/* only c[2] can decline it; it then rests */
+	CHECK(!dhcp_pool_decline(&c[1], NET(3), T0 + 31000));
+	CHECK(dhcp_pool_decline(&c[2], NET(3), T0 + 31000));
+	CHECK(!dhcp_pool_offer(&c[2], 0, T0 + 32000, &addr));
+	/* a release ends the lease, and the address is reused */
+	CHECK(!dhcp_pool_release(&c[1], NET(2), T0 + 33000));
+	CHECK(dhcp_pool_release(&c[0], NET(2), T0 + 33000));
+	CHECK(dhcp_pool_offer(&c[3], 0, T0 + 34000, &addr));
+	CHECK_EQ(addr, NET(2));
+	/* a reservation owns .3 once the decline rest is over */
+	v = calloc(1, sizeof(*v));
+	CHECK(v != NULL);
+	if (!v)
+		return;
+	memcpy(v->mac, c[1].mac, 6);
+	v->addr = NET(3);
+	dhcp_pool_set_resv(v, 1);
+	CHECK(dhcp_pool_resv_by_mac(c[1].mac) == v);
+	CHECK(dhcp_pool_resv_by_mac(c[0].mac) == NULL);
+	CHECK(dhcp_pool_resv_free(v, T0 + 700000));
+	CHECK(!dhcp_pool_offer(&c[0], 0, T0 + 34000, &addr));
+	/* ARP learning: .2 is offered to c[3], so not learned; after the
+	 * hold it is */
+	CHECK(!dhcp_pool_note_in_use(NET(2), c[0].mac, T0 + 35000));
+	CHECK(!dhcp_pool_note_in_use(NET(3), c[0].mac, T0 + 700000));
+	CHECK(dhcp_pool_note_in_use(NET(2), c[0].mac, T0 + 70000));
+	CHECK(dhcp_pool_get(1, T0 + 70000, &l));
+	CHECK(memcmp(l.client.mac, c[0].mac, 6) == 0);
+	/* restoring checks the key */
+	memset(&l, 0, sizeof(l));
+	l.addr = NET(3);
+	CHECK(!dhcp_pool_restore(&l, T0));
+	l.client.keylen = 7;
+	l.client.key[0] = 1;
+	CHECK(!dhcp_pool_restore(&l, T0));
+	dhcp_pool_fini();
+}
+
 static const struct unit_test tests[] = {
     {"round_trip", test_round_trip},
     {"in_use_learned", test_in_use_learned},
@@ -1496,6 +1774,10 @@ static const struct unit_test tests[] = {
     {"lease_file_clamp", test_lease_file_clamp},
     {"hostile", test_hostile},
     {"unicast_to_gateway", test_unicast_to_gateway},
+    {"lease_line", test_lease_line},
+    {"lease_file_alone", test_lease_file_alone},
+    {"hosts_parser", test_hosts_parser},
+    {"pool_alone", test_pool_alone},
 };
 
 UNIT_MAIN("dhcp", tests)

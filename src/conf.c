@@ -2,6 +2,11 @@
 /*
  * Command line of the daemon: parse, fill in defaults, validate.
  *
+ * One table, conf_options[], lists every option: its names, whether it
+ * takes an argument, the function that parses it and its help text.
+ * getopt_long()'s tables and the help text are made from it. The addressing
+ * of the VM network is checked by net.c.
+ *
  * Nothing here prints or exits; the caller decides what to do with the
  * result and the one-line error message.
  */
@@ -9,13 +14,17 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <sys/un.h>
 
+#include "addr.h"
 #include "conf.h"
+#include "err.h"
+#include "net.h"
+#include "uplink.h"
 
 #ifndef VERSION
 #define VERSION "unknown"
@@ -34,127 +43,116 @@
 #define MAX_LEASE     604800u /* one week */
 #define IFNAME_MAX    15u
 #define SUN_PATH_MAX  (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
-
-/* Long options without a short form; values above any char. */
-enum {
-	OPT_SOCKET_GROUP = 256,
-	OPT_VMNET_MODE,
-	OPT_VMNET_INTERFACE,
-	OPT_VMNET_GATEWAY,
-	OPT_VMNET_DHCP_END,
-	OPT_VMNET_MASK,
-	OPT_VMNET_INTERFACE_ID,
-	OPT_VMNET_NETWORK_IDENTIFIER,
-	OPT_VMNET_NAT66_PREFIX,
-	OPT_DGRAM_SOCKET,
-	OPT_FD,
-	OPT_MAX_FRAME,
-	OPT_QUEUE_SIZE,
-	OPT_MAX_PORTS,
-	OPT_MAC_AGE,
-	OPT_DEBUG,
-	OPT_DISABLE_DHCP,
-	OPT_MTU,
-	OPT_DNS,
-	OPT_USER,
-	OPT_DHCP_HOSTS,
-	OPT_LEASE_FILE,
-	OPT_LEASE_TIME,
-	OPT_TAP,
-	OPT_CONNECT,
-	OPT_GUARD,
-	OPT_ALLOW_VLAN,
-	OPT_ISOLATE,
-	OPT_ALLOW,
-	OPT_BLOCK,
-	OPT_STATIC,
-	OPT_SOCKET_USER,
-	OPT_DHCP_CLIENTS,
-};
-
-static const struct option long_options[] = {
-    {"socket-group", required_argument, NULL, OPT_SOCKET_GROUP},
-    {"vmnet-mode", required_argument, NULL, OPT_VMNET_MODE},
-    {"vmnet-interface", required_argument, NULL, OPT_VMNET_INTERFACE},
-    {"vmnet-gateway", required_argument, NULL, OPT_VMNET_GATEWAY},
-    {"vmnet-dhcp-end", required_argument, NULL, OPT_VMNET_DHCP_END},
-    {"vmnet-mask", required_argument, NULL, OPT_VMNET_MASK},
-    {"vmnet-interface-id", required_argument, NULL, OPT_VMNET_INTERFACE_ID},
-    {"vmnet-network-identifier", required_argument, NULL,
-     OPT_VMNET_NETWORK_IDENTIFIER},
-    {"vmnet-nat66-prefix", required_argument, NULL, OPT_VMNET_NAT66_PREFIX},
-    {"pidfile", required_argument, NULL, 'p'},
-    {"dgram-socket", required_argument, NULL, OPT_DGRAM_SOCKET},
-    {"fd", required_argument, NULL, OPT_FD},
-    {"max-frame", required_argument, NULL, OPT_MAX_FRAME},
-    {"queue-size", required_argument, NULL, OPT_QUEUE_SIZE},
-    {"max-ports", required_argument, NULL, OPT_MAX_PORTS},
-    {"mac-age", required_argument, NULL, OPT_MAC_AGE},
-    {"debug", no_argument, NULL, OPT_DEBUG},
-    {"vmnet-disable-dhcp", no_argument, NULL, OPT_DISABLE_DHCP},
-    {"mtu", required_argument, NULL, OPT_MTU},
-    {"dns", required_argument, NULL, OPT_DNS},
-    {"user", required_argument, NULL, OPT_USER},
-    {"dhcp-hosts", required_argument, NULL, OPT_DHCP_HOSTS},
-    {"lease-file", required_argument, NULL, OPT_LEASE_FILE},
-    {"lease-time", required_argument, NULL, OPT_LEASE_TIME},
-    {"tap", required_argument, NULL, OPT_TAP},
-    {"connect", required_argument, NULL, OPT_CONNECT},
-    {"guard", required_argument, NULL, OPT_GUARD},
-    {"allow-vlan", no_argument, NULL, OPT_ALLOW_VLAN},
-    {"isolate", no_argument, NULL, OPT_ISOLATE},
-    {"allow", required_argument, NULL, OPT_ALLOW},
-    {"block", required_argument, NULL, OPT_BLOCK},
-    {"static", required_argument, NULL, OPT_STATIC},
-    {"socket-user", required_argument, NULL, OPT_SOCKET_USER},
-    {"dhcp-clients", required_argument, NULL, OPT_DHCP_CLIENTS},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'v'},
-    {NULL, 0, NULL, 0},
-};
-
-/* Leading ':' makes getopt report a missing argument as ':', silently. */
-static const char short_options[] = ":hvp:";
+#define MAX_OPTIONS   64  /* room in struct conf_parser for the table */
+#define LONG_ONLY_VAL 256 /* getopt value of the first long-only option */
+#define USAGE_COLUMN  30  /* where the help text of an option starts */
+#define USAGE_WIDTH   78  /* longest help line */
 
 /**
- * struct parse_state - what conf_parse() tracks besides struct conf
- * @have_dhcp_end:	--vmnet-dhcp-end was given
- * @have_mask:		--vmnet-mask was given
- * @have_max_frame:	--max-frame was given
- * @have_mtu:		--mtu was given
- */
-struct parse_state {
-	bool have_dhcp_end;
-	bool have_mask;
-	bool have_max_frame;
-	bool have_mtu;
-};
-
-/**
- * fail() - format a one-line error message
- * @err:	buffer for the message, may be NULL
+ * struct conf_parser - what conf_parse() works with besides struct conf
+ * @c:		the configuration being built
+ * @opt:	the row of the option being parsed
+ * @given:	which rows of conf_options[] were met, by index
+ * @err:	buffer for the message
  * @errlen:	size of @err
- * @fmt:	printf format
- *
- * Return: CONF_ERROR, so callers can write "return fail(...)".
  */
-static enum conf_result fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+struct conf_parser {
+	struct conf *c;
+	const struct conf_option *opt;
+	bool given[MAX_OPTIONS];
+	char *err;
+	size_t errlen;
+};
 
-static enum conf_result fail(char *err, size_t errlen, const char *fmt, ...)
+struct conf_option;
+
+/**
+ * conf_opt_fn - parses the argument of one option into struct conf
+ * @p:		the parser
+ * @arg:	its argument, NULL for an option without one
+ *
+ * Return: CONF_OK to go on, CONF_HELP, CONF_VERSION, or CONF_ERROR with a
+ * message in @p->err
+ */
+typedef enum conf_result conf_opt_fn(struct conf_parser *p, const char *arg);
+
+/**
+ * enum conf_arg - whether an option takes an argument
+ */
+enum conf_arg {
+	CONF_ARG_NONE,	   /* --flag */
+	CONF_ARG_REQUIRED, /* --option=VALUE or --option VALUE */
+};
+
+/**
+ * enum conf_section - the parts of the help text
+ */
+enum conf_section {
+	CONF_SEC_NETWORK,
+	CONF_SEC_SERVICES,
+	CONF_SEC_GUARDS,
+	CONF_SEC_SOCKETS,
+	CONF_SEC_SWITCH,
+	CONF_SEC_OTHER,
+	CONF_SEC_COUNT,
+};
+
+/**
+ * struct conf_option - one row of the option table
+ * @name:	long name, without the leading "--"
+ * @short_name:	one-letter form, 0 when there is none
+ * @arg:	whether it takes an argument
+ * @parse:	what applies it to struct conf
+ * @argname:	what the help text shows after "=", NULL without argument
+ * @section:	where the help text lists it
+ * @help:	its help text, one paragraph ("{min}", "{max}" and
+ *		"{default}" are replaced by the fields below); NULL: the option
+ *		is listed with the row before it
+ * @off:	for the generic parsers: where its value goes in struct conf
+ * @min:	numbers: smallest value accepted
+ * @max:	numbers: largest value accepted
+ * @dflt:	numbers: the value without the option
+ */
+struct conf_option {
+	const char *name;
+	char short_name;
+	enum conf_arg arg;
+	conf_opt_fn *parse;
+	const char *argname;
+	enum conf_section section;
+	const char *help;
+	size_t off;
+	unsigned long min;
+	unsigned long max;
+	unsigned long dflt;
+};
+
+/*
+ * The offset of a member of struct conf, which must be of the given type:
+ * the generic parsers store through it.
+ */
+#define CONF_AT(member, type)                                                  \
+	(offsetof(struct conf, member) +                                       \
+	 0 * sizeof(_Generic(((struct conf *)0)->member, type : 1)))
+#define CONF_TEXT(member) CONF_AT(member, const char *)
+#define CONF_UINT(member) CONF_AT(member, unsigned int)
+#define CONF_BOOL(member) CONF_AT(member, bool)
+#define CONF_IP4(member)  CONF_AT(member, struct in_addr)
+
+/**
+ * conf_field() - where a generic parser stores an option's value
+ * @c:		the configuration
+ * @o:		the option's row
+ *
+ * Return: the member of @c at @o->off
+ */
+static void *conf_field(struct conf *c, const struct conf_option *o)
 {
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return CONF_ERROR;
+	return (char *)c + o->off;
 }
 
 /**
- * parse_number() - parse a strict decimal number with an optional suffix
+ * conf_number() - parse a strict decimal number with an optional suffix
  * @opt:	option name for messages, e.g. "--max-frame"
  * @text:	the argument
  * @binary_suffix: accept K, M or G (powers of 1024) after the digits
@@ -169,86 +167,48 @@ static enum conf_result fail(char *err, size_t errlen, const char *fmt, ...)
  *
  * Return: 0 on success, -1 with a message in @err otherwise.
  */
-static int parse_number(const char *opt, const char *text, bool binary_suffix,
-			unsigned long min, unsigned long max,
-			unsigned long *out, char *err, size_t errlen)
+static int conf_number(const char *opt, const char *text, bool binary_suffix,
+		       unsigned long min, unsigned long max, unsigned long *out,
+		       char *err, size_t errlen)
 {
 	unsigned long v, mult = 1;
 	char *end;
 
-	if (text[0] == '-' && isdigit((unsigned char)text[1])) {
-		fail(err, errlen, "%s=%s must not be negative", opt, text);
-		return -1;
-	}
-	if (!isdigit((unsigned char)text[0])) {
-		fail(err, errlen, "%s=%s is not a number", opt, text);
-		return -1;
-	}
+	if (text[0] == '-' && isdigit((unsigned char)text[1]))
+		return err_set(err, errlen, "%s=%s must not be negative", opt,
+			       text);
+	if (!isdigit((unsigned char)text[0]))
+		return err_set(err, errlen, "%s=%s is not a number", opt, text);
 	errno = 0;
 	v = strtoul(text, &end, 10);
 	if (binary_suffix && *end && !end[1]) {
-		switch (*end) {
-		case 'k':
-		case 'K':
-			mult = 1ul << 10;
+		static const char suffixes[] = "kKmMgG";
+		const char *s = strchr(suffixes, *end);
+
+		if (s) { /* k, m, g: 2^10, 2^20, 2^30 */
+			mult = 1ul << (10 * (1 + (s - suffixes) / 2));
 			end++;
-			break;
-		case 'm':
-		case 'M':
-			mult = 1ul << 20;
-			end++;
-			break;
-		case 'g':
-		case 'G':
-			mult = 1ul << 30;
-			end++;
-			break;
-		default:
-			break;
 		}
 	}
-	if (*end) {
-		fail(err, errlen, "%s=%s is not a number%s", opt, text,
-		     binary_suffix ? " (suffixes: K, M, G)" : "");
-		return -1;
-	}
+	if (*end)
+		return err_set(err, errlen, "%s=%s is not a number%s", opt,
+			       text,
+			       binary_suffix ? " (suffixes: K, M, G)" : "");
 	if (errno == ERANGE || v > max / mult || v * mult < min ||
-	    v * mult > max) {
-		fail(err, errlen, "%s=%s is out of range (%lu..%lu)", opt, text,
-		     min, max);
-		return -1;
-	}
+	    v * mult > max)
+		return err_set(err, errlen, "%s=%s is out of range (%lu..%lu)",
+			       opt, text, min, max);
 	*out = v * mult;
 	return 0;
 }
 
 /**
- * parse_ipv4() - parse a dotted-quad IPv4 address
- * @opt:	option name for messages
- * @text:	the argument
- * @out:	the address in network byte order, set on success only
- * @err:	buffer for the message
- * @errlen:	size of @err
- *
- * Return: 0 on success, -1 with a message in @err otherwise.
- */
-static int parse_ipv4(const char *opt, const char *text, struct in_addr *out,
-		      char *err, size_t errlen)
-{
-	if (inet_pton(AF_INET, text, out) != 1) {
-		fail(err, errlen, "invalid address \"%s\" for %s", text, opt);
-		return -1;
-	}
-	return 0;
-}
-
-/**
- * is_uuid() - check the text form of a UUID
+ * conf_is_uuid() - check the text form of a UUID
  * @text:	candidate, e.g. "1b4e28ba-2fa1-11d2-883f-0016d3cca427"
  *
  * Return: true for 8-4-4-4-12 hexadecimal digits (either case).
  */
-static bool is_uuid(const char *text)
+static bool conf_is_uuid(const char *text)
 {
 	for (int i = 0; i < UUID_LEN; i++) {
 		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
@@ -262,133 +222,960 @@ static bool is_uuid(const char *text)
 }
 
 /**
- * parse_nat66_prefix() - check a --vmnet-nat66-prefix argument
- * @text:	the argument, e.g. "fd12:3456:789a:1::"
+ * conf_check_path() - check a UNIX socket path given on the command line
+ * @what:	how to name it in messages, e.g. "SOCKET"
+ * @path:	the path
  * @err:	buffer for the message
  * @errlen:	size of @err
+ *
+ * Return: 0 when it fits in a sockaddr_un, -1 with a message otherwise.
+ */
+static int conf_check_path(const char *what, const char *path, char *err,
+			   size_t errlen)
+{
+	if (!*path)
+		return err_set(err, errlen, "%s must not be empty", what);
+	if (strlen(path) > SUN_PATH_MAX)
+		return err_set(err, errlen,
+			       "%s: socket path too long (max %zu bytes)", what,
+			       (size_t)SUN_PATH_MAX);
+	return 0;
+}
+
+/* --- option parsers ------------------------------------------------ */
+
+/**
+ * conf_opt_help() - -h, --help
+ * @p:		the parser
+ * @arg:	NULL
+ *
+ * Return: CONF_HELP
+ */
+static enum conf_result conf_opt_help(struct conf_parser *p, const char *arg)
+{
+	(void)p;
+	(void)arg;
+	return CONF_HELP;
+}
+
+/**
+ * conf_opt_version() - -v, --version
+ * @p:		the parser
+ * @arg:	NULL
+ *
+ * Return: CONF_VERSION
+ */
+static enum conf_result conf_opt_version(struct conf_parser *p, const char *arg)
+{
+	(void)p;
+	(void)arg;
+	return CONF_VERSION;
+}
+
+/**
+ * conf_opt_flag() - an option without argument that turns a bool on
+ * @p:		the parser; the row's .off names a bool
+ * @arg:	NULL
+ *
+ * Return: CONF_OK
+ */
+static enum conf_result conf_opt_flag(struct conf_parser *p, const char *arg)
+{
+	(void)arg;
+	*(bool *)conf_field(p->c, p->opt) = true;
+	return CONF_OK;
+}
+
+/**
+ * conf_opt_text() - a string that must not be empty
+ * @p:		the parser; the row's .off names a string
+ * @arg:	the argument, kept (it points into argv)
+ *
+ * Return: CONF_OK, or CONF_ERROR for an empty argument
+ */
+static enum conf_result conf_opt_text(struct conf_parser *p, const char *arg)
+{
+	if (!*arg) {
+		err_set(p->err, p->errlen, "--%s must not be empty",
+			p->opt->name);
+		return CONF_ERROR;
+	}
+	*(const char **)conf_field(p->c, p->opt) = arg;
+	return CONF_OK;
+}
+
+/**
+ * conf_opt_path() - a socket path, checked once all options are read
+ * @p:		the parser; the row's .off names a string
+ * @arg:	the argument, kept (it points into argv)
+ *
+ * Return: CONF_OK
+ */
+static enum conf_result conf_opt_path(struct conf_parser *p, const char *arg)
+{
+	*(const char **)conf_field(p->c, p->opt) = arg;
+	return CONF_OK;
+}
+
+/**
+ * conf_store_number() - parse a number into the row's unsigned int
+ * @p:		the parser; the row's .off names an unsigned int
+ * @arg:	the argument
+ * @binary_suffix: accept K, M or G after the digits
+ *
+ * Return: CONF_OK, or CONF_ERROR for anything but a number within the
+ * row's .min .. .max
+ */
+static enum conf_result conf_store_number(struct conf_parser *p,
+					  const char *arg, bool binary_suffix)
+{
+	char opt[40];
+	unsigned long v;
+
+	snprintf(opt, sizeof(opt), "--%s", p->opt->name);
+	if (conf_number(opt, arg, binary_suffix, p->opt->min, p->opt->max, &v,
+			p->err, p->errlen))
+		return CONF_ERROR;
+	*(unsigned int *)conf_field(p->c, p->opt) = (unsigned int)v;
+	return CONF_OK;
+}
+
+/**
+ * conf_opt_number() - a decimal number within the row's .min .. .max
+ * @p:		the parser; the row's .off names an unsigned int
+ * @arg:	the argument
+ *
+ * Return: what conf_store_number() returns
+ */
+static enum conf_result conf_opt_number(struct conf_parser *p, const char *arg)
+{
+	return conf_store_number(p, arg, false);
+}
+
+/**
+ * conf_opt_size() - a byte count, like conf_opt_number() with K, M or G
+ * @p:		the parser; the row's .off names an unsigned int
+ * @arg:	the argument
+ *
+ * Return: what conf_store_number() returns
+ */
+static enum conf_result conf_opt_size(struct conf_parser *p, const char *arg)
+{
+	return conf_store_number(p, arg, true);
+}
+
+/**
+ * conf_opt_ip4() - an IPv4 address, checked against the others later
+ * @p:		the parser; the row's .off names a struct in_addr
+ * @arg:	the argument
+ *
+ * Return: CONF_OK, or CONF_ERROR when @arg is not a dotted quad
+ */
+static enum conf_result conf_opt_ip4(struct conf_parser *p, const char *arg)
+{
+	uint32_t ip;
+
+	if (!addr_ip4_parse(arg, &ip)) {
+		err_set(p->err, p->errlen, "invalid address \"%s\" for --%s",
+			arg, p->opt->name);
+		return CONF_ERROR;
+	}
+	((struct in_addr *)conf_field(p->c, p->opt))->s_addr = htonl(ip);
+	return CONF_OK;
+}
+
+/**
+ * conf_opt_mask() - --vmnet-mask: an IPv4 address that is a netmask
+ * @p:		the parser
+ * @arg:	the argument
+ *
+ * Return: CONF_OK, or CONF_ERROR for an address that is not a netmask
+ */
+static enum conf_result conf_opt_mask(struct conf_parser *p, const char *arg)
+{
+	if (conf_opt_ip4(p, arg) != CONF_OK ||
+	    net_check_mask(ntohl(p->c->mask.s_addr), NET_WORDS_OPTIONS, p->err,
+			   p->errlen))
+		return CONF_ERROR;
+	return CONF_OK;
+}
+
+/**
+ * conf_opt_mode() - --vmnet-mode
+ * @p:		the parser
+ * @arg:	shared, host, bridged or isolated
+ *
+ * Return: CONF_OK, or CONF_ERROR for an unknown mode
+ */
+static enum conf_result conf_opt_mode(struct conf_parser *p, const char *arg)
+{
+	if (net_mode_parse(arg, &p->c->mode)) {
+		err_set(p->err, p->errlen,
+			"unknown --vmnet-mode \"%s\" (expected host, shared, "
+			"bridged or isolated)",
+			arg);
+		return CONF_ERROR;
+	}
+	return CONF_OK;
+}
+
+/**
+ * conf_opt_interface_id() - --vmnet-interface-id: a UUID
+ * @p:		the parser
+ * @arg:	the argument
+ *
+ * Return: CONF_OK, or CONF_ERROR when @arg is not a UUID
+ */
+static enum conf_result conf_opt_interface_id(struct conf_parser *p,
+					      const char *arg)
+{
+	if (!conf_is_uuid(arg)) {
+		err_set(p->err, p->errlen,
+			"--vmnet-interface-id=%s is not a UUID (expected "
+			"xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
+			arg);
+		return CONF_ERROR;
+	}
+	p->c->interface_id = arg;
+	return CONF_OK;
+}
+
+/**
+ * conf_opt_network_id() - --vmnet-network-identifier
+ * @p:		the parser
+ * @arg:	as upstream: a UUID, "random", or "" for none
+ *
+ * Return: CONF_OK, or CONF_ERROR for anything else
+ */
+static enum conf_result conf_opt_network_id(struct conf_parser *p,
+					    const char *arg)
+{
+	if (!*arg) {
+		p->c->network_identifier = NULL;
+		return CONF_OK;
+	}
+	if (strcmp(arg, "random") != 0 && !conf_is_uuid(arg)) {
+		err_set(p->err, p->errlen,
+			"--vmnet-network-identifier=%s is not a UUID (expected "
+			"xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, \"random\" or "
+			"\"\")",
+			arg);
+		return CONF_ERROR;
+	}
+	p->c->network_identifier = arg;
+	return CONF_OK;
+}
+
+/**
+ * conf_opt_nat66() - --vmnet-nat66-prefix
+ * @p:		the parser
+ * @arg:	the argument, e.g. "fd12:3456:789a:1::"
  *
  * The prefix must be an IPv6 address in fd00::/8 (a locally assigned
  * unique local address) whose low 64 bits are zero, i.e. a /64 prefix.
  *
- * Return: 0 when valid, -1 with a message in @err otherwise.
+ * Return: CONF_OK, or CONF_ERROR for anything else
  */
-static int parse_nat66_prefix(const char *text, char *err, size_t errlen)
+static enum conf_result conf_opt_nat66(struct conf_parser *p, const char *arg)
 {
+	static const uint8_t zero[8];
 	struct in6_addr a;
 
-	if (inet_pton(AF_INET6, text, &a) != 1) {
-		fail(err, errlen,
-		     "invalid IPv6 prefix \"%s\" for --vmnet-nat66-prefix",
-		     text);
-		return -1;
+	if (inet_pton(AF_INET6, arg, &a) != 1) {
+		err_set(p->err, p->errlen,
+			"invalid IPv6 prefix \"%s\" for --vmnet-nat66-prefix",
+			arg);
+		return CONF_ERROR;
 	}
 	if (a.s6_addr[0] != 0xfd) {
-		fail(err, errlen,
-		     "--vmnet-nat66-prefix=%s is not a unique local prefix "
-		     "(it must be inside fd00::/8)",
-		     text);
-		return -1;
+		err_set(p->err, p->errlen,
+			"--vmnet-nat66-prefix=%s is not a unique local prefix "
+			"(it must be inside fd00::/8)",
+			arg);
+		return CONF_ERROR;
 	}
-	for (int i = 8; i < 16; i++) {
-		if (a.s6_addr[i]) {
-			fail(err, errlen,
-			     "--vmnet-nat66-prefix=%s is not a /64 prefix "
-			     "(its last 64 bits must be zero)",
-			     text);
-			return -1;
-		}
+	if (memcmp(a.s6_addr + 8, zero, sizeof(zero)) != 0) {
+		err_set(p->err, p->errlen,
+			"--vmnet-nat66-prefix=%s is not a /64 prefix (its last "
+			"64 bits must be zero)",
+			arg);
+		return CONF_ERROR;
 	}
-	return 0;
+	p->c->nat66_prefix = arg;
+	return CONF_OK;
 }
 
 /**
- * parse_mode() - map a --vmnet-mode argument to enum conf_mode
- * @text:	the argument
- * @out:	the mode, set on success only
+ * conf_opt_fd() - --fd=N[,mac=MAC]: an inherited, connected VM socket
+ * @p:		the parser
+ * @arg:	the argument
  *
- * Return: 0 on success, -1 for an unknown name.
+ * Return: CONF_OK, or CONF_ERROR for a bad, reserved or repeated
+ * descriptor, a bad MAC address or too many of them
  */
-static int parse_mode(const char *text, enum conf_mode *out)
+static enum conf_result conf_opt_fd(struct conf_parser *p, const char *arg)
 {
-	static const enum conf_mode modes[] = {
-	    CONF_MODE_SHARED,
-	    CONF_MODE_HOST,
-	    CONF_MODE_BRIDGED,
-	    CONF_MODE_ISOLATED,
-	};
+	struct conf *c = p->c;
+	const char *comma = strchr(arg, ',');
+	size_t nlen = comma ? (size_t)(comma - arg) : strlen(arg);
+	uint8_t mac[ADDR_MAC_LEN];
+	unsigned long v;
+	char num[16];
 
-	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		if (strcmp(text, conf_mode_name(modes[i])) == 0) {
-			*out = modes[i];
-			return 0;
+	if (nlen >= sizeof(num)) {
+		err_set(p->err, p->errlen, "--fd=%s: bad descriptor", arg);
+		return CONF_ERROR;
+	}
+	memcpy(num, arg, nlen);
+	num[nlen] = '\0';
+	if (conf_number("--fd", num, false, 0, INT_MAX, &v, p->err, p->errlen))
+		return CONF_ERROR;
+	if (comma &&
+	    (strncmp(comma, ",mac=", 5) || !addr_mac_parse(comma + 5, mac))) {
+		err_set(p->err, p->errlen,
+			"--fd=%s: expected --fd=N or "
+			"--fd=N,mac=xx:xx:xx:xx:xx:xx",
+			arg);
+		return CONF_ERROR;
+	}
+	if (v <= 2) {
+		err_set(p->err, p->errlen,
+			"--fd=%lu: descriptors 0, 1 and 2 are stdin, "
+			"stdout and stderr, not VM sockets",
+			v);
+		return CONF_ERROR;
+	}
+	for (unsigned int i = 0; i < c->nfds; i++) {
+		if (c->fds[i] == (int)v) {
+			err_set(p->err, p->errlen,
+				"--fd=%lu is given more than once", v);
+			return CONF_ERROR;
 		}
 	}
+	if (c->nfds >= CONF_MAX_FDS) {
+		err_set(p->err, p->errlen, "too many --fd options (max %d)",
+			CONF_MAX_FDS);
+		return CONF_ERROR;
+	}
+	if (comma) {
+		memcpy(c->fd_mac[c->nfds], mac, ADDR_MAC_LEN);
+		c->fd_has_mac[c->nfds] = true;
+	}
+	c->fds[c->nfds++] = (int)v;
+	return CONF_OK;
+}
+
+/**
+ * conf_opt_dns() - --dns=IP[,IP...]
+ * @p:		the parser
+ * @arg:	comma-separated IPv4 addresses; replaces an earlier --dns
+ *
+ * Return: CONF_OK, or CONF_ERROR for a bad list or address
+ */
+static enum conf_result conf_opt_dns(struct conf_parser *p, const char *arg)
+{
+	struct conf *c = p->c;
+	char one[ADDR_IP4_STRLEN + 1];
+	uint32_t ip;
+
+	c->ndns = 0;
+	while (*arg) {
+		size_t n = strcspn(arg, ",");
+
+		if (n == 0 || n >= sizeof(one)) {
+			err_set(p->err, p->errlen,
+				"--dns: bad address list near \"%s\"", arg);
+			return CONF_ERROR;
+		}
+		if (c->ndns >= CONF_MAX_DNS) {
+			err_set(p->err, p->errlen, "--dns: at most %d servers",
+				CONF_MAX_DNS);
+			return CONF_ERROR;
+		}
+		memcpy(one, arg, n);
+		one[n] = '\0';
+		if (!addr_ip4_parse(one, &ip)) {
+			err_set(p->err, p->errlen,
+				"invalid address \"%s\" for --dns", one);
+			return CONF_ERROR;
+		}
+		c->dns[c->ndns++].s_addr = htonl(ip);
+		arg += n;
+		if (*arg == ',' && !*++arg) {
+			err_set(p->err, p->errlen, "--dns: trailing comma");
+			return CONF_ERROR;
+		}
+	}
+	if (!c->ndns) {
+		err_set(p->err, p->errlen, "--dns needs at least one address");
+		return CONF_ERROR;
+	}
+	return CONF_OK;
+}
+
+/**
+ * conf_opt_tap() - --tap: a Linux interface name
+ * @p:		the parser
+ * @arg:	the argument
+ *
+ * Return: CONF_OK, or CONF_ERROR for a name Linux would refuse
+ */
+static enum conf_result conf_opt_tap(struct conf_parser *p, const char *arg)
+{
+	if (!*arg || strlen(arg) > IFNAME_MAX || strchr(arg, '/') ||
+	    strchr(arg, ' ')) {
+		err_set(p->err, p->errlen,
+			"--tap=%s is not a valid interface name (1 to %u "
+			"characters, no '/' or space)",
+			arg, IFNAME_MAX);
+		return CONF_ERROR;
+	}
+	p->c->tap_name = arg;
+	return CONF_OK;
+}
+
+/**
+ * conf_opt_connect() - --connect=PATH: a VM listening there
+ * @p:		the parser
+ * @arg:	the path
+ *
+ * Return: CONF_OK, or CONF_ERROR for a bad path or too many of them
+ */
+static enum conf_result conf_opt_connect(struct conf_parser *p, const char *arg)
+{
+	struct conf *c = p->c;
+
+	if (c->nconnect >= CONF_MAX_CONNECT) {
+		err_set(p->err, p->errlen,
+			"too many --connect options (max %d)",
+			CONF_MAX_CONNECT);
+		return CONF_ERROR;
+	}
+	if (conf_check_path("--connect", arg, p->err, p->errlen))
+		return CONF_ERROR;
+	c->connect[c->nconnect++] = arg;
+	return CONF_OK;
+}
+
+/**
+ * conf_opt_guard() - --guard=off|mac|strict
+ * @p:		the parser
+ * @arg:	the level
+ *
+ * Return: CONF_OK, or CONF_ERROR for an unknown level
+ */
+static enum conf_result conf_opt_guard(struct conf_parser *p, const char *arg)
+{
+	static const struct {
+		const char *name;
+		enum guard_level level;
+	} levels[] = {
+	    {"off", GUARD_OFF},
+	    {"mac", GUARD_MAC},
+	    {"strict", GUARD_STRICT},
+	};
+
+	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+		if (strcmp(arg, levels[i].name) == 0) {
+			p->c->guard.level = levels[i].level;
+			return CONF_OK;
+		}
+	}
+	err_set(p->err, p->errlen,
+		"unknown --guard \"%s\" (expected off, mac or strict)", arg);
+	return CONF_ERROR;
+}
+
+/**
+ * conf_add_rule() - add an --allow or --block rule
+ * @p:		the parser
+ * @arg:	an IPv4 CIDR block
+ * @allow:	--allow (true) or --block (false)
+ *
+ * Return: CONF_OK, or CONF_ERROR for a bad block or too many rules
+ */
+static enum conf_result conf_add_rule(struct conf_parser *p, const char *arg,
+				      bool allow)
+{
+	struct guard_conf *g = &p->c->guard;
+
+	if (g->nrules >= GUARD_MAX_RULES) {
+		err_set(p->err, p->errlen,
+			"too many --allow/--block rules (max %d)",
+			GUARD_MAX_RULES);
+		return CONF_ERROR;
+	}
+	if (guard_parse_cidr(arg, &g->rules[g->nrules])) {
+		err_set(p->err, p->errlen,
+			"--%s=%s is not an IPv4 CIDR block like 10.0.0.0/8",
+			p->opt->name, arg);
+		return CONF_ERROR;
+	}
+	g->rules[g->nrules++].allow = allow;
+	return CONF_OK;
+}
+
+/**
+ * conf_opt_allow() - --allow=CIDR
+ * @p:		the parser
+ * @arg:	an IPv4 CIDR block
+ *
+ * Return: what conf_add_rule() returns
+ */
+static enum conf_result conf_opt_allow(struct conf_parser *p, const char *arg)
+{
+	return conf_add_rule(p, arg, true);
+}
+
+/**
+ * conf_opt_block() - --block=CIDR
+ * @p:		the parser
+ * @arg:	an IPv4 CIDR block
+ *
+ * Return: what conf_add_rule() returns
+ */
+static enum conf_result conf_opt_block(struct conf_parser *p, const char *arg)
+{
+	return conf_add_rule(p, arg, false);
+}
+
+/**
+ * conf_opt_static() - --static=MAC=IP
+ * @p:		the parser
+ * @arg:	the argument
+ *
+ * Return: CONF_OK, or CONF_ERROR for a bad pair or too many of them
+ */
+static enum conf_result conf_opt_static(struct conf_parser *p, const char *arg)
+{
+	struct guard_conf *g = &p->c->guard;
+	const char *eq = strchr(arg, '=');
+	char mac[ADDR_MAC_STRLEN];
+
+	if (g->nstatics >= GUARD_MAX_STATIC) {
+		err_set(p->err, p->errlen, "too many --static (max %d)",
+			GUARD_MAX_STATIC);
+		return CONF_ERROR;
+	}
+	if (!eq || (size_t)(eq - arg) >= sizeof(mac)) {
+		err_set(p->err, p->errlen, "--static=%s: expected MAC=IP", arg);
+		return CONF_ERROR;
+	}
+	memcpy(mac, arg, (size_t)(eq - arg));
+	mac[eq - arg] = '\0';
+	if (!addr_mac_parse(mac, g->statics[g->nstatics].mac) ||
+	    !addr_ip4_parse(eq + 1, &g->statics[g->nstatics].ip)) {
+		err_set(p->err, p->errlen,
+			"--static=%s: expected MAC=IP, e.g. "
+			"52:54:00:12:34:56=192.168.105.200",
+			arg);
+		return CONF_ERROR;
+	}
+	g->nstatics++;
+	return CONF_OK;
+}
+
+/* --- the table ----------------------------------------------------- */
+
+/*
+ * Row format: long name, short name (0: none), argument kind, parser,
+ * argument name, help section, help text (NULL: listed with the row
+ * before), then for the generic parsers where the value goes and, for
+ * numbers, its range and default. The help text lists the sections in
+ * enum conf_section order and the rows of each in this order.
+ */
+static const struct conf_option conf_options[] = {
+    /* Network: the flags of socket_vmnet for macOS */
+    {.name = "vmnet-mode",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_mode,
+     .argname = "MODE",
+     .section = CONF_SEC_NETWORK,
+     .help = "shared, host, bridged or isolated; isolated VMs see only each "
+	     "other (default: shared)"},
+    {.name = "vmnet-interface",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_text,
+     .argname = "IF",
+     .section = CONF_SEC_NETWORK,
+     .help = "host interface for bridged mode, which needs it (default: none)",
+     .off = CONF_TEXT(vmnet_interface)},
+    {.name = "vmnet-gateway",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_ip4,
+     .argname = "IP",
+     .section = CONF_SEC_NETWORK,
+     .help = "the host's address on the VM network, e.g. 192.168.105.1; DHCP "
+	     "leases start right after it (default: 192.168.105.1 in shared "
+	     "mode, 192.168.106.1 in host mode, none otherwise)",
+     .off = CONF_IP4(gateway)},
+    {.name = "vmnet-dhcp-end",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_ip4,
+     .argname = "IP",
+     .section = CONF_SEC_NETWORK,
+     .help = "last address DHCP hands out; needs --vmnet-gateway (default: "
+	     ".254 in the gateway's /24)",
+     .off = CONF_IP4(dhcp_end)},
+    {.name = "vmnet-mask",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_mask,
+     .argname = "MASK",
+     .section = CONF_SEC_NETWORK,
+     .help = "netmask of the VM network; needs --vmnet-gateway (default: "
+	     "255.255.255.0)",
+     .off = CONF_IP4(mask)},
+    {.name = "vmnet-interface-id",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_interface_id,
+     .argname = "UUID",
+     .section = CONF_SEC_NETWORK,
+     .help = "fixed identity of the host-side interface (default: a new random "
+	     "one)"},
+    {.name = "vmnet-network-identifier",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_network_id,
+     .argname = "UUID",
+     .section = CONF_SEC_NETWORK,
+     .help = "join the host-mode network named by UUID, which has no DHCP; "
+	     "\"random\" and \"\" are accepted too (default: none)"},
+    {.name = "vmnet-nat66-prefix",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_nat66,
+     .argname = "PREFIX::",
+     .section = CONF_SEC_NETWORK,
+     .help = "IPv6 /64 prefix for shared mode, inside fd00::/8 (default: a "
+	     "random one)"},
+    /* Network services and host side */
+    {.name = "vmnet-disable-dhcp",
+     .arg = CONF_ARG_NONE,
+     .parse = conf_opt_flag,
+     .section = CONF_SEC_SERVICES,
+     .help = "do not run the built-in DHCP server (macOS: run it instead of "
+	     "vmnet's)",
+     .off = CONF_BOOL(disable_dhcp)},
+    {.name = "mtu",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_number,
+     .argname = "N",
+     .section = CONF_SEC_SERVICES,
+     .help = "MTU of the VM network, {min}..{max}; set on the host side and "
+	     "sent to guests by DHCP (default: {default})",
+     .off = CONF_UINT(mtu),
+     .min = MIN_MTU,
+     .max = MAX_MTU,
+     .dflt = CONF_DEFAULT_MTU},
+    {.name = "dns",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_dns,
+     .argname = "IP[,IP...]",
+     .section = CONF_SEC_SERVICES,
+     .help = "DNS servers handed out by DHCP (default: the host's non-loopback "
+	     "resolvers in shared mode, none otherwise)"},
+    {.name = "lease-time",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_number,
+     .argname = "SECONDS",
+     .section = CONF_SEC_SERVICES,
+     .help = "DHCP lease time, {min}..{max} (default: {default})",
+     .off = CONF_UINT(lease_time),
+     .min = MIN_LEASE,
+     .max = MAX_LEASE,
+     .dflt = CONF_DEFAULT_LEASE},
+    {.name = "lease-file",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_text,
+     .argname = "FILE",
+     .section = CONF_SEC_SERVICES,
+     .help = "keep DHCP leases across restarts in FILE",
+     .off = CONF_TEXT(lease_file)},
+    {.name = "dhcp-hosts",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_text,
+     .argname = "FILE",
+     .section = CONF_SEC_SERVICES,
+     .help = "DHCP reservations in bootptab format, reread on SIGHUP",
+     .off = CONF_TEXT(dhcp_hosts)},
+    {.name = "tap",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_tap,
+     .argname = "NAME",
+     .section = CONF_SEC_SERVICES,
+     .help = "name of the Linux TAP device (default: svmnetN)"},
+    {.name = "user",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_text,
+     .argname = "USER",
+     .section = CONF_SEC_SERVICES,
+     .help = "drop root privileges to USER once set up",
+     .off = CONF_TEXT(user)},
+    /* Guards: what a VM may send */
+    {.name = "guard",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_guard,
+     .argname = "LEVEL",
+     .section = CONF_SEC_GUARDS,
+     .help =
+	 "off, mac (one source MAC per VM, no ARP spoofing, no DHCP server or "
+	 "router adverts, no claiming the gateway) or strict (mac, and IPv4 "
+	 "sources limited to the DHCP lease and --static) (default: mac)"},
+    {.name = "static",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_static,
+     .argname = "MAC=IP",
+     .section = CONF_SEC_GUARDS,
+     .help = "in strict mode, let MAC use IP too; repeatable"},
+    {.name = "dhcp-clients",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_number,
+     .argname = "N",
+     .section = CONF_SEC_GUARDS,
+     .help = "DHCP client identities per VM, {min}..{max} (default: {default})",
+     .off = CONF_UINT(guard.dhcp_clients),
+     .min = 1,
+     .max = GUARD_DHCP_KEYS,
+     .dflt = 2},
+    {.name = "allow-vlan",
+     .arg = CONF_ARG_NONE,
+     .parse = conf_opt_flag,
+     .section = CONF_SEC_GUARDS,
+     .help = "let VLAN-tagged frames through",
+     .off = CONF_BOOL(guard.allow_vlan)},
+    {.name = "isolate",
+     .arg = CONF_ARG_NONE,
+     .parse = conf_opt_flag,
+     .section = CONF_SEC_GUARDS,
+     .help = "VMs reach the host side but not each other",
+     .off = CONF_BOOL(guard.isolate)},
+    {.name = "allow",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_allow,
+     .argname = "CIDR",
+     .section = CONF_SEC_GUARDS,
+     .help = "IPv4 destinations a VM may reach through the host side; longest "
+	     "prefix wins, block wins a tie, no match allows; repeatable"},
+    {.name = "block",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_block,
+     .argname = "CIDR",
+     .section = CONF_SEC_GUARDS},
+    /* Sockets */
+    {.name = "socket-group",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_text,
+     .argname = "GROUP",
+     .section = CONF_SEC_SOCKETS,
+     .help = "group owning SOCKET, which gets mode 0770 (default: staff if "
+	     "that group exists, otherwise the daemon's primary group)",
+     .off = CONF_TEXT(socket_group)},
+    {.name = "socket-user",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_text,
+     .argname = "USER",
+     .section = CONF_SEC_SOCKETS,
+     .help = "only USER may connect (socket owned by USER, mode 0700; other "
+	     "uids are refused)",
+     .off = CONF_TEXT(socket_user)},
+    {.name = "dgram-socket",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_path,
+     .argname = "PATH",
+     .section = CONF_SEC_SOCKETS,
+     .help = "also take datagram VMs (QEMU -netdev dgram, vfkit) at PATH "
+	     "(default: none)",
+     .off = CONF_TEXT(dgram_path)},
+    {.name = "fd",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_fd,
+     .argname = "N[,mac=MAC]",
+     .section = CONF_SEC_SOCKETS,
+     .help = "inherited descriptor N is a connected VM socket, bound to MAC if "
+	     "given; may be repeated (default: none)"},
+    {.name = "connect",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_connect,
+     .argname = "PATH",
+     .section = CONF_SEC_SOCKETS,
+     .help =
+	 "connect out to a VM listening on PATH (QEMU -netdev "
+	 "stream,server=on); reconnects when it goes away; may be repeated"},
+    {.name = "pidfile",
+     .short_name = 'p',
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_text,
+     .argname = "FILE",
+     .section = CONF_SEC_SOCKETS,
+     .help = "once SOCKET listens, write the process ID to FILE and hold a "
+	     "lock on it (default: none)",
+     .off = CONF_TEXT(pidfile)},
+    /* Switch */
+    {.name = "max-frame",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_number,
+     .argname = "N",
+     .section = CONF_SEC_SWITCH,
+     .help =
+	 "largest Ethernet frame in bytes, {min}..{max} (default: {default})",
+     .off = CONF_UINT(max_frame),
+     .min = MIN_MAX_FRAME,
+     .max = CONF_LIMIT_MAX_FRAME,
+     .dflt = CONF_DEFAULT_MAX_FRAME},
+    {.name = "queue-size",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_size,
+     .argname = "BYTES",
+     .section = CONF_SEC_SWITCH,
+     .help = "output queue of each VM, with an optional K, M or G suffix; "
+	     "frames for a VM that does not read are dropped once it is full "
+	     "(default: {default}, max 1G)",
+     .off = CONF_UINT(queue_size),
+     .min = 1,
+     .max = MAX_QUEUE,
+     .dflt = CONF_DEFAULT_QUEUE},
+    {.name = "max-ports",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_number,
+     .argname = "N",
+     .section = CONF_SEC_SWITCH,
+     .help = "VMs connected at once, {min}..{max} (default: {default})",
+     .off = CONF_UINT(max_ports),
+     .min = MIN_PORTS,
+     .max = MAX_PORTS,
+     .dflt = CONF_DEFAULT_MAX_PORTS},
+    {.name = "mac-age",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_number,
+     .argname = "SECONDS",
+     .section = CONF_SEC_SWITCH,
+     .help = "forget a MAC address unseen this long, {min}..{max} (default: "
+	     "{default})",
+     .off = CONF_UINT(mac_age),
+     .min = MIN_MAC_AGE,
+     .max = MAX_MAC_AGE,
+     .dflt = CONF_DEFAULT_MAC_AGE},
+    /* Other */
+    {.name = "debug",
+     .arg = CONF_ARG_NONE,
+     .parse = conf_opt_flag,
+     .section = CONF_SEC_OTHER,
+     .help = "log every event (DEBUG=1 in the environment does the same)",
+     .off = CONF_BOOL(debug)},
+    {.name = "help",
+     .short_name = 'h',
+     .arg = CONF_ARG_NONE,
+     .parse = conf_opt_help,
+     .section = CONF_SEC_OTHER,
+     .help = "show this text and exit"},
+    {.name = "version",
+     .short_name = 'v',
+     .arg = CONF_ARG_NONE,
+     .parse = conf_opt_version,
+     .section = CONF_SEC_OTHER,
+     .help = "show the version and exit"},
+};
+
+#define CONF_NOPTS (sizeof(conf_options) / sizeof(conf_options[0]))
+
+_Static_assert(sizeof(conf_options) / sizeof(conf_options[0]) <= MAX_OPTIONS,
+	       "struct conf_parser has no room for every option");
+
+/**
+ * struct conf_section_text - the title and closing note of a help section
+ * @title:	first line
+ * @note:	paragraph after the options, or NULL
+ */
+struct conf_section_text {
+	const char *title;
+	const char *note;
+};
+
+static const struct conf_section_text conf_sections[CONF_SEC_COUNT] = {
+    [CONF_SEC_NETWORK] = {"Network (the flags of socket_vmnet for macOS):",
+			  "Not every mode and flag is available on every "
+			  "platform; the daemon says so when it starts."},
+    [CONF_SEC_SERVICES] = {"Network services and host side:", NULL},
+    [CONF_SEC_GUARDS] = {"Guards (what a VM may send):", NULL},
+    [CONF_SEC_SOCKETS] = {"Sockets:", NULL},
+    [CONF_SEC_SWITCH] = {"Switch:", NULL},
+    [CONF_SEC_OTHER] = {"Other:", NULL},
+};
+
+/* --- the table at work --------------------------------------------- */
+
+/**
+ * conf_val() - what getopt_long() returns for a row
+ * @i:		index in conf_options[]
+ *
+ * Return: the short name, or LONG_ONLY_VAL + @i for a long-only option
+ */
+static int conf_val(size_t i)
+{
+	const struct conf_option *o = &conf_options[i];
+
+	return o->short_name ? o->short_name : LONG_ONLY_VAL + (int)i;
+}
+
+/**
+ * conf_find() - the row getopt_long() means
+ * @val:	what it returned, or its optopt
+ *
+ * Return: index in conf_options[], or -1 when no row has that value
+ */
+static int conf_find(int val)
+{
+	for (size_t i = 0; i < CONF_NOPTS; i++)
+		if (conf_val(i) == val)
+			return (int)i;
 	return -1;
 }
 
 /**
- * ip_str() - format an IPv4 address for a message
- * @a:		address in network byte order
- * @buf:	room for the text
+ * conf_given() - whether an option was met
+ * @p:		the parser
+ * @name:	its long name
  *
- * Return: @buf
+ * Return: true when it was, false when not (or no row has @name)
  */
-static const char *ip_str(struct in_addr a, char buf[INET_ADDRSTRLEN])
+static bool conf_given(const struct conf_parser *p, const char *name)
 {
-	if (!inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN))
-		snprintf(buf, INET_ADDRSTRLEN, "?");
-	return buf;
+	for (size_t i = 0; i < CONF_NOPTS; i++)
+		if (strcmp(conf_options[i].name, name) == 0)
+			return p->given[i];
+	return false;
 }
 
 /**
- * mask_prefix_len() - length of a contiguous netmask
- * @mask:	netmask in host byte order
+ * conf_getopt_tables() - getopt_long()'s option tables, from conf_options[]
+ * @longopts:	room for CONF_NOPTS + 1 entries, the last one zero
+ * @shortopts:	room for 2 * CONF_NOPTS + 2 characters
  *
- * Return: 0..32, or -1 when the one bits are not contiguous from the top.
+ * The short options start with ':', so that a missing argument is
+ * reported as ':' rather than '?', silently.
  */
-static int mask_prefix_len(uint32_t mask)
+static void conf_getopt_tables(struct option *longopts, char *shortopts)
 {
-	uint32_t inv = ~mask;
+	size_t n = 0;
 
-	/* A contiguous mask inverted is 2^n - 1: adding one clears it. */
-	if (inv & (inv + 1))
-		return -1;
-	return 32 - __builtin_popcount(inv);
+	shortopts[n++] = ':';
+	for (size_t i = 0; i < CONF_NOPTS; i++) {
+		const struct conf_option *o = &conf_options[i];
+		bool req = o->arg == CONF_ARG_REQUIRED;
+
+		longopts[i] = (struct option){
+		    o->name, req ? required_argument : no_argument, NULL,
+		    conf_val(i)};
+		if (o->short_name) {
+			shortopts[n++] = o->short_name;
+			if (req)
+				shortopts[n++] = ':';
+		}
+	}
+	longopts[CONF_NOPTS] = (struct option){NULL, 0, NULL, 0};
+	shortopts[n] = '\0';
 }
 
 /**
- * env_debug() - whether the DEBUG environment variable asks for debug logs
- *
- * Return: true when DEBUG is set, not empty and not "0".
- */
-static bool env_debug(void)
-{
-	const char *d = getenv("DEBUG");
-
-	return d && *d && strcmp(d, "0") != 0;
-}
-
-/**
- * set_defaults() - fill a struct conf with the values used without options
- * @c:	the configuration
- */
-static void set_defaults(struct conf *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->mode = CONF_MODE_SHARED;
-	c->max_frame = CONF_DEFAULT_MAX_FRAME;
-	c->queue_size = CONF_DEFAULT_QUEUE;
-	c->max_ports = CONF_DEFAULT_MAX_PORTS;
-	c->mac_age = CONF_DEFAULT_MAC_AGE;
-	c->mtu = CONF_DEFAULT_MTU;
-	c->lease_time = CONF_DEFAULT_LEASE;
-	c->guard.level = GUARD_MAC;
-	c->guard.dhcp_clients = 2;
-	c->debug = env_debug();
-}
-
-/**
- * bad_option() - describe an option getopt_long() refused
+ * conf_bad_option() - describe an option getopt_long() refused
  * @ret:	what getopt_long() returned: '?' or ':'
  * @argv:	the arguments
  * @err:	buffer for the message
@@ -396,8 +1183,8 @@ static void set_defaults(struct conf *c)
  *
  * Return: CONF_ERROR
  */
-static enum conf_result bad_option(int ret, char **argv, char *err,
-				   size_t errlen)
+static enum conf_result conf_bad_option(int ret, char **argv, char *err,
+					size_t errlen)
 {
 	/*
 	 * getopt_long() has moved optind past a long option, or past a short
@@ -408,522 +1195,177 @@ static enum conf_result bad_option(int ret, char **argv, char *err,
 	const char *word = optind > 0 ? argv[optind - 1] : "?";
 
 	if (ret == ':')
-		return fail(err, errlen, "option %s requires an argument",
-			    word);
-	if (optopt == 'h' || optopt == 'v' || optopt >= 256)
-		return fail(err, errlen,
-			    "option %.*s does not take an argument",
-			    (int)strcspn(word, "="), word);
-	if (optopt)
-		return fail(err, errlen, "unknown option -%c", optopt);
-	return fail(err, errlen, "unknown or ambiguous option %s", word);
-}
-
-static int check_path(const char *what, const char *path, char *err,
-		      size_t errlen);
-
-/**
- * conf_parse_mac() - parse a MAC address like 52:54:00:12:34:56
- * @text:	the text (one or two hex digits per group, ':' or '-')
- * @mac:	filled on success
- *
- * Return: 0, or -1 if @text is not a MAC address
- */
-static int conf_parse_mac(const char *text, uint8_t mac[6])
-{
-	for (int i = 0; i < 6; i++) {
-		unsigned int v = 0, n = 0;
-
-		while (isxdigit((unsigned char)*text) && n < 2) {
-			v = v * 16 +
-			    (unsigned int)(isdigit((unsigned char)*text)
-					       ? *text - '0'
-					       : (tolower(
-						      (unsigned char)*text) -
-						  'a' + 10));
-			text++;
-			n++;
-		}
-		if (!n)
-			return -1;
-		mac[i] = (uint8_t)v;
-		if (i < 5 && *text != ':' && *text != '-')
-			return -1;
-		if (i < 5)
-			text++;
-	}
-	return *text ? -1 : 0;
+		err_set(err, errlen, "option %s requires an argument", word);
+	else if (optopt && conf_find(optopt) >= 0)
+		err_set(err, errlen, "option %.*s does not take an argument",
+			(int)strcspn(word, "="), word);
+	else if (optopt)
+		err_set(err, errlen, "unknown option -%c", optopt);
+	else
+		err_set(err, errlen, "unknown or ambiguous option %s", word);
+	return CONF_ERROR;
 }
 
 /**
- * parse_dns() - parse --dns=IP[,IP...]
- * @c:		the configuration being built
- * @arg:	comma-separated IPv4 addresses
- * @err:	buffer for the message
- * @errlen:	size of @err
+ * conf_env_debug() - whether the DEBUG environment variable asks for debug
+ * logs
  *
- * Return: 0, or -1 with a message in @err
+ * Return: true when DEBUG is set, not empty and not "0".
  */
-static int parse_dns(struct conf *c, const char *arg, char *err, size_t errlen)
+static bool conf_env_debug(void)
 {
-	char one[INET_ADDRSTRLEN + 1];
+	const char *d = getenv("DEBUG");
 
-	c->ndns = 0;
-	while (*arg) {
-		size_t n = strcspn(arg, ",");
-
-		if (n == 0 || n >= sizeof(one)) {
-			fail(err, errlen, "--dns: bad address list near \"%s\"",
-			     arg);
-			return -1;
-		}
-		if (c->ndns >= CONF_MAX_DNS) {
-			fail(err, errlen, "--dns: at most %d servers",
-			     CONF_MAX_DNS);
-			return -1;
-		}
-		memcpy(one, arg, n);
-		one[n] = '\0';
-		if (parse_ipv4("--dns", one, &c->dns[c->ndns], err, errlen))
-			return -1;
-		c->ndns++;
-		arg += n;
-		if (*arg == ',' && !*++arg) {
-			fail(err, errlen, "--dns: trailing comma");
-			return -1;
-		}
-	}
-	if (!c->ndns) {
-		fail(err, errlen, "--dns needs at least one address");
-		return -1;
-	}
-	return 0;
+	return d && *d && strcmp(d, "0") != 0;
 }
 
 /**
- * parse_option() - apply one option returned by getopt_long()
- * @c:		the configuration being built
- * @st:		extra parse state
- * @opt:	the option's value in long_options
- * @arg:	its argument, or NULL
- * @err:	buffer for the message
- * @errlen:	size of @err
- *
- * Return: CONF_OK to go on, CONF_HELP, CONF_VERSION or CONF_ERROR.
+ * conf_set_defaults() - fill a parser and its configuration with the
+ * values used without options
+ * @p:		the parser; its configuration is cleared first
  */
-static enum conf_result parse_option(struct conf *c, struct parse_state *st,
-				     int opt, const char *arg, char *err,
-				     size_t errlen)
+static void conf_set_defaults(struct conf_parser *p)
 {
-	unsigned long v;
+	struct conf *c = p->c;
 
-	switch (opt) {
-	case 'h':
-		return CONF_HELP;
-	case 'v':
-		return CONF_VERSION;
-	case 'p':
-		if (!*arg)
-			return fail(err, errlen, "--pidfile must not be empty");
-		c->pidfile = arg;
-		break;
-	case OPT_SOCKET_GROUP:
-		if (!*arg)
-			return fail(err, errlen,
-				    "--socket-group must not be empty");
-		c->socket_group = arg;
-		break;
-	case OPT_VMNET_MODE:
-		if (parse_mode(arg, &c->mode))
-			return fail(err, errlen,
-				    "unknown --vmnet-mode \"%s\" (expected "
-				    "host, shared, bridged or isolated)",
-				    arg);
-		break;
-	case OPT_VMNET_INTERFACE:
-		if (!*arg)
-			return fail(err, errlen,
-				    "--vmnet-interface must not be empty");
-		c->vmnet_interface = arg;
-		break;
-	case OPT_VMNET_GATEWAY:
-		if (parse_ipv4("--vmnet-gateway", arg, &c->gateway, err,
-			       errlen))
-			return CONF_ERROR;
-		c->have_gateway = true;
-		break;
-	case OPT_VMNET_DHCP_END:
-		if (parse_ipv4("--vmnet-dhcp-end", arg, &c->dhcp_end, err,
-			       errlen))
-			return CONF_ERROR;
-		st->have_dhcp_end = true;
-		break;
-	case OPT_VMNET_MASK:
-		if (parse_ipv4("--vmnet-mask", arg, &c->mask, err, errlen))
-			return CONF_ERROR;
-		if (mask_prefix_len(ntohl(c->mask.s_addr)) < 0)
-			return fail(err, errlen,
-				    "--vmnet-mask=%s is not a contiguous "
-				    "netmask like 255.255.255.0",
-				    arg);
-		if (c->mask.s_addr == 0)
-			return fail(err, errlen,
-				    "--vmnet-mask=%s leaves no network part",
-				    arg);
-		st->have_mask = true;
-		break;
-	case OPT_VMNET_INTERFACE_ID:
-		if (!is_uuid(arg))
-			return fail(err, errlen,
-				    "--vmnet-interface-id=%s is not a UUID "
-				    "(expected xxxxxxxx-xxxx-xxxx-xxxx-"
-				    "xxxxxxxxxxxx)",
-				    arg);
-		c->interface_id = arg;
-		break;
-	case OPT_VMNET_NETWORK_IDENTIFIER:
-		/* As upstream: a UUID, "random", or "" for none. */
-		if (!*arg) {
-			c->network_identifier = NULL;
-			break;
-		}
-		if (strcmp(arg, "random") != 0 && !is_uuid(arg))
-			return fail(err, errlen,
-				    "--vmnet-network-identifier=%s is not a "
-				    "UUID (expected xxxxxxxx-xxxx-xxxx-xxxx-"
-				    "xxxxxxxxxxxx, \"random\" or \"\")",
-				    arg);
-		c->network_identifier = arg;
-		break;
-	case OPT_VMNET_NAT66_PREFIX:
-		if (parse_nat66_prefix(arg, err, errlen))
-			return CONF_ERROR;
-		c->nat66_prefix = arg;
-		break;
-	case OPT_DGRAM_SOCKET:
-		c->dgram_path = arg;
-		break;
-	case OPT_FD: {
-		char num[16];
-		const char *comma = strchr(arg, ',');
-		size_t nlen = comma ? (size_t)(comma - arg) : strlen(arg);
-		uint8_t mac[6];
+	memset(c, 0, sizeof(*c));
+	memset(p->given, 0, sizeof(p->given));
+	c->mode = NET_MODE_SHARED;
+	c->guard.level = GUARD_MAC;
+	for (size_t i = 0; i < CONF_NOPTS; i++) {
+		const struct conf_option *o = &conf_options[i];
 
-		if (nlen >= sizeof(num))
-			return fail(err, errlen, "--fd=%s: bad descriptor",
-				    arg);
-		memcpy(num, arg, nlen);
-		num[nlen] = '\0';
-		if (parse_number("--fd", num, false, 0, INT_MAX, &v, err,
-				 errlen))
-			return CONF_ERROR;
-		if (comma && (strncmp(comma, ",mac=", 5) ||
-			      conf_parse_mac(comma + 5, mac)))
-			return fail(err, errlen,
-				    "--fd=%s: expected --fd=N or "
-				    "--fd=N,mac=xx:xx:xx:xx:xx:xx",
-				    arg);
-		if (v <= 2)
-			return fail(err, errlen,
-				    "--fd=%lu: descriptors 0, 1 and 2 are "
-				    "stdin, stdout and stderr, not VM sockets",
-				    v);
-		for (unsigned int i = 0; i < c->nfds; i++)
-			if (c->fds[i] == (int)v)
-				return fail(err, errlen,
-					    "--fd=%lu is given more than once",
-					    v);
-		if (c->nfds >= CONF_MAX_FDS)
-			return fail(err, errlen,
-				    "too many --fd options (max %d)",
-				    CONF_MAX_FDS);
-		if (comma) {
-			memcpy(c->fd_mac[c->nfds], mac, 6);
-			c->fd_has_mac[c->nfds] = true;
-		}
-		c->fds[c->nfds++] = (int)v;
-		break;
+		if (o->parse == conf_opt_number || o->parse == conf_opt_size)
+			*(unsigned int *)conf_field(p->c, o) =
+			    (unsigned int)o->dflt;
 	}
-	case OPT_MAX_FRAME:
-		if (parse_number("--max-frame", arg, false, MIN_MAX_FRAME,
-				 CONF_LIMIT_MAX_FRAME, &v, err, errlen))
-			return CONF_ERROR;
-		c->max_frame = (unsigned int)v;
-		st->have_max_frame = true;
-		break;
-	case OPT_QUEUE_SIZE:
-		if (parse_number("--queue-size", arg, true, 1, MAX_QUEUE, &v,
-				 err, errlen))
-			return CONF_ERROR;
-		c->queue_size = (unsigned int)v;
-		break;
-	case OPT_MAX_PORTS:
-		if (parse_number("--max-ports", arg, false, MIN_PORTS,
-				 MAX_PORTS, &v, err, errlen))
-			return CONF_ERROR;
-		c->max_ports = (unsigned int)v;
-		break;
-	case OPT_MAC_AGE:
-		if (parse_number("--mac-age", arg, false, MIN_MAC_AGE,
-				 MAX_MAC_AGE, &v, err, errlen))
-			return CONF_ERROR;
-		c->mac_age = (unsigned int)v;
-		break;
-	case OPT_DEBUG:
-		c->debug = true;
-		break;
-	case OPT_DISABLE_DHCP:
-		c->disable_dhcp = true;
-		break;
-	case OPT_MTU:
-		if (parse_number("--mtu", arg, false, MIN_MTU, MAX_MTU, &v, err,
-				 errlen))
-			return CONF_ERROR;
-		c->mtu = (unsigned int)v;
-		st->have_mtu = true;
-		break;
-	case OPT_DNS:
-		if (parse_dns(c, arg, err, errlen))
-			return CONF_ERROR;
-		break;
-	case OPT_USER:
-		if (!*arg)
-			return fail(err, errlen, "--user must not be empty");
-		c->user = arg;
-		break;
-	case OPT_DHCP_HOSTS:
-		if (!*arg)
-			return fail(err, errlen,
-				    "--dhcp-hosts must not be empty");
-		c->dhcp_hosts = arg;
-		break;
-	case OPT_LEASE_FILE:
-		if (!*arg)
-			return fail(err, errlen,
-				    "--lease-file must not be empty");
-		c->lease_file = arg;
-		break;
-	case OPT_LEASE_TIME:
-		if (parse_number("--lease-time", arg, false, MIN_LEASE,
-				 MAX_LEASE, &v, err, errlen))
-			return CONF_ERROR;
-		c->lease_time = (unsigned int)v;
-		break;
-	case OPT_TAP:
-		if (!*arg || strlen(arg) > IFNAME_MAX || strchr(arg, '/') ||
-		    strchr(arg, ' '))
-			return fail(err, errlen,
-				    "--tap=%s is not a valid interface name "
-				    "(1 to %u characters, no '/' or space)",
-				    arg, IFNAME_MAX);
-		c->tap_name = arg;
-		break;
-	case OPT_CONNECT:
-		if (c->nconnect >= CONF_MAX_CONNECT)
-			return fail(err, errlen,
-				    "too many --connect options (max %d)",
-				    CONF_MAX_CONNECT);
-		if (check_path("--connect", arg, err, errlen))
-			return CONF_ERROR;
-		c->connect[c->nconnect++] = arg;
-		break;
-	case OPT_GUARD:
-		if (!strcmp(arg, "off"))
-			c->guard.level = GUARD_OFF;
-		else if (!strcmp(arg, "mac"))
-			c->guard.level = GUARD_MAC;
-		else if (!strcmp(arg, "strict"))
-			c->guard.level = GUARD_STRICT;
-		else
-			return fail(err, errlen,
-				    "unknown --guard \"%s\" (expected off, mac "
-				    "or strict)",
-				    arg);
-		break;
-	case OPT_ALLOW_VLAN:
-		c->guard.allow_vlan = true;
-		break;
-	case OPT_ISOLATE:
-		c->guard.isolate = true;
-		break;
-	case OPT_ALLOW:
-	case OPT_BLOCK: {
-		struct guard_rule *r = &c->guard.rules[c->guard.nrules];
+	c->debug = conf_env_debug();
+}
 
-		if (c->guard.nrules >= GUARD_MAX_RULES)
-			return fail(err, errlen,
-				    "too many --allow/--block rules (max %d)",
-				    GUARD_MAX_RULES);
-		if (guard_parse_cidr(arg, r))
-			return fail(err, errlen,
-				    "--%s=%s is not an IPv4 CIDR block like "
-				    "10.0.0.0/8",
-				    opt == OPT_ALLOW ? "allow" : "block", arg);
-		r->allow = opt == OPT_ALLOW;
-		c->guard.nrules++;
-		break;
-	}
-	case OPT_STATIC: {
-		struct guard_static *g = &c->guard.statics[c->guard.nstatics];
-		const char *eq = strchr(arg, '=');
-		char mac[18];
-		struct in_addr a;
+/**
+ * conf_positional() - SOCKET, and the checks of every socket path
+ * @p:		the parser, after the options
+ * @argc:	argument count
+ * @argv:	arguments, reordered by getopt_long(): optind is at SOCKET
+ *
+ * Return: CONF_OK, or CONF_ERROR with a message
+ */
+static enum conf_result conf_positional(struct conf_parser *p, int argc,
+					char **argv)
+{
+	struct conf *c = p->c;
 
-		if (c->guard.nstatics >= GUARD_MAX_STATIC)
-			return fail(err, errlen, "too many --static (max %d)",
-				    GUARD_MAX_STATIC);
-		if (!eq || (size_t)(eq - arg) >= sizeof(mac))
-			return fail(err, errlen, "--static=%s: expected MAC=IP",
-				    arg);
-		memcpy(mac, arg, (size_t)(eq - arg));
-		mac[eq - arg] = '\0';
-		if (conf_parse_mac(mac, g->mac) ||
-		    inet_pton(AF_INET, eq + 1, &a) != 1)
-			return fail(err, errlen,
-				    "--static=%s: expected MAC=IP, e.g. "
-				    "52:54:00:12:34:56=192.168.105.200",
-				    arg);
-		g->ip = ntohl(a.s_addr);
-		c->guard.nstatics++;
-		break;
+	if (optind < argc)
+		c->socket_path = argv[optind++];
+	if (optind < argc) {
+		err_set(p->err, p->errlen,
+			"unexpected argument \"%s\" (only one SOCKET "
+			"may be given)",
+			argv[optind]);
+		return CONF_ERROR;
 	}
-	case OPT_SOCKET_USER:
-		if (!*arg)
-			return fail(err, errlen,
-				    "--socket-user must not be empty");
-		c->socket_user = arg;
-		break;
-	case OPT_DHCP_CLIENTS:
-		if (parse_number("--dhcp-clients", arg, false, 1,
-				 GUARD_DHCP_KEYS, &v, err, errlen))
-			return CONF_ERROR;
-		c->guard.dhcp_clients = (unsigned int)v;
-		break;
-	default:
-		return fail(err, errlen, "internal error: option %d", opt);
+	if (!c->socket_path && c->nfds == 0 && c->nconnect == 0) {
+		err_set(p->err, p->errlen, "missing SOCKET");
+		return CONF_ERROR;
+	}
+	if (c->socket_path &&
+	    conf_check_path("SOCKET", c->socket_path, p->err, p->errlen))
+		return CONF_ERROR;
+	if (!c->dgram_path)
+		return CONF_OK;
+	if (conf_check_path("--dgram-socket", c->dgram_path, p->err, p->errlen))
+		return CONF_ERROR;
+	if (c->socket_path && strcmp(c->dgram_path, c->socket_path) == 0) {
+		err_set(p->err, p->errlen,
+			"--dgram-socket must differ from SOCKET");
+		return CONF_ERROR;
 	}
 	return CONF_OK;
 }
 
 /**
- * check_path() - check a UNIX socket path given on the command line
- * @what:	how to name it in messages, e.g. "SOCKET"
- * @path:	the path
- * @err:	buffer for the message
- * @errlen:	size of @err
+ * conf_network() - complete and check the addressing of the VM network
+ * @p:		the parser, after the options
  *
- * Return: 0 when it fits in a sockaddr_un, -1 with a message otherwise.
+ * Without --vmnet-gateway the plan stays empty (main applies the mode's
+ * default later); with it, the mask and the end of the DHCP range get
+ * their defaults and the whole plan goes through net_check_plan().
+ *
+ * Return: CONF_OK, or CONF_ERROR with a message
  */
-static int check_path(const char *what, const char *path, char *err,
-		      size_t errlen)
+static enum conf_result conf_network(struct conf_parser *p)
 {
-	if (!*path) {
-		fail(err, errlen, "%s must not be empty", what);
-		return -1;
+	struct conf *c = p->c;
+	struct net_plan plan;
+
+	c->have_gateway = conf_given(p, "vmnet-gateway");
+	if (net_check_mode(c->mode, c->vmnet_interface, c->have_gateway, p->err,
+			   p->errlen))
+		return CONF_ERROR;
+	if (!c->have_gateway) {
+		if (conf_given(p, "vmnet-dhcp-end")) {
+			err_set(p->err, p->errlen,
+				"--vmnet-dhcp-end=IP requires "
+				"--vmnet-gateway=IP");
+			return CONF_ERROR;
+		}
+		if (conf_given(p, "vmnet-mask")) {
+			err_set(p->err, p->errlen,
+				"--vmnet-mask=MASK requires "
+				"--vmnet-gateway=IP");
+			return CONF_ERROR;
+		}
+		return CONF_OK;
 	}
-	if (strlen(path) > SUN_PATH_MAX) {
-		fail(err, errlen, "%s: socket path too long (max %zu bytes)",
-		     what, (size_t)SUN_PATH_MAX);
-		return -1;
+	net_plan_init(&plan, ntohl(c->gateway.s_addr));
+	if (conf_given(p, "vmnet-mask"))
+		plan.mask = ntohl(c->mask.s_addr);
+	if (conf_given(p, "vmnet-dhcp-end")) {
+		plan.dhcp_last = ntohl(c->dhcp_end.s_addr);
+		plan.last_is_default = false;
 	}
-	return 0;
+	if (net_check_plan(&plan, NET_WORDS_OPTIONS, p->err, p->errlen))
+		return CONF_ERROR;
+	c->mask.s_addr = htonl(plan.mask);
+	c->dhcp_end.s_addr = htonl(plan.dhcp_last);
+	return CONF_OK;
 }
 
 /**
- * check_network() - apply defaults and sanity checks to the IPv4 options
- * @c:		the configuration, with options applied
- * @st:		which of the address options were given
- * @err:	buffer for the message
- * @errlen:	size of @err
+ * conf_frames() - match the frame size, the MTU and the queue size
+ * @p:		the parser, after the options
  *
- * Return: 0 when consistent, -1 with a message in @err otherwise.
+ * Return: CONF_OK, or CONF_ERROR with a message
  */
-static int check_network(struct conf *c, const struct parse_state *st,
-			 char *err, size_t errlen)
+static enum conf_result conf_frames(struct conf_parser *p)
 {
-	char gw_s[INET_ADDRSTRLEN], end_s[INET_ADDRSTRLEN];
-	char net_s[INET_ADDRSTRLEN];
-	uint32_t gw, end, mask, net, bcast;
-	const char *dflt;
-	int plen;
+	struct conf *c = p->c;
+	bool have_max_frame = conf_given(p, "max-frame");
 
-	if (c->mode == CONF_MODE_BRIDGED && !c->vmnet_interface) {
-		fail(err, errlen,
-		     "--vmnet-mode=bridged requires --vmnet-interface=IF");
-		return -1;
-	}
-	if (!c->have_gateway) {
-		if (st->have_dhcp_end) {
-			fail(err, errlen,
-			     "--vmnet-dhcp-end=IP requires --vmnet-gateway=IP");
-			return -1;
+	if (c->max_frame < c->mtu + CONF_MIN_FRAME) {
+		/* Only an explicit MTU that cannot pass is an error; a small
+		 * --max-frame alone lowers the default MTU to fit. */
+		if (have_max_frame && conf_given(p, "mtu")) {
+			err_set(p->err, p->errlen,
+				"--max-frame=%u is too small for "
+				"--mtu=%u (need at least %u)",
+				c->max_frame, c->mtu, c->mtu + CONF_MIN_FRAME);
+			return CONF_ERROR;
 		}
-		if (st->have_mask) {
-			fail(err, errlen,
-			     "--vmnet-mask=MASK requires --vmnet-gateway=IP");
-			return -1;
-		}
-		return 0;
+		if (have_max_frame)
+			c->mtu = c->max_frame - CONF_MIN_FRAME;
+		else
+			c->max_frame = c->mtu + CONF_MIN_FRAME;
 	}
-	if (c->mode == CONF_MODE_BRIDGED) {
-		fail(err, errlen,
-		     "--vmnet-mode=bridged conflicts with --vmnet-gateway");
-		return -1;
+	/* A port's queue must hold two of the largest frames with prefixes. */
+	if ((unsigned long)c->queue_size < 2ul * (c->max_frame + 4u)) {
+		err_set(p->err, p->errlen,
+			"--queue-size=%u is too small for "
+			"--max-frame=%u (need at least %lu bytes)",
+			c->queue_size, c->max_frame, 2ul * (c->max_frame + 4u));
+		return CONF_ERROR;
 	}
-
-	gw = ntohl(c->gateway.s_addr);
-	if (!st->have_mask)
-		c->mask.s_addr = htonl(0xffffff00u);
-	if (!st->have_dhcp_end)
-		c->dhcp_end.s_addr = htonl((gw & 0xffffff00u) | 0xfeu);
-	mask = ntohl(c->mask.s_addr);
-	end = ntohl(c->dhcp_end.s_addr);
-	net = gw & mask;
-	bcast = net | ~mask;
-	plen = mask_prefix_len(mask);
-	dflt = st->have_dhcp_end ? "" : " (the default)";
-	ip_str(c->gateway, gw_s);
-	ip_str(c->dhcp_end, end_s);
-	ip_str((struct in_addr){htonl(net)}, net_s);
-
-	if (gw >= 0xe0000000u) {
-		fail(err, errlen, "--vmnet-gateway=%s is not a unicast address",
-		     gw_s);
-		return -1;
-	}
-	if (gw == net) {
-		fail(err, errlen,
-		     "--vmnet-gateway=%s is the network address of %s/%d", gw_s,
-		     net_s, plen);
-		return -1;
-	}
-	if (gw == bcast) {
-		fail(err, errlen,
-		     "--vmnet-gateway=%s is the broadcast address of %s/%d",
-		     gw_s, net_s, plen);
-		return -1;
-	}
-	if ((end & mask) != net) {
-		fail(err, errlen,
-		     "--vmnet-dhcp-end=%s%s is outside %s/%d, the subnet of "
-		     "--vmnet-gateway=%s",
-		     end_s, dflt, net_s, plen, gw_s);
-		return -1;
-	}
-	if (end == bcast) {
-		fail(err, errlen,
-		     "--vmnet-dhcp-end=%s%s is the broadcast address of %s/%d",
-		     end_s, dflt, net_s, plen);
-		return -1;
-	}
-	if (end <= gw) {
-		fail(err, errlen,
-		     "--vmnet-dhcp-end=%s%s must be greater than "
-		     "--vmnet-gateway=%s",
-		     end_s, dflt, gw_s);
-		return -1;
-	}
-	return 0;
+	return CONF_OK;
 }
 
 /**
@@ -931,7 +1373,7 @@ static int check_network(struct conf *c, const struct parse_state *st,
  * @c:		filled with defaults, then with the options
  * @argc:	argument count
  * @argv:	arguments; getopt may reorder them, strings in @c point into
- * them
+ *		them
  * @err:	buffer for a one-line message when CONF_ERROR is returned
  * @errlen:	size of @err
  *
@@ -945,75 +1387,41 @@ static int check_network(struct conf *c, const struct parse_state *st,
 enum conf_result conf_parse(struct conf *c, int argc, char **argv, char *err,
 			    size_t errlen)
 {
-	struct parse_state st = {0};
+	struct conf_parser p = {.c = c, .err = err, .errlen = errlen};
+	struct option longopts[CONF_NOPTS + 1];
+	char shortopts[2 * CONF_NOPTS + 2];
 	enum conf_result r;
-	int opt;
+	int opt, i;
 
 	if (err && errlen)
 		err[0] = '\0';
-	set_defaults(c);
-
+	conf_set_defaults(&p);
+	conf_getopt_tables(longopts, shortopts);
 	optind = 0; /* full reset, for glibc, musl and BSD getopt_long */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, short_options, long_options,
-				  NULL)) != -1) {
-		if (opt == '?' || opt == ':')
-			return bad_option(opt, argv, err, errlen);
-		r = parse_option(c, &st, opt, optarg, err, errlen);
+	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
+	       -1) {
+		i = opt == '?' || opt == ':' ? -1 : conf_find(opt);
+		if (i < 0)
+			return conf_bad_option(opt, argv, err, errlen);
+		p.given[i] = true;
+		p.opt = &conf_options[i];
+		r = p.opt->parse(&p, optarg);
 		if (r != CONF_OK)
 			return r;
 	}
-
-	if (optind < argc)
-		c->socket_path = argv[optind++];
-	if (optind < argc)
-		return fail(err, errlen,
-			    "unexpected argument \"%s\" (only one SOCKET may "
-			    "be given)",
-			    argv[optind]);
-	if (!c->socket_path && c->nfds == 0 && c->nconnect == 0)
-		return fail(err, errlen, "missing SOCKET");
-	if (c->socket_path && check_path("SOCKET", c->socket_path, err, errlen))
-		return CONF_ERROR;
-	if (c->dgram_path) {
-		if (check_path("--dgram-socket", c->dgram_path, err, errlen))
-			return CONF_ERROR;
-		if (c->socket_path &&
-		    strcmp(c->dgram_path, c->socket_path) == 0)
-			return fail(err, errlen,
-				    "--dgram-socket must differ from SOCKET");
-	}
-
-	if (check_network(c, &st, err, errlen))
-		return CONF_ERROR;
-
-	if (c->max_frame < c->mtu + 14u) {
-		/* Only an explicit MTU that cannot pass is an error; a small
-		 * --max-frame alone lowers the default MTU to fit. */
-		if (st.have_max_frame && st.have_mtu)
-			return fail(err, errlen,
-				    "--max-frame=%u is too small for --mtu=%u "
-				    "(need at least %u)",
-				    c->max_frame, c->mtu, c->mtu + 14u);
-		if (st.have_max_frame)
-			c->mtu = c->max_frame - 14u;
-		else
-			c->max_frame = c->mtu + 14u;
-	}
-	/* A port's queue must hold two of the largest frames with prefixes. */
-	if ((unsigned long)c->queue_size < 2ul * (c->max_frame + 4u))
-		return fail(err, errlen,
-			    "--queue-size=%u is too small for --max-frame=%u "
-			    "(need at least %lu bytes)",
-			    c->queue_size, c->max_frame,
-			    2ul * (c->max_frame + 4u));
-	return CONF_OK;
+	r = conf_positional(&p, argc, argv);
+	if (r == CONF_OK)
+		r = conf_network(&p);
+	if (r == CONF_OK)
+		r = conf_frames(&p);
+	return r;
 }
 
 /**
  * conf_check_platform() - whether this build can run a configuration
  * @c:		a configuration accepted by conf_parse()
- * @pf:		what the build's host-side backend implements
+ * @caps:	what the build's host-side backend implements
  * @err:	buffer for a one-line message
  * @errlen:	size of @err
  *
@@ -1022,68 +1430,172 @@ enum conf_result conf_parse(struct conf *c, int argc, char **argv, char *err,
  *
  * Return: 0 when it can, -1 with a message in @err otherwise.
  */
-int conf_check_platform(const struct conf *c, const struct conf_platform *pf,
+int conf_check_platform(const struct conf *c, const struct uplink_caps *caps,
 			char *err, size_t errlen)
 {
-	if (!(pf->modes & CONF_MODE_BIT(c->mode))) {
-		fail(err, errlen,
-		     "--vmnet-mode=%s is not supported yet on this platform "
-		     "(use --vmnet-mode=isolated)",
-		     conf_mode_name(c->mode));
-		return -1;
-	}
-	if (pf->no_user && c->user && c->mode != CONF_MODE_ISOLATED) {
-		fail(err, errlen,
-		     "--user with --vmnet-mode=%s is not supported yet on this "
-		     "platform",
-		     conf_mode_name(c->mode));
-		return -1;
-	}
-	if (pf->vmnet_ids)
+	if (!(caps->modes & NET_MODE_BIT(c->mode)))
+		return err_set(err, errlen,
+			       "--vmnet-mode=%s is not supported yet on this "
+			       "platform (use --vmnet-mode=isolated)",
+			       net_mode_name(c->mode));
+	if (caps->no_user && c->user && c->mode != NET_MODE_ISOLATED)
+		return err_set(err, errlen,
+			       "--user with --vmnet-mode=%s is not supported "
+			       "yet on this platform",
+			       net_mode_name(c->mode));
+	if (caps->vmnet_ids)
 		return 0;
-	if (c->interface_id) {
-		fail(err, errlen,
-		     "--vmnet-interface-id is only supported on macOS");
-		return -1;
-	}
-	if (c->network_identifier) {
-		fail(err, errlen,
-		     "--vmnet-network-identifier is only supported on macOS");
-		return -1;
-	}
-	if (c->nat66_prefix) {
-		fail(err, errlen,
-		     "--vmnet-nat66-prefix is only supported on macOS");
-		return -1;
-	}
+	if (c->interface_id)
+		return err_set(err, errlen,
+			       "--vmnet-interface-id is only supported on "
+			       "macOS");
+	if (c->network_identifier)
+		return err_set(err, errlen,
+			       "--vmnet-network-identifier is only supported "
+			       "on macOS");
+	if (c->nat66_prefix)
+		return err_set(err, errlen,
+			       "--vmnet-nat66-prefix is only supported on "
+			       "macOS");
 	return 0;
 }
 
+/* --- help text ----------------------------------------------------- */
+
 /**
- * conf_mode_name() - the command-line name of a mode
- * @mode:	the mode
- *
- * Return: "shared", "host", "bridged", "isolated", or "unknown".
+ * conf_expand() - a row's help text with its numbers filled in
+ * @o:		the row
+ * @buf:	where the text goes
+ * @len:	size of @buf
  */
-const char *conf_mode_name(enum conf_mode mode)
+static void conf_expand(const struct conf_option *o, char *buf, size_t len)
 {
-	switch (mode) {
-	case CONF_MODE_SHARED:
-		return "shared";
-	case CONF_MODE_HOST:
-		return "host";
-	case CONF_MODE_BRIDGED:
-		return "bridged";
-	case CONF_MODE_ISOLATED:
-		return "isolated";
+	static const char *const keys[] = {"{min}", "{max}", "{default}"};
+	const unsigned long vals[] = {o->min, o->max, o->dflt};
+	const char *s = o->help;
+	size_t n = 0;
+
+	while (*s && n + 1 < len) {
+		size_t k = 0;
+
+		while (k < 3 && strncmp(s, keys[k], strlen(keys[k])) != 0)
+			k++;
+		if (k == 3) {
+			buf[n++] = *s++;
+			continue;
+		}
+		n += (size_t)snprintf(buf + n, len - n, "%lu", vals[k]);
+		if (n >= len)
+			n = len - 1;
+		s += strlen(keys[k]);
 	}
-	return "unknown";
+	buf[n] = '\0';
+}
+
+/**
+ * conf_word_len() - length of the next unbreakable piece of help text
+ * @s:		the text, at the start of a word
+ *
+ * A word ending in ':' stays with the next one, so "(default: N)" is never
+ * split.
+ *
+ * Return: length of the piece
+ */
+static size_t conf_word_len(const char *s)
+{
+	size_t n = strcspn(s, " ");
+
+	while (n && s[n - 1] == ':' && s[n] == ' ' && s[n + 1])
+		n += 1 + strcspn(s + n + 1, " ");
+	return n;
+}
+
+/**
+ * conf_wrap() - print a paragraph, wrapped to the help text's width
+ * @stream:	where to print it
+ * @text:	the paragraph, words separated by single spaces
+ * @col:	the column the cursor is at
+ * @indent:	the column continuation lines start at
+ */
+static void conf_wrap(FILE *stream, const char *text, size_t col, size_t indent)
+{
+	bool first = true;
+
+	while (*text) {
+		size_t n = conf_word_len(text);
+
+		if (!first && col + 1 + n > USAGE_WIDTH) {
+			fprintf(stream, "\n%*s", (int)indent, "");
+			col = indent;
+			first = true;
+		}
+		if (!first) {
+			fputc(' ', stream);
+			col++;
+		}
+		fwrite(text, 1, n, stream);
+		col += n;
+		first = false;
+		text += n;
+		while (*text == ' ')
+			text++;
+	}
+	fputc('\n', stream);
+}
+
+/**
+ * conf_usage_head() - the left column of one option: its names
+ * @o:		the row
+ * @buf:	where to append, e.g. "-p, --pidfile=FILE"
+ * @len:	size of @buf
+ */
+static void conf_usage_head(const struct conf_option *o, char *buf, size_t len)
+{
+	size_t n = strlen(buf);
+
+	if (o->short_name)
+		n += (size_t)snprintf(buf + n, len - n, "-%c, ", o->short_name);
+	if (n >= len)
+		return;
+	if (o->arg == CONF_ARG_REQUIRED)
+		snprintf(buf + n, len - n, "--%s=%s", o->name,
+			 o->argname ? o->argname : "ARG");
+	else
+		snprintf(buf + n, len - n, "--%s", o->name);
+}
+
+/**
+ * conf_usage_option() - print the help entry that starts at a row
+ * @stream:	where to print it
+ * @i:		index of the row in conf_options[]
+ *
+ * Rows right after it without help text of their own are named in the
+ * same entry ("--allow=CIDR, --block=CIDR").
+ */
+static void conf_usage_option(FILE *stream, size_t i)
+{
+	const struct conf_option *o = &conf_options[i];
+	char head[128] = "", text[512];
+
+	conf_usage_head(o, head, sizeof(head));
+	for (size_t j = i + 1; j < CONF_NOPTS && !conf_options[j].help; j++) {
+		strncat(head, ", ", sizeof(head) - strlen(head) - 1);
+		conf_usage_head(&conf_options[j], head, sizeof(head));
+	}
+	conf_expand(o, text, sizeof(text));
+	if (2 + strlen(head) + 2 <= USAGE_COLUMN)
+		fprintf(stream, "  %-*s", USAGE_COLUMN - 2, head);
+	else
+		fprintf(stream, "  %s\n%*s", head, USAGE_COLUMN, "");
+	conf_wrap(stream, text, USAGE_COLUMN, USAGE_COLUMN);
 }
 
 /**
  * conf_usage() - print the full help text
  * @prog:	program name to show, usually argv[0]
  * @stream:	where to print it
+ *
+ * The options come from conf_options[], section by section.
  */
 void conf_usage(const char *prog, FILE *stream)
 {
@@ -1092,167 +1604,23 @@ void conf_usage(const char *prog, FILE *stream)
 		"       %s [OPTION]... --fd=N [--fd=N]... [SOCKET]\n"
 		"\n",
 		prog, prog);
-	fputs(
-	    "An Ethernet switch for virtual machines connected over UNIX "
-	    "sockets. VMs\n"
-	    "connect to SOCKET (length-prefixed frames, as QEMU -netdev "
-	    "stream and\n"
-	    "socket_vmnet_client use), to the --dgram-socket (one frame per "
-	    "datagram),\n"
-	    "or are handed over as connected descriptors with --fd.\n"
-	    "\n"
-	    "Network (the flags of socket_vmnet for macOS):\n"
-	    "  --vmnet-mode=MODE           shared, host, bridged or "
-	    "isolated; isolated\n"
-	    "                              VMs see only each other "
-	    "(default: shared)\n"
-	    "  --vmnet-interface=IF        host interface for bridged mode, "
-	    "which needs\n"
-	    "                              it (default: none)\n"
-	    "  --vmnet-gateway=IP          the host's address on the VM "
-	    "network, e.g.\n"
-	    "                              192.168.105.1; DHCP leases "
-	    "start right after\n"
-	    "                              it (default: 192.168.105.1 in "
-	    "shared mode,\n"
-	    "                              192.168.106.1 in host mode, "
-	    "none otherwise)\n"
-	    "  --vmnet-dhcp-end=IP         last address DHCP hands out; "
-	    "needs\n"
-	    "                              --vmnet-gateway (default: .254 "
-	    "in the\n"
-	    "                              gateway's /24)\n"
-	    "  --vmnet-mask=MASK           netmask of the VM network; "
-	    "needs\n"
-	    "                              --vmnet-gateway (default: "
-	    "255.255.255.0)\n"
-	    "  --vmnet-interface-id=UUID   fixed identity of the host-side "
-	    "interface\n"
-	    "                              (default: a new random one)\n"
-	    "  --vmnet-network-identifier=UUID\n"
-	    "                              join the host-mode network "
-	    "named by UUID,\n"
-	    "                              which has no DHCP; \"random\" "
-	    "and \"\" are\n"
-	    "                              accepted too (default: none)\n"
-	    "  --vmnet-nat66-prefix=PREFIX::\n"
-	    "                              IPv6 /64 prefix for shared "
-	    "mode, inside\n"
-	    "                              fd00::/8 (default: a random "
-	    "one)\n"
-	    "  Not every mode and flag is available on every platform; the "
-	    "daemon\n"
-	    "  says so when it starts.\n"
-	    "\n"
-	    "Network services and host side:\n"
-	    "  --vmnet-disable-dhcp        do not run the built-in DHCP "
-	    "server (macOS:\n"
-	    "                              run it instead of vmnet's)\n"
-	    "  --mtu=N                     MTU of the VM network, 576..65535; "
-	    "set on the\n"
-	    "                              host side and sent to guests "
-	    "by DHCP\n"
-	    "                              (default: 1500)\n"
-	    "  --dns=IP[,IP...]            DNS servers handed out by DHCP "
-	    "(default: the\n"
-	    "                              host's non-loopback resolvers "
-	    "in shared\n"
-	    "                              mode, none otherwise)\n"
-	    "  --lease-time=SECONDS        DHCP lease time, 60..604800 "
-	    "(default: 600)\n"
-	    "  --lease-file=FILE           keep DHCP leases across "
-	    "restarts in FILE\n"
-	    "  --dhcp-hosts=FILE           DHCP reservations in bootptab "
-	    "format,\n"
-	    "                              reread on SIGHUP\n"
-	    "  --tap=NAME                  name of the Linux TAP device "
-	    "(default: svmnetN)\n"
-	    "  --user=USER                 drop root privileges to USER "
-	    "once set up\n"
-	    "\n"
-	    "Guards (what a VM may send):\n"
-	    "  --guard=LEVEL               off, mac (one source MAC per "
-	    "VM, no ARP\n"
-	    "                              spoofing, no DHCP server or "
-	    "router adverts,\n"
-	    "                              no claiming the gateway) or "
-	    "strict (mac, and\n"
-	    "                              IPv4 sources limited to the "
-	    "DHCP lease and\n"
-	    "                              --static) (default: mac)\n"
-	    "  --static=MAC=IP             in strict mode, let MAC use IP "
-	    "too; repeatable\n"
-	    "  --dhcp-clients=N            DHCP client identities per VM, "
-	    "1..8 (default: 2)\n"
-	    "  --allow-vlan                let VLAN-tagged frames through\n"
-	    "  --isolate                   VMs reach the host side but not "
-	    "each other\n"
-	    "  --allow=CIDR, --block=CIDR  IPv4 destinations a VM may "
-	    "reach through the\n"
-	    "                              host side; longest prefix wins, "
-	    "block wins a\n"
-	    "                              tie, no match allows; "
-	    "repeatable\n"
-	    "\n"
-	    "Sockets:\n"
-	    "  --socket-group=GROUP        group owning SOCKET, which gets "
-	    "mode 0770\n"
-	    "                              (default: staff if that group "
-	    "exists,\n"
-	    "                              otherwise the daemon's primary "
-	    "group)\n"
-	    "  --socket-user=USER          only USER may connect (socket "
-	    "owned by USER,\n"
-	    "                              mode 0700; other uids are "
-	    "refused)\n"
-	    "  --dgram-socket=PATH         also take datagram VMs (QEMU "
-	    "-netdev dgram,\n"
-	    "                              vfkit) at PATH (default: none)\n"
-	    "  --fd=N[,mac=MAC]            inherited descriptor N is a "
-	    "connected VM\n"
-	    "                              socket, bound to MAC if given; "
-	    "may be\n"
-	    "                              repeated (default: none)\n"
-	    "  --connect=PATH              connect out to a VM listening "
-	    "on PATH (QEMU\n"
-	    "                              -netdev stream,server=on); "
-	    "reconnects when\n"
-	    "                              it goes away; may be repeated\n"
-	    "  -p, --pidfile=FILE          once SOCKET listens, write the "
-	    "process ID to\n"
-	    "                              FILE and hold a lock on it "
-	    "(default: none)\n"
-	    "\n"
-	    "Switch:\n",
-	    stream);
-	fprintf(stream,
-		"  --max-frame=N               largest Ethernet frame in "
-		"bytes, %u..%u\n"
-		"                              (default: %u)\n"
-		"  --queue-size=BYTES          output queue of each VM, with "
-		"an optional K,\n"
-		"                              M or G suffix; frames for a VM "
-		"that does\n"
-		"                              not read are dropped once it "
-		"is full\n"
-		"                              (default: %u, max 1G)\n"
-		"  --max-ports=N               VMs connected at once, %u..%u "
-		"(default: %u)\n"
-		"  --mac-age=SECONDS           forget a MAC address unseen "
-		"this long,\n"
-		"                              %u..%u (default: %u)\n"
-		"\n",
-		MIN_MAX_FRAME, CONF_LIMIT_MAX_FRAME, CONF_DEFAULT_MAX_FRAME,
-		CONF_DEFAULT_QUEUE, MIN_PORTS, MAX_PORTS,
-		CONF_DEFAULT_MAX_PORTS, MIN_MAC_AGE, MAX_MAC_AGE,
-		CONF_DEFAULT_MAC_AGE);
-	fputs("Other:\n"
-	      "  --debug                     log every event (DEBUG=1 in "
-	      "the environment\n"
-	      "                              does the same)\n"
-	      "  -h, --help                  show this text and exit\n"
-	      "  -v, --version               show the version and exit\n"
-	      "\n"
-	      "Version: " VERSION "\n",
-	      stream);
+	conf_wrap(stream,
+		  "An Ethernet switch for virtual machines connected over "
+		  "UNIX sockets. VMs connect to SOCKET (length-prefixed "
+		  "frames, as QEMU -netdev stream and socket_vmnet_client "
+		  "use), to the --dgram-socket (one frame per datagram), or "
+		  "are handed over as connected descriptors with --fd.",
+		  0, 0);
+	for (int s = 0; s < CONF_SEC_COUNT; s++) {
+		fprintf(stream, "\n%s\n", conf_sections[s].title);
+		for (size_t i = 0; i < CONF_NOPTS; i++)
+			if (conf_options[i].section == (enum conf_section)s &&
+			    conf_options[i].help)
+				conf_usage_option(stream, i);
+		if (conf_sections[s].note) {
+			fputs("  ", stream);
+			conf_wrap(stream, conf_sections[s].note, 2, 2);
+		}
+	}
+	fputs("\nVersion: " VERSION "\n", stream);
 }

@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The daemon's command line: struct conf, what conf_parse() makes of argv,
+ * and whether this build's host side can run it (conf_check_platform()).
+ */
 #ifndef CONF_H
 #define CONF_H
 
@@ -9,6 +13,9 @@
 #include <netinet/in.h>
 
 #include "guard.h"
+#include "net.h"
+
+struct uplink_caps;
 
 #define CONF_MAX_FDS	       64
 #define CONF_MAX_CONNECT       64
@@ -23,16 +30,6 @@
 #define CONF_MAX_DNS	       3
 
 /**
- * enum conf_mode - what the network is attached to on the host side
- */
-enum conf_mode {
-	CONF_MODE_SHARED = 0, /* upstream default */
-	CONF_MODE_HOST,
-	CONF_MODE_BRIDGED,
-	CONF_MODE_ISOLATED, /* VMs see only each other */
-};
-
-/**
  * struct conf - the daemon's command line, parsed and validated
  *
  * Strings point into argv; addresses are in network byte order.
@@ -40,7 +37,7 @@ enum conf_mode {
 struct conf {
 	const char *socket_path;  /* NULL when only --fd ports are used */
 	const char *socket_group; /* NULL: the default group (see sock.c) */
-	enum conf_mode mode;
+	enum net_mode mode;
 	const char *vmnet_interface;
 	bool have_gateway;
 	struct in_addr gateway;
@@ -59,9 +56,9 @@ struct conf {
 	unsigned int queue_size; /* --queue-size, bytes per port */
 	unsigned int max_ports;	 /* --max-ports */
 	unsigned int mac_age;	 /* --mac-age, seconds */
-	bool debug;
-	bool disable_dhcp; /* --vmnet-disable-dhcp */
-	unsigned int mtu;  /* --mtu: host side and DHCP option 26 */
+	bool debug;		 /* --debug or DEBUG=1 in the environment */
+	bool disable_dhcp;	 /* --vmnet-disable-dhcp */
+	unsigned int mtu;	 /* --mtu: host side and DHCP option 26 */
 	struct in_addr dns[CONF_MAX_DNS]; /* --dns */
 	unsigned int ndns;
 	const char *user;	 /* --user: drop privileges to this user */
@@ -72,8 +69,7 @@ struct conf {
 	const char *connect[CONF_MAX_CONNECT]; /* --connect: VM listens */
 	unsigned int nconnect;
 	struct guard_conf guard; /* --guard, --isolate, --allow, --block... */
-	const char *socket_user;
-	/* --socket-user */ /* --debug or DEBUG=1 in the environment */
+	const char *socket_user; /* --socket-user */
 };
 
 /**
@@ -88,30 +84,8 @@ enum conf_result {
 
 enum conf_result conf_parse(struct conf *c, int argc, char **argv, char *err,
 			    size_t errlen);
-/**
- * struct conf_platform - what this build's host-side backend implements
- * @modes:	bit (1 << CONF_MODE_x) for each mode it runs
- * @vmnet_ids:	it understands the vmnet.framework identifiers
- *		(--vmnet-interface-id, --vmnet-network-identifier,
- *		--vmnet-nat66-prefix)
- * @host_dhcp:	in host and shared modes the host side serves DHCP itself
- *		(vmnet's bootpd): the built-in server then runs only with
- *		--vmnet-disable-dhcp, which turns the host's off
- * @no_user:	--user cannot be used with a host side (the backend does not
- *		survive the fork of privilege separation)
- */
-struct conf_platform {
-	unsigned int modes;
-	bool vmnet_ids;
-	bool host_dhcp;
-	bool no_user;
-};
-
-#define CONF_MODE_BIT(m) (1u << (m))
-
-int conf_check_platform(const struct conf *c, const struct conf_platform *pf,
+int conf_check_platform(const struct conf *c, const struct uplink_caps *caps,
 			char *err, size_t errlen);
 void conf_usage(const char *prog, FILE *stream);
-const char *conf_mode_name(enum conf_mode mode);
 
 #endif /* CONF_H */

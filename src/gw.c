@@ -14,7 +14,7 @@
 #include "dhcp.h"
 #include "gw.h"
 #include "icmp.h"
-#include "log.h"
+#include "net.h"
 #include "pkt.h"
 
 /**
@@ -43,32 +43,27 @@ _Static_assert(GW_DHCP_TYPES == DHCP_TYPES, "same DHCP message types");
  * @err:	error message buffer
  * @errlen:	its size
  *
+ * The addressing (mask, gateway, DHCP range, pool size) is net.c's to
+ * check; the rest is the services' own.
+ *
  * Return: 0 if the configuration is usable, -1 with @err set
  */
 static int gw_check(struct gw_conf *c, char *err, size_t errlen)
 {
 	static const uint8_t zero[PKT_ETH_ALEN];
-	uint32_t g = ntohl(c->gateway.s_addr), m = ntohl(c->mask.s_addr);
-	uint32_t net, bcast, first, last;
-	uint64_t range;
+	struct net_plan p;
 
-	if (m == 0)
-		m = 0xffffff00u;
-	if ((~m & (~m + 1)) != 0 || ~m < 3) {
-		err_set(err, errlen,
-			"mask %s is not a subnet mask with room "
-			"for hosts",
-			inet_ntoa(c->mask));
+	net_plan_init(&p, ntohl(c->gateway.s_addr));
+	if (c->mask.s_addr)
+		p.mask = ntohl(c->mask.s_addr);
+	if (net_check_subnet(p.gateway, p.mask, NET_WORDS_PLAIN, err, errlen))
 		return -1;
-	}
-	net = g & m;
-	bcast = net | ~m;
-	if (g == net || g == bcast || (g >> 24) == 0 || (g >> 24) == 127 ||
-	    (g >> 24) >= 224) {
-		err_set(err, errlen, "gateway %s is not a host address",
-			inet_ntoa(c->gateway));
-		return -1;
-	}
+	if (c->dhcp_first.s_addr)
+		p.dhcp_first = ntohl(c->dhcp_first.s_addr);
+	p.last_is_default = !c->dhcp_last.s_addr;
+	p.dhcp_last = c->dhcp_last.s_addr
+			  ? ntohl(c->dhcp_last.s_addr)
+			  : net_broadcast(p.gateway, p.mask) - 1;
 	if (pkt_mac_is_group(c->mac) ||
 	    memcmp(c->mac, zero, PKT_ETH_ALEN) == 0) {
 		err_set(err, errlen,
@@ -94,36 +89,14 @@ static int gw_check(struct gw_conf *c, char *err, size_t errlen)
 			c->lease_secs);
 		return -1;
 	}
-	first = c->dhcp_first.s_addr ? ntohl(c->dhcp_first.s_addr) : g + 1;
-	last = c->dhcp_last.s_addr ? ntohl(c->dhcp_last.s_addr) : bcast - 1;
 	if (c->dhcp) {
-		if ((first & m) != net || (last & m) != net || first == net ||
-		    last == bcast || first > last) {
-			struct in_addr f = {htonl(first)}, l = {htonl(last)};
-			char fs[INET_ADDRSTRLEN], ls[INET_ADDRSTRLEN];
-
-			inet_ntop(AF_INET, &f, fs, sizeof(fs));
-			inet_ntop(AF_INET, &l, ls, sizeof(ls));
-			err_set(err, errlen,
-				"DHCP range %s-%s is not inside "
-				"the subnet",
-				fs, ls);
+		if (net_check_range(&p, NET_WORDS_PLAIN, err, errlen))
 			return -1;
-		}
-		range = (uint64_t)last - first + 1;
-		if (c->max_leases == 0)
-			c->max_leases =
-			    range < GW_MAX_POOL ? (unsigned)range : GW_MAX_POOL;
-		if (c->max_leases > GW_MAX_POOL)
-			c->max_leases = GW_MAX_POOL;
-		if (c->max_leases < range)
-			log_warnx("dhcp: range has %llu addresses; only the "
-				  "first %u are handed out",
-				  (unsigned long long)range, c->max_leases);
+		c->max_leases = net_pool_size(&p, c->max_leases, GW_MAX_POOL);
 	}
-	c->mask.s_addr = htonl(m);
-	c->dhcp_first.s_addr = htonl(first);
-	c->dhcp_last.s_addr = htonl(last);
+	c->mask.s_addr = htonl(p.mask);
+	c->dhcp_first.s_addr = htonl(p.dhcp_first);
+	c->dhcp_last.s_addr = htonl(p.dhcp_last);
 	return 0;
 }
 

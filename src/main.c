@@ -23,6 +23,7 @@
 #include "host.h"
 #include "compat.h"
 #include "log.h"
+#include "net.h"
 #include "loop.h"
 #include "pidfile.h"
 #include "port.h"
@@ -36,9 +37,6 @@
 #ifndef VERSION
 #define VERSION "unknown"
 #endif
-
-#define MAIN_SHARED_GW 0xc0a86901u /* 192.168.105.1, Lima's shared network */
-#define MAIN_HOST_GW   0xc0a86a01u /* 192.168.106.1, Lima's host network */
 
 static int main_sigpipe[2] = {-1, -1};
 static struct loop_source main_sigsrc = {.fd = -1};
@@ -223,30 +221,6 @@ static void main_gw_pending(void)
 }
 
 /**
- * main_defaults() - fill in what depends on the mode
- * @c:		configuration, after conf_parse()
- *
- * Host and shared modes need a subnet; without --vmnet-gateway they get the
- * ones Lima uses for those networks.
- */
-static void main_defaults(struct conf *c)
-{
-	uint32_t gw;
-
-	if (c->have_gateway ||
-	    (c->mode != CONF_MODE_SHARED && c->mode != CONF_MODE_HOST))
-		return;
-	gw = c->mode == CONF_MODE_SHARED ? MAIN_SHARED_GW : MAIN_HOST_GW;
-	c->have_gateway = true;
-	c->gateway.s_addr = htonl(gw);
-	c->mask.s_addr = htonl(0xffffff00u);
-	c->dhcp_end.s_addr = htonl((gw & 0xffffff00u) | 0xfeu);
-	log_warnx("--vmnet-gateway=IP should be given to avoid clashing with "
-		  "other networks; using %s",
-		  inet_ntoa(c->gateway));
-}
-
-/**
  * main_gateway() - start the DHCP server (and in isolated mode the gateway
  * responder)
  * @c:		configuration
@@ -258,20 +232,19 @@ static void main_defaults(struct conf *c)
  * Return: 0 on success (also when there is nothing to start), -1 with @err
  */
 static int main_gateway(const struct conf *c, const struct uplink_info *info,
-			const struct conf_platform *pf, char *err,
-			size_t errlen)
+			const struct uplink_caps *pf, char *err, size_t errlen)
 {
 	struct gw_conf g;
 	uint32_t gw = ntohl(c->gateway.s_addr);
 	bool dhcp = !c->disable_dhcp;
 
-	if (!c->have_gateway || c->mode == CONF_MODE_BRIDGED)
+	if (!c->have_gateway || c->mode == NET_MODE_BRIDGED)
 		return 0;
 	/* Where the host side has a DHCP server of its own (vmnet), ours
 	 * stands in for it only when that one is turned off. */
-	if (c->mode != CONF_MODE_ISOLATED && pf->host_dhcp)
+	if (c->mode != NET_MODE_ISOLATED && pf->host_dhcp)
 		dhcp = c->disable_dhcp;
-	if (!dhcp && c->mode != CONF_MODE_ISOLATED)
+	if (!dhcp && c->mode != NET_MODE_ISOLATED)
 		return 0;
 	memset(&g, 0, sizeof(g));
 	g.gateway = c->gateway;
@@ -281,7 +254,7 @@ static int main_gateway(const struct conf *c, const struct uplink_info *info,
 	g.mtu = (uint16_t)(info ? info->mtu : c->mtu);
 	g.lease_secs = c->lease_time;
 	g.dhcp = dhcp;
-	g.responder = c->mode == CONF_MODE_ISOLATED;
+	g.responder = c->mode == NET_MODE_ISOLATED;
 	g.hosts_file = c->dhcp_hosts;
 	g.pending = main_gw_pending;
 	main_hosts_file = c->dhcp_hosts;
@@ -300,7 +273,7 @@ static int main_gateway(const struct conf *c, const struct uplink_info *info,
 	if (c->ndns) {
 		memcpy(g.dns, c->dns, c->ndns * sizeof(c->dns[0]));
 		g.ndns = c->ndns;
-	} else if (c->mode == CONF_MODE_SHARED) {
+	} else if (c->mode == NET_MODE_SHARED) {
 		g.ndns = resolv_host_servers(g.dns, GW_MAX_DNS);
 		if (!g.ndns)
 			log_warnx("the host has no DNS server a guest can use; "
@@ -328,7 +301,7 @@ static int main_gateway(const struct conf *c, const struct uplink_info *info,
 static int main_setup(const struct conf *c, char *err, size_t errlen)
 {
 	struct uplink_info info;
-	struct conf_platform pf = {0};
+	struct uplink_caps pf = {0};
 	struct sock_owner owner = {.uid = -1,
 				   .strict_gid = c->socket_group != NULL};
 	struct guard_conf guard = c->guard;
@@ -362,7 +335,7 @@ static int main_setup(const struct conf *c, char *err, size_t errlen)
 		}
 		owner.uid = (long)pw->pw_uid;
 	}
-	if (c->mode != CONF_MODE_ISOLATED) {
+	if (c->mode != NET_MODE_ISOLATED) {
 		struct uplink_conf uc = {
 		    .mode = c->mode,
 		    .interface = c->vmnet_interface,
@@ -381,7 +354,7 @@ static int main_setup(const struct conf *c, char *err, size_t errlen)
 		main_host_on = true;
 		switch_reserve_mac(info.mac);
 	}
-	uplink_platform(&pf);
+	uplink_caps(&pf);
 	if (main_gateway(c, main_host_on ? &info : NULL, &pf, err, errlen))
 		return -1;
 	if (main_open_fds(c, err, errlen))
@@ -484,7 +457,7 @@ static int main_run(const struct conf *c)
  */
 int main(int argc, char **argv)
 {
-	struct conf_platform pf = {0};
+	struct uplink_caps pf = {0};
 	struct conf c;
 	char err[512] = "";
 	int ret;
@@ -512,12 +485,14 @@ int main(int argc, char **argv)
 			 "or a service manager instead");
 		return 1;
 	}
-	uplink_platform(&pf);
+	uplink_caps(&pf);
 	if (conf_check_platform(&c, &pf, err, sizeof(err))) {
 		log_errx("%s", err);
 		return 1;
 	}
-	main_defaults(&c);
+	if (!c.have_gateway)
+		c.have_gateway =
+		    net_mode_default(c.mode, &c.gateway, &c.mask, &c.dhcp_end);
 	if (main_setup(&c, err, sizeof(err))) {
 		log_errx("%s", err);
 		main_stop_switch();
@@ -527,7 +502,7 @@ int main(int argc, char **argv)
 	}
 	log_info("socket_vmnet %s ready: mode %s, socket %s%s%s, max frame %u, "
 		 "queue %u bytes per port",
-		 VERSION, conf_mode_name(c.mode),
+		 VERSION, net_mode_name(c.mode),
 		 c.socket_path ? c.socket_path : "(none)",
 		 c.dgram_path ? ", datagram socket " : "",
 		 c.dgram_path ? c.dgram_path : "", c.max_frame, c.queue_size);

@@ -42,9 +42,11 @@
 #include <linux/if_tun.h>
 #include <linux/sockios.h>
 
+#include "addr.h"
 #include "err.h"
 #include "log.h"
 #include "nat.h"
+#include "net.h"
 #include "uplink.h"
 
 #define TAP_DEV		 "/dev/net/tun"
@@ -58,7 +60,7 @@ static struct {
 	int fd;	 /* the TAP, -1 when closed */
 	int ctl; /* AF_INET socket for configuration ioctls, -1 when none */
 	bool nat;
-	enum conf_mode mode;
+	enum net_mode mode;
 	char ifname[IFNAMSIZ];
 } tap = {.fd = -1, .ctl = -1};
 
@@ -76,7 +78,7 @@ static void tap_err(char *err, size_t errlen, const char *what, int e)
 			"%s: %s: --vmnet-mode=%s needs root or CAP_NET_ADMIN "
 			"(use --vmnet-mode=isolated to run without "
 			"privileges)",
-			what, strerror(e), conf_mode_name(tap.mode));
+			what, strerror(e), net_mode_name(tap.mode));
 	else
 		err_set(err, errlen, "%s: %s", what, strerror(e));
 }
@@ -362,40 +364,19 @@ static int tap_info(struct uplink_info *info, char *err, size_t errlen)
 }
 
 /**
- * tap_prefix() - turn a netmask into a prefix length
- * @mask:	the netmask
- *
- * Return: 0-32, or -1 if the mask is not contiguous
- */
-static int tap_prefix(struct in_addr mask)
-{
-	uint32_t m = ntohl(mask.s_addr), inv = ~m;
-	int n = 0;
-
-	if (inv & (inv + 1))
-		return -1;
-	while (m) {
-		n++;
-		m <<= 1;
-	}
-	return n;
-}
-
-/**
- * uplink_platform() - tell what this backend implements
- * @pf:		filled in: every mode, no vmnet.framework identifiers
+ * uplink_caps() - tell what this backend implements
+ * @caps:	filled in: every mode, no vmnet.framework identifiers
  *
  * Isolated mode needs no host side; host, shared and bridged use the TAP.
  */
-void uplink_platform(struct conf_platform *pf)
+void uplink_caps(struct uplink_caps *caps)
 {
-	pf->modes = CONF_MODE_BIT(CONF_MODE_SHARED) |
-		    CONF_MODE_BIT(CONF_MODE_HOST) |
-		    CONF_MODE_BIT(CONF_MODE_BRIDGED) |
-		    CONF_MODE_BIT(CONF_MODE_ISOLATED);
-	pf->vmnet_ids = false;
-	pf->host_dhcp = false;
-	pf->no_user = false;
+	caps->modes =
+	    NET_MODE_BIT(NET_MODE_SHARED) | NET_MODE_BIT(NET_MODE_HOST) |
+	    NET_MODE_BIT(NET_MODE_BRIDGED) | NET_MODE_BIT(NET_MODE_ISOLATED);
+	caps->vmnet_ids = false;
+	caps->host_dhcp = false;
+	caps->no_user = false;
 }
 
 /**
@@ -424,28 +405,23 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 	}
 	tap.mode = c->mode;
 	switch (c->mode) {
-	case CONF_MODE_HOST:
-	case CONF_MODE_SHARED:
-		prefix = tap_prefix(c->mask);
-		net.s_addr = c->gateway.s_addr & c->mask.s_addr;
-		if (prefix < 1 || prefix > 30 || !c->gateway.s_addr ||
-		    c->gateway.s_addr == net.s_addr ||
-		    (c->gateway.s_addr | ~c->mask.s_addr) ==
-			c->gateway.s_addr) {
-			err_set(err, errlen,
-				"gateway and netmask do not make a usable "
-				"subnet");
+	case NET_MODE_HOST:
+	case NET_MODE_SHARED:
+		if (net_check_subnet(ntohl(c->gateway.s_addr),
+				     ntohl(c->mask.s_addr), NET_WORDS_PLAIN,
+				     err, errlen) < 0)
 			return -1;
-		}
+		prefix = addr_mask_plen(ntohl(c->mask.s_addr));
+		net.s_addr = c->gateway.s_addr & c->mask.s_addr;
 		break;
-	case CONF_MODE_BRIDGED:
+	case NET_MODE_BRIDGED:
 		if (tap_check_bridge(c->interface, err, errlen) < 0)
 			return -1;
 		net.s_addr = 0;
 		break;
 	default:
 		err_set(err, errlen, "--vmnet-mode=%s has no host side",
-			conf_mode_name(c->mode));
+			net_mode_name(c->mode));
 		return -1;
 	}
 	if (!tap_name_ok(name)) {
@@ -475,7 +451,7 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 	nat_recover();
 	if (tap_set_mtu(mtu, err, errlen) < 0)
 		goto fail;
-	if (c->mode == CONF_MODE_BRIDGED) {
+	if (c->mode == NET_MODE_BRIDGED) {
 		if (tap_join_bridge(c->interface, mtu, err, errlen) < 0)
 			goto fail;
 	} else if (tap_set_addr(c->gateway, c->mask, err, errlen) < 0) {
@@ -483,7 +459,7 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 	}
 	if (tap_up(err, errlen) < 0)
 		goto fail;
-	if (c->mode == CONF_MODE_SHARED) {
+	if (c->mode == NET_MODE_SHARED) {
 		char msg[512];
 
 		if (nat_start(tap.ifname, net, (unsigned int)prefix, msg,
@@ -496,7 +472,7 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 	}
 	if (tap_info(info, err, errlen) < 0)
 		goto fail;
-	if (c->mode == CONF_MODE_BRIDGED) {
+	if (c->mode == NET_MODE_BRIDGED) {
 		log_info("uplink: TAP %s (MTU %u) joined bridge %s", tap.ifname,
 			 info->mtu, c->interface);
 	} else {
@@ -505,7 +481,7 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 		inet_ntop(AF_INET, &c->gateway, gw, sizeof(gw));
 		log_info("uplink: TAP %s (MTU %u) carries %s/%d, %s mode",
 			 tap.ifname, info->mtu, gw, prefix,
-			 conf_mode_name(c->mode));
+			 net_mode_name(c->mode));
 	}
 	return tap.fd;
 fail:

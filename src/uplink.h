@@ -14,7 +14,7 @@
 #include <sys/types.h>
 #include <netinet/in.h>
 
-#include "conf.h"
+#include "net.h"
 
 /**
  * struct uplink_conf - what the daemon asks of the host side
@@ -35,10 +35,10 @@
  *		NULL for vmnet's choice
  *
  * Linux ignores the macOS-only fields; conf_check_platform() rejects the
- * flags that set them there.
+ * flags that set them there (struct uplink_caps says which they are).
  */
 struct uplink_conf {
-	enum conf_mode mode;
+	enum net_mode mode;
 	const char *interface;
 	struct in_addr gateway;
 	struct in_addr mask;
@@ -48,6 +48,24 @@ struct uplink_conf {
 	const char *interface_id;
 	const char *network_identifier;
 	const char *nat66_prefix;
+};
+
+/**
+ * struct uplink_caps - what this build's host-side backend implements
+ * @modes:	NET_MODE_BIT(m) for each mode it runs
+ * @vmnet_ids:	it understands the vmnet.framework identifiers (interface
+ *		id, network identifier, NAT66 prefix of struct uplink_conf)
+ * @host_dhcp:	in host and shared modes the host side serves DHCP itself
+ *		(vmnet's bootpd): the built-in server then runs only when the
+ *		host's is turned off (--vmnet-disable-dhcp)
+ * @no_user:	privileges cannot be dropped (--user) while it runs: the
+ *		backend does not survive the fork of privilege separation
+ */
+struct uplink_caps {
+	unsigned int modes;
+	bool vmnet_ids;
+	bool host_dhcp;
+	bool no_user;
 };
 
 /**
@@ -64,7 +82,7 @@ struct uplink_info {
 	char ifname[32];
 };
 
-void uplink_platform(struct conf_platform *pf);
+void uplink_caps(struct uplink_caps *caps);
 int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 		char *err, size_t errlen);
 ssize_t uplink_read(void *buf, size_t len);

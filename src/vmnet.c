@@ -127,7 +127,7 @@ static struct {
 	int pipe_wr;		/* written by the packets-available callback */
 	pid_t pid;		/* the process that started vmnet */
 	bool fork_warned;
-	enum conf_mode mode;
+	enum net_mode mode;
 	size_t max_pkt;	   /* vmnet_max_packet_size_key */
 	unsigned int rmax; /* packets per vmnet_read() */
 	unsigned int wmax; /* packets per vmnet_write() */
@@ -187,7 +187,7 @@ static const char *vmnet_status_str(vmnet_return_t s)
  *
  * Return: a static string, "" when there is nothing useful to add
  */
-static const char *vmnet_start_hint(vmnet_return_t s, enum conf_mode mode)
+static const char *vmnet_start_hint(vmnet_return_t s, enum net_mode mode)
 {
 	switch ((int)s) {
 	case VMNET_FAILURE:
@@ -199,7 +199,7 @@ static const char *vmnet_start_hint(vmnet_return_t s, enum conf_mode mode)
 				 : " (check the flags; is another program "
 				   "holding the same network?)";
 	case VMNET_INVALID_ARGUMENT:
-		return mode == CONF_MODE_BRIDGED
+		return mode == NET_MODE_BRIDGED
 			   ? " (is --vmnet-interface an existing interface "
 			     "that can be bridged, e.g. en0?)"
 			   : " (--vmnet-gateway, --vmnet-dhcp-end and "
@@ -373,10 +373,10 @@ static xpc_object_t vmnet_describe(const struct uplink_conf *c, char *err,
 		return NULL;
 	}
 	switch (c->mode) {
-	case CONF_MODE_HOST:
+	case NET_MODE_HOST:
 		mode = VMNET_HOST_MODE;
 		break;
-	case CONF_MODE_SHARED:
+	case NET_MODE_SHARED:
 		mode = VMNET_SHARED_MODE;
 		break;
 	default:
@@ -384,11 +384,11 @@ static xpc_object_t vmnet_describe(const struct uplink_conf *c, char *err,
 		break;
 	}
 	xpc_dictionary_set_uint64(d, vmnet_operation_mode_key, mode);
-	if (c->mode == CONF_MODE_BRIDGED)
+	if (c->mode == NET_MODE_BRIDGED)
 		xpc_dictionary_set_string(d, vmnet_shared_interface_name_key,
 					  c->interface);
 
-	if (c->mode == CONF_MODE_HOST && c->network_identifier) {
+	if (c->mode == NET_MODE_HOST && c->network_identifier) {
 		const char *k =
 		    vmnet_optional_key("vmnet_network_identifier_key");
 		const char *kip =
@@ -415,7 +415,7 @@ static xpc_object_t vmnet_describe(const struct uplink_conf *c, char *err,
 			inet_ntop(AF_INET, &c->mask, a, sizeof(a));
 			xpc_dictionary_set_string(d, kmask, a);
 		}
-	} else if (c->mode != CONF_MODE_BRIDGED && c->gateway.s_addr) {
+	} else if (c->mode != NET_MODE_BRIDGED && c->gateway.s_addr) {
 		struct in_addr end = c->dhcp_end;
 
 		if (!end.s_addr) /* the last address but the broadcast */
@@ -435,7 +435,7 @@ static xpc_object_t vmnet_describe(const struct uplink_conf *c, char *err,
 			goto bad_uuid;
 		xpc_dictionary_set_uuid(d, vmnet_interface_id_key, uuid);
 	}
-	if (c->mode == CONF_MODE_SHARED && c->nat66_prefix)
+	if (c->mode == NET_MODE_SHARED && c->nat66_prefix)
 		xpc_dictionary_set_string(d, vmnet_nat66_prefix_key,
 					  c->nat66_prefix);
 	if (c->mtu && c->mtu != 1500)
@@ -543,21 +543,20 @@ static void vmnet_log_started(const struct vmnet_started *r)
 }
 
 /**
- * uplink_platform() - tell what this backend implements
- * @pf:		filled in: every mode, and the vmnet.framework identifiers
+ * uplink_caps() - tell what this backend implements
+ * @caps:	filled in: every mode, and the vmnet.framework identifiers
  *
  * Isolated mode needs no host side (the daemon never calls uplink_open()
  * for it); host, shared and bridged are vmnet's three modes.
  */
-void uplink_platform(struct conf_platform *pf)
+void uplink_caps(struct uplink_caps *caps)
 {
-	pf->modes = CONF_MODE_BIT(CONF_MODE_SHARED) |
-		    CONF_MODE_BIT(CONF_MODE_HOST) |
-		    CONF_MODE_BIT(CONF_MODE_BRIDGED) |
-		    CONF_MODE_BIT(CONF_MODE_ISOLATED);
-	pf->vmnet_ids = true;
-	pf->host_dhcp = true;
-	pf->no_user = true;
+	caps->modes =
+	    NET_MODE_BIT(NET_MODE_SHARED) | NET_MODE_BIT(NET_MODE_HOST) |
+	    NET_MODE_BIT(NET_MODE_BRIDGED) | NET_MODE_BIT(NET_MODE_ISOLATED);
+	caps->vmnet_ids = true;
+	caps->host_dhcp = true;
+	caps->no_user = true;
 }
 
 /**
@@ -584,10 +583,10 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 		return -1;
 	}
 	switch (c->mode) {
-	case CONF_MODE_HOST:
-	case CONF_MODE_SHARED:
+	case NET_MODE_HOST:
+	case NET_MODE_SHARED:
 		break;
-	case CONF_MODE_BRIDGED:
+	case NET_MODE_BRIDGED:
 		if (!c->interface || !c->interface[0]) {
 			err_set(err, errlen,
 				"--vmnet-mode=bridged requires "
@@ -597,7 +596,7 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 		break;
 	default:
 		err_set(err, errlen, "--vmnet-mode=%s has no host side",
-			conf_mode_name(c->mode));
+			net_mode_name(c->mode));
 		return -1;
 	}
 	vm.mode = c->mode;
@@ -711,12 +710,12 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 	info->mtu = (unsigned int)(vmnet_res.mtu ? vmnet_res.mtu
 						 : vm.max_pkt - VMNET_ETH_HLEN);
 	info->max_frame = (unsigned int)vm.max_pkt;
-	if (c->mode == CONF_MODE_BRIDGED)
+	if (c->mode == NET_MODE_BRIDGED)
 		snprintf(info->ifname, sizeof(info->ifname), "vmnet bridged %s",
 			 c->interface);
 	else
 		snprintf(info->ifname, sizeof(info->ifname), "vmnet %s",
-			 conf_mode_name(c->mode));
+			 net_mode_name(c->mode));
 	vmnet_log_started(&vmnet_res);
 	if (c->mtu && info->mtu != c->mtu)
 		log_warnx("vmnet: asked for MTU %u, got %u", c->mtu, info->mtu);

@@ -57,7 +57,7 @@ static struct uplink_conf shared_conf(void)
 	struct uplink_conf c;
 
 	memset(&c, 0, sizeof(c));
-	c.mode = CONF_MODE_SHARED;
+	c.mode = NET_MODE_SHARED;
 	c.gateway = ip("192.168.105.1");
 	c.mask = ip("255.255.255.0");
 	c.dhcp_end = ip("192.168.105.200");
@@ -181,7 +181,7 @@ static void test_start_host_mtu(void)
 	struct uplink_info info;
 	char err[512];
 
-	c.mode = CONF_MODE_HOST;
+	c.mode = NET_MODE_HOST;
 	c.gateway = ip("192.168.106.1");
 	c.dhcp_end.s_addr = 0; /* not given: up to .254 */
 	c.mtu = 9000;
@@ -206,7 +206,7 @@ static void test_start_host_network_id(void)
 	struct uplink_info info;
 	char err[512];
 
-	c.mode = CONF_MODE_HOST;
+	c.mode = NET_MODE_HOST;
 	c.network_identifier = NET_ID;
 	CHECK(open_with(NULL, &c, &info, err, sizeof(err)) >= 0);
 	CHECK(s->have_network_id);
@@ -232,7 +232,7 @@ static void test_start_bridged(void)
 	struct uplink_info info;
 	char err[512];
 
-	c.mode = CONF_MODE_BRIDGED;
+	c.mode = NET_MODE_BRIDGED;
 	c.interface = "en0";
 	CHECK(open_with(NULL, &c, &info, err, sizeof(err)) >= 0);
 	CHECK_EQ(s->mode, VMNET_BRIDGED_MODE);
@@ -277,7 +277,7 @@ static void test_start_failures(void)
 	CHECK_STR_CONTAINS(err, "RFC 1918");
 
 	c = shared_conf();
-	c.mode = CONF_MODE_ISOLATED;
+	c.mode = NET_MODE_ISOLATED;
 	CHECK_EQ(open_with(NULL, &c, &info, err, sizeof(err)), -1);
 	CHECK_STR_CONTAINS(err, "no host side");
 	CHECK_EQ(open_fds(), fds);
@@ -292,14 +292,14 @@ static void test_start_failures(void)
 
 static void test_platform(void)
 {
-	struct conf_platform pf;
+	struct uplink_caps pf;
 
-	uplink_platform(&pf);
+	uplink_caps(&pf);
 	CHECK(pf.vmnet_ids);
-	CHECK(pf.modes & CONF_MODE_BIT(CONF_MODE_SHARED));
-	CHECK(pf.modes & CONF_MODE_BIT(CONF_MODE_HOST));
-	CHECK(pf.modes & CONF_MODE_BIT(CONF_MODE_BRIDGED));
-	CHECK(pf.modes & CONF_MODE_BIT(CONF_MODE_ISOLATED));
+	CHECK(pf.modes & NET_MODE_BIT(NET_MODE_SHARED));
+	CHECK(pf.modes & NET_MODE_BIT(NET_MODE_HOST));
+	CHECK(pf.modes & NET_MODE_BIT(NET_MODE_BRIDGED));
+	CHECK(pf.modes & NET_MODE_BIT(NET_MODE_ISOLATED));
 }
 
 /* --- reads --------------------------------------------------------------- */
@@ -628,7 +628,7 @@ static void test_old_network_id(void)
 	struct uplink_info info;
 	char err[512];
 
-	c.mode = CONF_MODE_HOST;
+	c.mode = NET_MODE_HOST;
 	c.network_identifier = NET_ID;
 	CHECK_EQ(open_with(NULL, &c, &info, err, sizeof(err)), -1);
 	CHECK_STR_CONTAINS(err, "macOS 11");

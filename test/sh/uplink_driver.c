@@ -194,13 +194,13 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		drv_usage();
 	if (!strcmp(argv[1], "host"))
-		c.mode = CONF_MODE_HOST;
+		c.mode = NET_MODE_HOST;
 	else if (!strcmp(argv[1], "shared"))
-		c.mode = CONF_MODE_SHARED;
+		c.mode = NET_MODE_SHARED;
 	else if (!strcmp(argv[1], "bridged"))
-		c.mode = CONF_MODE_BRIDGED;
+		c.mode = NET_MODE_BRIDGED;
 	else if (!strcmp(argv[1], "isolated"))
-		c.mode = CONF_MODE_ISOLATED;
+		c.mode = NET_MODE_ISOLATED;
 	else
 		drv_usage();
 	optind = 2;

@@ -9,6 +9,7 @@
 #include <sys/un.h>
 
 #include "conf.h"
+#include "uplink.h"
 #include "unit.h"
 
 #define MAX_ARGS (2 * CONF_MAX_FDS + 16)
@@ -86,7 +87,7 @@ static void test_defaults(void)
 	CHECK_EQ(err[0], '\0');
 	CHECK(c.socket_path && strcmp(c.socket_path, "/tmp/sv.sock") == 0);
 	CHECK(c.socket_group == NULL);
-	CHECK_EQ(c.mode, CONF_MODE_SHARED);
+	CHECK_EQ(c.mode, NET_MODE_SHARED);
 	CHECK(c.vmnet_interface == NULL);
 	CHECK(!c.have_gateway);
 	CHECK(c.interface_id == NULL);
@@ -120,7 +121,7 @@ static void test_upstream_flags(void)
 		  "/run/sv.sock"),
 	    CONF_OK);
 	CHECK(strcmp(c.socket_group, "kvm") == 0);
-	CHECK_EQ(c.mode, CONF_MODE_HOST);
+	CHECK_EQ(c.mode, NET_MODE_HOST);
 	CHECK(strcmp(c.vmnet_interface, "en0") == 0);
 	CHECK(c.have_gateway);
 	CHECK_EQ(c.gateway.s_addr, ip("192.168.106.1"));
@@ -141,32 +142,32 @@ static void test_upstream_flags(void)
 static void test_modes(void)
 {
 	CHECK_EQ(PARSE("--vmnet-mode=shared", "s"), CONF_OK);
-	CHECK_EQ(c.mode, CONF_MODE_SHARED);
+	CHECK_EQ(c.mode, NET_MODE_SHARED);
 	CHECK_EQ(PARSE("--vmnet-mode=host", "s"), CONF_OK);
-	CHECK_EQ(c.mode, CONF_MODE_HOST);
+	CHECK_EQ(c.mode, NET_MODE_HOST);
 	CHECK_EQ(PARSE("--vmnet-mode=bridged", "--vmnet-interface=en0", "s"),
 		 CONF_OK);
-	CHECK_EQ(c.mode, CONF_MODE_BRIDGED);
+	CHECK_EQ(c.mode, NET_MODE_BRIDGED);
 	CHECK_EQ(PARSE("--vmnet-mode", "isolated", "s"), CONF_OK);
-	CHECK_EQ(c.mode, CONF_MODE_ISOLATED);
+	CHECK_EQ(c.mode, NET_MODE_ISOLATED);
 	/* Long options may be abbreviated while unambiguous. */
 	CHECK_EQ(PARSE("--vmnet-mo=host", "s"), CONF_OK);
-	CHECK_EQ(c.mode, CONF_MODE_HOST);
+	CHECK_EQ(c.mode, NET_MODE_HOST);
 	EXPECT_ERROR("unknown --vmnet-mode \"nat\"", "--vmnet-mode=nat", "s");
 	EXPECT_ERROR("\"Shared\"", "--vmnet-mode=Shared", "s");
 	EXPECT_ERROR("unknown --vmnet-mode \"\"", "--vmnet-mode=", "s");
 }
 
 /**
- * test_mode_name() - conf_mode_name() for every mode
+ * test_mode_name() - net_mode_name() for every mode
  */
 static void test_mode_name(void)
 {
-	CHECK(strcmp(conf_mode_name(CONF_MODE_SHARED), "shared") == 0);
-	CHECK(strcmp(conf_mode_name(CONF_MODE_HOST), "host") == 0);
-	CHECK(strcmp(conf_mode_name(CONF_MODE_BRIDGED), "bridged") == 0);
-	CHECK(strcmp(conf_mode_name(CONF_MODE_ISOLATED), "isolated") == 0);
-	CHECK(strcmp(conf_mode_name((enum conf_mode)42), "unknown") == 0);
+	CHECK(strcmp(net_mode_name(NET_MODE_SHARED), "shared") == 0);
+	CHECK(strcmp(net_mode_name(NET_MODE_HOST), "host") == 0);
+	CHECK(strcmp(net_mode_name(NET_MODE_BRIDGED), "bridged") == 0);
+	CHECK(strcmp(net_mode_name(NET_MODE_ISOLATED), "isolated") == 0);
+	CHECK(strcmp(net_mode_name((enum net_mode)42), "unknown") == 0);
 }
 
 /**
@@ -194,7 +195,7 @@ static void test_options_after_socket(void)
 {
 	CHECK_EQ(PARSE("/tmp/s", "--vmnet-mode=isolated", "--debug"), CONF_OK);
 	CHECK(strcmp(c.socket_path, "/tmp/s") == 0);
-	CHECK_EQ(c.mode, CONF_MODE_ISOLATED);
+	CHECK_EQ(c.mode, NET_MODE_ISOLATED);
 	CHECK(c.debug);
 	/* After "--" a SOCKET may start with a dash. */
 	CHECK_EQ(PARSE("--", "-odd"), CONF_OK);
@@ -210,7 +211,7 @@ static void test_last_wins(void)
 		       "--max-ports=5", "--max-ports=7", "-p", "/a", "-p", "/b",
 		       "s"),
 		 CONF_OK);
-	CHECK_EQ(c.mode, CONF_MODE_ISOLATED);
+	CHECK_EQ(c.mode, NET_MODE_ISOLATED);
 	CHECK_EQ(c.max_ports, 7);
 	CHECK(strcmp(c.pidfile, "/b") == 0);
 }
@@ -476,6 +477,25 @@ static void test_network_sanity(void)
 }
 
 /**
+ * test_gateway_reserved() - 0.0.0.0/8 and 127.0.0.0/8 are refused when
+ * parsing, as the gateway services refuse them
+ */
+static void test_gateway_reserved(void)
+{
+	EXPECT_ERROR("--vmnet-gateway=127.0.0.1 is not a host address "
+		     "(0.0.0.0/8 and 127.0.0.0/8 are reserved)",
+		     "--vmnet-gateway=127.0.0.1", "s");
+	EXPECT_ERROR("--vmnet-gateway=0.1.2.3 is not a host address",
+		     "--vmnet-mode=isolated", "--vmnet-gateway=0.1.2.3", "s");
+	EXPECT_ERROR("--vmnet-gateway=127.255.0.1 is not a host address",
+		     "--vmnet-gateway=127.255.0.1", "--vmnet-mask=255.255.0.0",
+		     "s");
+	CHECK_EQ(PARSE("--vmnet-gateway=1.0.0.1", "s"), CONF_OK);
+	CHECK_EQ(PARSE("--vmnet-gateway=126.255.255.1", "s"), CONF_OK);
+	CHECK_EQ(PARSE("--vmnet-gateway=128.0.0.1", "s"), CONF_OK);
+}
+
+/**
  * test_uuids() - --vmnet-interface-id and --vmnet-network-identifier
  */
 static void test_uuids(void)
@@ -721,18 +741,18 @@ static void test_debug_env(void)
 	free(saved);
 }
 
-static const struct conf_platform isolated_only = {
-    .modes = CONF_MODE_BIT(CONF_MODE_ISOLATED),
+static const struct uplink_caps isolated_only = {
+    .modes = NET_MODE_BIT(NET_MODE_ISOLATED),
 };
 
-static const struct conf_platform linux_tap = {
-    .modes = CONF_MODE_BIT(CONF_MODE_ISOLATED) | CONF_MODE_BIT(CONF_MODE_HOST) |
-	     CONF_MODE_BIT(CONF_MODE_SHARED) | CONF_MODE_BIT(CONF_MODE_BRIDGED),
+static const struct uplink_caps linux_tap = {
+    .modes = NET_MODE_BIT(NET_MODE_ISOLATED) | NET_MODE_BIT(NET_MODE_HOST) |
+	     NET_MODE_BIT(NET_MODE_SHARED) | NET_MODE_BIT(NET_MODE_BRIDGED),
 };
 
-static const struct conf_platform macos = {
-    .modes = CONF_MODE_BIT(CONF_MODE_HOST) | CONF_MODE_BIT(CONF_MODE_SHARED) |
-	     CONF_MODE_BIT(CONF_MODE_BRIDGED),
+static const struct uplink_caps macos = {
+    .modes = NET_MODE_BIT(NET_MODE_HOST) | NET_MODE_BIT(NET_MODE_SHARED) |
+	     NET_MODE_BIT(NET_MODE_BRIDGED),
     .vmnet_ids = true,
     .no_user = true,
 };
@@ -936,6 +956,59 @@ static void test_usage(void)
 	free(text);
 }
 
+/**
+ * test_usage_every_option() - the help text names every option, with its
+ * argument, as the option table generates it
+ */
+static void test_usage_every_option(void)
+{
+	static const char *const want[] = {
+	    "  --vmnet-disable-dhcp ",
+	    "  --mtu=N ",
+	    "576..65535",
+	    "(default: 1500)",
+	    "  --dns=IP[,IP...] ",
+	    "  --lease-time=SECONDS ",
+	    "60..604800 (default: 600)",
+	    "  --lease-file=FILE ",
+	    "  --dhcp-hosts=FILE ",
+	    "  --tap=NAME ",
+	    "  --user=USER ",
+	    "  --guard=LEVEL ",
+	    "  --static=MAC=IP ",
+	    "  --dhcp-clients=N ",
+	    "1..8 (default: 2)",
+	    "  --allow-vlan ",
+	    "  --isolate ",
+	    "  --allow=CIDR, --block=CIDR ",
+	    "  --socket-user=USER ",
+	    "  --fd=N[,mac=MAC] ",
+	    "  --connect=PATH ",
+	    "\nNetwork (the flags of socket_vmnet for macOS):\n",
+	    "\nNetwork services and host side:\n",
+	    "\nGuards (what a VM may send):\n",
+	    "\nSockets:\n",
+	    "\nSwitch:\n",
+	    "\nOther:\n",
+	    "  Not every mode and flag is available",
+	};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	conf_usage("prog", f);
+	fclose(f);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		CHECK_STR_CONTAINS(text, want[i]);
+	CHECK(strstr(text, "{min}") == NULL && strstr(text, "{max}") == NULL &&
+	      strstr(text, "{default}") == NULL);
+	CHECK(strstr(text, "(null)") == NULL);
+	free(text);
+}
+
 static const struct unit_test tests[] = {
     {"defaults", test_defaults},
     {"upstream_flags", test_upstream_flags},
@@ -954,6 +1027,7 @@ static const struct unit_test tests[] = {
     {"upstream_rules", test_upstream_rules},
     {"bad_addresses", test_bad_addresses},
     {"network_sanity", test_network_sanity},
+    {"gateway_reserved", test_gateway_reserved},
     {"uuids", test_uuids},
     {"nat66", test_nat66},
     {"fd", test_fd},
@@ -966,6 +1040,7 @@ static const struct unit_test tests[] = {
     {"new_options", test_new_options},
     {"error_buffer", test_error_buffer},
     {"usage", test_usage},
+    {"usage_every_option", test_usage_every_option},
 };
 
 UNIT_MAIN("conf", tests)

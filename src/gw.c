@@ -18,20 +18,26 @@
 #include "pkt.h"
 
 /**
- * struct gw_state - what gw_input() needs, host order
+ * struct gw_state - the gateway's state, addresses in host order
+ * @up:		gw_init() succeeded
+ * @dhcp:	the DHCP server runs
+ * @responder:	ARP and ping are answered
+ * @ip:		the gateway's address
+ * @bcast:	the subnet's broadcast address
+ * @mac:	the gateway's MAC
+ * @st:		counters
+ * @buf:	the reply being built (nothing is allocated per frame)
  */
-struct gw_state {
+static struct gw_state {
 	bool up;
 	bool dhcp;
 	bool responder;
 	uint32_t ip;
 	uint32_t bcast;
 	uint8_t mac[PKT_ETH_ALEN];
-};
-
-static struct gw_state gw;
-static struct gw_stats gw_st;
-static uint8_t gw_buf[PKT_MAX_FRAME];
+	struct gw_stats st;
+	uint8_t buf[PKT_MAX_FRAME];
+} gw;
 
 _Static_assert(GW_MAX_DNS <= DHCP_MAX_DNS, "DNS servers fit the DHCP server");
 _Static_assert(GW_MAX_POOL <= DHCP_MAX_POOL, "pool fits the DHCP server");
@@ -142,7 +148,7 @@ int gw_init(const struct gw_conf *c, uint64_t now_ms, char *err, size_t errlen)
 	struct dhcp_conf dc;
 
 	gw_fini(now_ms);
-	memset(&gw_st, 0, sizeof(gw_st));
+	memset(&gw.st, 0, sizeof(gw.st));
 	if (gw_check(&cc, err, errlen) < 0)
 		return -1;
 	if (cc.dhcp) {
@@ -197,7 +203,7 @@ bool gw_input(const uint8_t *frame, size_t len, uint64_t now_ms,
 	consumed = to_gw && gw.responder;
 	if (pkt_mac_is_group(src))
 		return consumed;
-	pkt_wr_init(&w, gw_buf, sizeof(gw_buf));
+	pkt_wr_init(&w, gw.buf, sizeof(gw.buf));
 
 	/* A VM announcing or using an address the DHCP server thinks is
 	 * free (after a restart without the lease file): record it. */
@@ -212,9 +218,9 @@ bool gw_input(const uint8_t *frame, size_t len, uint64_t now_ms,
 	if (type == PKT_ETHERTYPE_ARP && gw.responder) {
 		r = arp_input(frame, len, gw.ip, gw.mac, &w);
 		if (r < 0)
-			gw_st.malformed++;
+			gw.st.malformed++;
 		if (r > 0) {
-			gw_st.arp_replies++;
+			gw.st.arp_replies++;
 			send(arg, w.base, w.off);
 		}
 		return consumed;
@@ -223,7 +229,7 @@ bool gw_input(const uint8_t *frame, size_t len, uint64_t now_ms,
 		return consumed;
 	if (!pkt_ipv4_parse(frame + PKT_ETH_HLEN, len - PKT_ETH_HLEN, &ip)) {
 		if (consumed)
-			gw_st.malformed++;
+			gw.st.malformed++;
 		return consumed;
 	}
 	if (ip.proto == PKT_IPPROTO_UDP && gw.dhcp &&
@@ -238,9 +244,9 @@ bool gw_input(const uint8_t *frame, size_t len, uint64_t now_ms,
 	} else if (ip.proto == PKT_IPPROTO_ICMP && gw.responder && to_gw) {
 		r = icmp_input(src, &ip, gw.ip, gw.mac, &w);
 		if (r < 0)
-			gw_st.malformed++;
+			gw.st.malformed++;
 		if (r > 0) {
-			gw_st.icmp_replies++;
+			gw.st.icmp_replies++;
 			send(arg, w.base, w.off);
 		}
 	}
@@ -289,7 +295,7 @@ void gw_stats(struct gw_stats *s)
 {
 	struct dhcp_stats d;
 
-	*s = gw_st;
+	*s = gw.st;
 	if (!gw.dhcp)
 		return;
 	dhcp_stats(&d);

@@ -13,8 +13,18 @@
 #define LOG_LIMIT_WINDOW_MS 10000u /* length of a rate-limit window */
 #define LOG_LIMIT_BURST	    5u	   /* lines let through per window */
 
-static const char *log_prog = "socket_vmnet";
-static enum log_level log_level = LOG_LVL_INFO;
+/**
+ * struct log_state - where and how much to log
+ * @prog:	name that starts every line
+ * @level:	most verbose level printed
+ */
+static struct log_state {
+	const char *prog;
+	enum log_level level;
+} lg = {
+    .prog = "socket_vmnet",
+    .level = LOG_LVL_INFO,
+};
 
 static const char *const log_names[] = {
     [LOG_LVL_ERROR] = "ERROR",
@@ -30,8 +40,8 @@ static const char *const log_names[] = {
  */
 void log_init(const char *prog, enum log_level level)
 {
-	log_prog = prog;
-	log_level = level;
+	lg.prog = prog;
+	lg.level = level;
 }
 
 /**
@@ -42,7 +52,7 @@ void log_init(const char *prog, enum log_level level)
  */
 bool log_enabled(enum log_level level)
 {
-	return level <= log_level;
+	return level <= lg.level;
 }
 
 /**
@@ -65,7 +75,7 @@ void log_msg(enum log_level level, int errnum, const char *fmt, ...)
 	localtime_r(&ts.tv_sec, &tm);
 	n = snprintf(line, sizeof(line),
 		     "%02d:%02d:%02d.%03ld %s: %s: ", tm.tm_hour, tm.tm_min,
-		     tm.tm_sec, ts.tv_nsec / 1000000, log_prog,
+		     tm.tm_sec, ts.tv_nsec / 1000000, lg.prog,
 		     log_names[level]);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		n = 0;

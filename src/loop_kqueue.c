@@ -49,10 +49,19 @@ struct loop_kq_fd {
 	unsigned int added; /* LOOP_KQ_READ / LOOP_KQ_WRITE */
 };
 
-static int loop_kq = -1;
-static pid_t loop_kq_pid;
-static struct loop_kq_fd *loop_kq_fds; /* indexed by descriptor */
-static size_t loop_kq_nfds;
+/**
+ * struct loop_kq_state - the backend's state
+ * @kq:		the kqueue (-1: none)
+ * @pid:	the process that made it (a kqueue is not inherited)
+ * @fds:	what is registered, indexed by descriptor
+ * @nfds:	size of @fds
+ */
+static struct loop_kq_state {
+	int kq;
+	pid_t pid;
+	struct loop_kq_fd *fds;
+	size_t nfds;
+} kqs = {.kq = -1};
 
 /**
  * loop_backend_init() - create the kqueue
@@ -61,11 +70,11 @@ static size_t loop_kq_nfds;
  */
 int loop_backend_init(void)
 {
-	loop_kq = kqueue();
-	if (loop_kq < 0)
+	kqs.kq = kqueue();
+	if (kqs.kq < 0)
 		return -1;
-	fcntl(loop_kq, F_SETFD, FD_CLOEXEC);
-	loop_kq_pid = getpid();
+	fcntl(kqs.kq, F_SETFD, FD_CLOEXEC);
+	kqs.pid = getpid();
 	return 0;
 }
 
@@ -74,12 +83,12 @@ int loop_backend_init(void)
  */
 void loop_backend_fini(void)
 {
-	if (loop_kq >= 0 && loop_kq_pid == getpid())
-		close(loop_kq);
-	loop_kq = -1;
-	free(loop_kq_fds);
-	loop_kq_fds = NULL;
-	loop_kq_nfds = 0;
+	if (kqs.kq >= 0 && kqs.pid == getpid())
+		close(kqs.kq);
+	kqs.kq = -1;
+	free(kqs.fds);
+	kqs.fds = NULL;
+	kqs.nfds = 0;
 }
 
 /**
@@ -95,27 +104,27 @@ static struct loop_kq_fd *loop_kq_slot(int fd, bool grow)
 		errno = EBADF;
 		return NULL;
 	}
-	if ((size_t)fd >= loop_kq_nfds) {
-		size_t n = loop_kq_nfds ? loop_kq_nfds : 64;
+	if ((size_t)fd >= kqs.nfds) {
+		size_t n = kqs.nfds ? kqs.nfds : 64;
 		struct loop_kq_fd *p;
 
 		if (!grow)
 			return NULL;
 		while (n <= (size_t)fd)
 			n *= 2;
-		p = realloc(loop_kq_fds, n * sizeof(*p));
+		p = realloc(kqs.fds, n * sizeof(*p));
 		if (!p) {
 			errno = ENOMEM;
 			return NULL;
 		}
-		for (size_t i = loop_kq_nfds; i < n; i++) {
+		for (size_t i = kqs.nfds; i < n; i++) {
 			p[i].src = NULL;
 			p[i].added = 0;
 		}
-		loop_kq_fds = p;
-		loop_kq_nfds = n;
+		kqs.fds = p;
+		kqs.nfds = n;
 	}
-	return &loop_kq_fds[fd];
+	return &kqs.fds[fd];
 }
 
 /**
@@ -176,17 +185,17 @@ static int loop_kq_check_fork(void)
 {
 	int kq;
 
-	if (loop_kq_pid == getpid())
+	if (kqs.pid == getpid())
 		return 0;
 	/* The old descriptor number is not ours any more: leave it be. */
 	kq = kqueue();
 	if (kq < 0)
 		return -1;
 	fcntl(kq, F_SETFD, FD_CLOEXEC);
-	loop_kq = kq;
-	loop_kq_pid = getpid();
-	for (size_t fd = 0; fd < loop_kq_nfds; fd++) {
-		struct loop_kq_fd *slot = &loop_kq_fds[fd];
+	kqs.kq = kq;
+	kqs.pid = getpid();
+	for (size_t fd = 0; fd < kqs.nfds; fd++) {
+		struct loop_kq_fd *slot = &kqs.fds[fd];
 
 		if (!slot->src)
 			continue;
@@ -223,7 +232,7 @@ int loop_backend_set(struct loop_source *src, unsigned int events,
 			return -1;
 		}
 		slot->added = 0;
-		if (loop_kq_apply(loop_kq, slot, src, events, false) < 0)
+		if (loop_kq_apply(kqs.kq, slot, src, events, false) < 0)
 			return -1;
 		slot->src = src;
 		return 0;
@@ -232,14 +241,14 @@ int loop_backend_set(struct loop_source *src, unsigned int events,
 			errno = ENOENT;
 			return -1;
 		}
-		return loop_kq_apply(loop_kq, slot, src, events, false);
+		return loop_kq_apply(kqs.kq, slot, src, events, false);
 	case LOOP_OP_DEL:
 		if (slot->src != src) {
 			errno = ENOENT;
 			return -1;
 		}
 		slot->src = NULL;
-		return loop_kq_apply(loop_kq, slot, src, 0, true);
+		return loop_kq_apply(kqs.kq, slot, src, 0, true);
 	}
 	errno = EINVAL;
 	return -1;
@@ -292,7 +301,7 @@ int loop_backend_wait(int timeout_ms, void (*woke)(void))
 		ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000L;
 		tsp = &ts;
 	}
-	n = kevent(loop_kq, NULL, 0, evs, LOOP_KQ_BATCH, tsp);
+	n = kevent(kqs.kq, NULL, 0, evs, LOOP_KQ_BATCH, tsp);
 	if (n < 0)
 		return errno == EINTR ? 0 : -1;
 	if (n)

@@ -38,12 +38,26 @@
 #define VERSION "unknown"
 #endif
 
-static int main_sigpipe[2] = {-1, -1};
-static struct loop_source main_sigsrc = {.fd = -1};
-static bool main_gw_on;
-static struct loop_timer main_gw_timer; /* lease file writes put off */
-static const char *main_hosts_file;	/* --dhcp-hosts, reread on SIGHUP */
-static bool main_host_on;
+/**
+ * struct main_state - what the daemon set up
+ * @sigpipe:	the self-pipe signals are written to
+ * @sigsrc:	its read end in the loop
+ * @gw_on:	the gateway services run
+ * @gw_timer:	lease file writes put off
+ * @hosts_file:	--dhcp-hosts, reread on SIGHUP
+ * @host_on:	the host side is open
+ */
+static struct main_state {
+	int sigpipe[2];
+	struct loop_source sigsrc;
+	bool gw_on;
+	struct loop_timer gw_timer;
+	const char *hosts_file;
+	bool host_on;
+} m = {
+    .sigpipe = {-1, -1},
+    .sigsrc = {.fd = -1},
+};
 
 /**
  * main_on_signal() - signal handler: pass the signal to the loop
@@ -54,7 +68,7 @@ static void main_on_signal(int sig)
 	int saved = errno;
 	unsigned char c = (unsigned char)sig;
 
-	if (write(main_sigpipe[1], &c, 1) < 0) {
+	if (write(m.sigpipe[1], &c, 1) < 0) {
 		/* The pipe is full: a signal is already pending. */
 	}
 	errno = saved;
@@ -71,7 +85,7 @@ static void main_status(void)
 	log_info("status: datagram hellos %llu bad %llu unnamed %llu",
 		 (unsigned long long)ds->hellos, (unsigned long long)ds->bad,
 		 (unsigned long long)ds->unnamed);
-	if (main_gw_on) {
+	if (m.gw_on) {
 		struct gw_stats g;
 
 		gw_stats(&g);
@@ -105,7 +119,7 @@ static void main_signal_ready(struct loop_source *src, unsigned int events)
 			loop_stop();
 		} else if (sigs[i] == SIGUSR1) {
 			main_status();
-		} else if (sigs[i] == SIGHUP && main_gw_on && main_hosts_file) {
+		} else if (sigs[i] == SIGHUP && m.gw_on && m.hosts_file) {
 			if (gw_reload_hosts(err, sizeof(err)))
 				log_warnx("reloading DHCP reservations: %s",
 					  err);
@@ -124,7 +138,7 @@ static int main_signals(void)
 {
 	struct sigaction sa;
 
-	if (compat_pipe(main_sigpipe))
+	if (compat_pipe(m.sigpipe))
 		return -1;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_IGN;
@@ -135,9 +149,9 @@ static int main_signals(void)
 	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) ||
 	    sigaction(SIGHUP, &sa, NULL) || sigaction(SIGUSR1, &sa, NULL))
 		return -1;
-	main_sigsrc.fd = main_sigpipe[0];
-	main_sigsrc.fn = main_signal_ready;
-	return loop_add(&main_sigsrc, LOOP_IN);
+	m.sigsrc.fd = m.sigpipe[0];
+	m.sigsrc.fn = main_signal_ready;
+	return loop_add(&m.sigsrc, LOOP_IN);
 }
 
 /**
@@ -216,8 +230,8 @@ static void main_gw_tick(struct loop_timer *t)
  */
 static void main_gw_pending(void)
 {
-	if (!main_gw_timer.deadline_ms)
-		loop_timer_arm(&main_gw_timer, 0);
+	if (!m.gw_timer.deadline_ms)
+		loop_timer_arm(&m.gw_timer, 0);
 }
 
 /**
@@ -257,7 +271,7 @@ static int main_gateway(const struct conf *c, const struct uplink_info *info,
 	g.responder = c->mode == NET_MODE_ISOLATED;
 	g.hosts_file = c->dhcp_hosts;
 	g.pending = main_gw_pending;
-	main_hosts_file = c->dhcp_hosts;
+	m.hosts_file = c->dhcp_hosts;
 	g.lease_file = c->lease_file;
 	if (info) {
 		memcpy(g.mac, info->mac, 6);
@@ -281,7 +295,7 @@ static int main_gateway(const struct conf *c, const struct uplink_info *info,
 	}
 	if (gw_init(&g, loop_now(), err, errlen))
 		return -1;
-	main_gw_on = true;
+	m.gw_on = true;
 	switch_reserve_mac(g.mac);
 	switch_set_local(gw_input);
 	log_info("gateway %s: %s%s", inet_ntoa(c->gateway),
@@ -351,11 +365,11 @@ static int main_setup(const struct conf *c, char *err, size_t errlen)
 
 		if (host_open(&uc, &info, err, errlen))
 			return -1;
-		main_host_on = true;
+		m.host_on = true;
 		switch_reserve_mac(info.mac);
 	}
 	uplink_caps(&pf);
-	if (main_gateway(c, main_host_on ? &info : NULL, &pf, err, errlen))
+	if (main_gateway(c, m.host_on ? &info : NULL, &pf, err, errlen))
 		return -1;
 	if (main_open_fds(c, err, errlen))
 		return -1;
@@ -380,9 +394,9 @@ static void main_stop_switch(void)
 {
 	stream_connect_stop();
 	port_close_all("daemon stopping");
-	if (main_gw_on)
+	if (m.gw_on)
 		gw_fini(loop_now());
-	main_gw_on = false;
+	m.gw_on = false;
 }
 
 /**
@@ -392,9 +406,9 @@ static void main_undo_setup(void)
 {
 	stream_unlisten();
 	dgram_unlisten();
-	if (main_host_on)
+	if (m.host_on)
 		uplink_close();
-	main_host_on = false;
+	m.host_on = false;
 	pidfile_remove();
 }
 
@@ -435,15 +449,15 @@ static int main_run(const struct conf *c)
 
 	if (!c->socket_path && !c->dgram_path && !c->nconnect)
 		loop_timer_arm(&fd_watch, 1000);
-	main_gw_timer.fn = main_gw_tick;
-	if (main_gw_on)
-		main_gw_tick(&main_gw_timer);
+	m.gw_timer.fn = main_gw_tick;
+	if (m.gw_on)
+		main_gw_tick(&m.gw_timer);
 	if (loop_run() < 0) {
 		log_err("event loop failed");
 		ret = 1;
 	}
 	loop_timer_cancel(&fd_watch);
-	loop_timer_cancel(&main_gw_timer);
+	loop_timer_cancel(&m.gw_timer);
 	main_stop_switch();
 	return ret;
 }

@@ -17,8 +17,15 @@
 #include "file.h"
 #include "pidfile.h"
 
-static int pidfile_fd = -1;
-static const char *pidfile_path;
+/**
+ * struct pidfile_state - the pidfile while the daemon runs
+ * @fd:		its descriptor, holding the lock (-1: none)
+ * @path:	its name
+ */
+static struct pidfile_state {
+	int fd;
+	const char *path;
+} pf = {.fd = -1};
 
 /**
  * pidfile_busy() - tell whether a pidfile is locked by a running daemon
@@ -106,9 +113,9 @@ int pidfile_create(const char *path, char *err, size_t errlen)
 		return err_sys(err, errlen, "cannot lock pidfile %s", path);
 	}
 	if (file_atomic_write(&f, buf, (size_t)n) < 0 ||
-	    file_atomic_commit(&f, &pidfile_fd) < 0)
+	    file_atomic_commit(&f, &pf.fd) < 0)
 		return err_sys(err, errlen, "cannot write pidfile %s", path);
-	pidfile_path = path;
+	pf.path = path;
 	return 0;
 }
 
@@ -117,10 +124,10 @@ int pidfile_create(const char *path, char *err, size_t errlen)
  */
 void pidfile_remove(void)
 {
-	if (pidfile_fd < 0)
+	if (pf.fd < 0)
 		return;
-	unlink(pidfile_path);
-	close(pidfile_fd);
-	pidfile_fd = -1;
-	pidfile_path = NULL;
+	unlink(pf.path);
+	close(pf.fd);
+	pf.fd = -1;
+	pf.path = NULL;
 }

@@ -533,7 +533,10 @@ void uplink_close(void)
 	if (tap.fd >= 0) {
 		close(tap.fd);
 		tap.fd = -1;
-		log_info("uplink: TAP %s removed", tap.ifname);
+		/* Only a TAP that was created is reported (an open of the
+		 * device that was then refused created nothing). */
+		if (tap.ifname[0])
+			log_info("uplink: TAP %s removed", tap.ifname);
 	}
 	tap.ifname[0] = '\0';
 }

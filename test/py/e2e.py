@@ -62,11 +62,11 @@ import threading
 import time
 import traceback
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SVM = os.environ.get("SOCKET_VMNET", os.path.join(ROOT, "socket_vmnet"))
-CLIENT = os.environ.get("SOCKET_VMNET_CLIENT", os.path.join(ROOT, "socket_vmnet_client"))
+from svmlib import (CLIENT, REPO, SVM, Daemon, TestFailure, ip4, netns_add,
+                    netns_del, run, summary, wait_until)
+
 QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
-BUILD_GUEST = os.path.join(ROOT, "test", "guest", "build-guest.sh")
+BUILD_GUEST = os.path.join(REPO, "test", "guest", "build-guest.sh")
 STRICT = os.environ.get("CI") == "true" or os.environ.get("REQUIRE_QEMU") == "1"
 VERBOSE = os.environ.get("E2E_VERBOSE") == "1"
 KEEP = os.environ.get("E2E_KEEP") == "1"
@@ -138,13 +138,11 @@ class Reaper:
 
     def add_netns(self, tag):
         name = "svm-e2e-%s-%d" % (tag, os.getpid())
-        run(["ip", "netns", "add", name])
         self.netns.append(name)
-        run(["ip", "-n", name, "link", "set", "lo", "up"])
-        return name
+        return netns_add(name)
 
     def del_netns(self, name):
-        subprocess.run(["ip", "netns", "del", name], stderr=subprocess.DEVNULL)
+        netns_del(name)
         if name in self.netns:
             self.netns.remove(name)
 
@@ -216,23 +214,6 @@ for _s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
     signal.signal(_s, _on_signal)
 
 
-def run(argv, check=True, timeout=30, **kw):
-    r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                       stdin=subprocess.DEVNULL, text=True, timeout=timeout, **kw)
-    if check and r.returncode != 0:
-        raise RuntimeError("%s: exit %d: %s" % (" ".join(argv), r.returncode, r.stdout.strip()))
-    return r
-
-
-def wait_until(fn, timeout, step=0.1):
-    end = time.monotonic() + timeout
-    while True:
-        v = fn()
-        if v or time.monotonic() >= end:
-            return v
-        time.sleep(step)
-
-
 def parallel(fns):
     """Run the callables in threads (they must not spawn); return results."""
     res = [None] * len(fns)
@@ -249,62 +230,6 @@ def parallel(fns):
     for t in ts:
         t.join()
     return res
-
-
-def ip4(s):
-    return tuple(int(x) for x in s.split("."))
-
-
-# --- the daemon ----------------------------------------------------------------
-
-class Daemon:
-    def __init__(self, tmp, name, args, netns=None, pass_fds=()):
-        self.tmp, self.name, self.args, self.netns = tmp, name, list(args), netns
-        self.logpath = os.path.join(tmp, "daemon-%s.log" % name)
-        self.pidfile = os.path.join(tmp, "daemon-%s.pid" % name)
-        self.proc = None
-        self.starts = 0
-        self.start(pass_fds=pass_fds)
-
-    def start(self, args=None, pass_fds=()):
-        if args is not None:
-            self.args = list(args)
-        self.starts += 1
-        argv = ([] if not self.netns else ["ip", "netns", "exec", self.netns])
-        argv += [SVM, "--pidfile=" + self.pidfile] + self.args
-        with open(self.logpath, "a") as log:
-            log.write("=== start %d: %s\n" % (self.starts, " ".join(argv)))
-            log.flush()
-            self.proc = REAPER.spawn(argv, stdout=log, stderr=subprocess.STDOUT,
-                                     pass_fds=pass_fds)
-
-        def ready():
-            if self.proc.poll() is not None:
-                return "exited"
-            try:
-                with open(self.pidfile) as f:
-                    return f.read().strip() == str(self.proc.pid)
-            except OSError:
-                return False
-
-        r = wait_until(ready, 15)
-        if r is not True:
-            raise RuntimeError("daemon %s did not start (%s); log:\n%s"
-                               % (self.name, r or "no pidfile", self.log_tail()))
-
-    def stop(self, sig=signal.SIGTERM):
-        """Send sig, wait for the exit; returns the exit code."""
-        return REAPER.stop(self.proc, sig, timeout=10)
-
-    def log(self):
-        try:
-            with open(self.logpath, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
-
-    def log_tail(self, n=40):
-        return "\n".join(self.log().splitlines()[-n:])
 
 
 # --- a guest ---------------------------------------------------------------------
@@ -383,14 +308,14 @@ class Guest:
         left = timeout - (time.monotonic() - self.t_start)
         i, m = self.wait_for(r"^SVM-(LEASE|NOLEASE)", max(left, 1))
         if m is None:
-            raise RuntimeError("%s: no DHCP result within %ds" % (self.name, timeout))
+            raise TestFailure("%s: no DHCP result within %ds" % (self.name, timeout))
         if m.group(1) == "NOLEASE":
-            raise RuntimeError("%s: no DHCP lease (SVM-NOLEASE)" % self.name)
+            raise TestFailure("%s: no DHCP lease (SVM-NOLEASE)" % self.name)
         self.lease = dict(kv.split("=", 1) for kv in self.lines[i].split()[1:] if "=" in kv)
         self.lease["boot_s"] = time.monotonic() - self.t_start
         _, m = self.wait_for(r"^SVM-READY", 60, i)
         if m is None:
-            raise RuntimeError("%s: leased but never ready" % self.name)
+            raise TestFailure("%s: leased but never ready" % self.name)
         return self.lease
 
     @property
@@ -461,7 +386,7 @@ class Results:
             print("\n".join("    | " + l for l in g.console().splitlines()))
         for d in daemons:
             print("  --- log of daemon %s (last lines)" % d.name)
-            print("\n".join("    | " + l for l in d.log_tail().splitlines()))
+            print(d.tail(40))
         sys.stdout.flush()
 
 
@@ -501,7 +426,7 @@ class Check:
             return False
         if et is not None:
             msg = "%s: %s" % (et.__name__, ev)
-            if not isinstance(ev, RuntimeError):
+            if not isinstance(ev, TestFailure):
                 msg += "\n" + "".join(traceback.format_exception(et, ev, tb))
             self._rec(False, msg)
             return True
@@ -586,7 +511,7 @@ class Server:
                                       addr, str(port)], stdout=log, stderr=subprocess.STDOUT)
         if not wait_until(lambda: "LISTENING" in self.text() or self.proc.poll() is not None, 10) \
                 or "LISTENING" not in self.text():
-            raise RuntimeError("TCP server in %s did not start: %s" % (ns, self.text()))
+            raise TestFailure("TCP server in %s did not start: %s" % (ns, self.text()))
 
     def text(self):
         with open(self.out, errors="replace") as f:
@@ -610,7 +535,10 @@ class Scenario:
         return g
 
     def daemon(self, name, args, **kw):
-        d = Daemon(self.tmp, name, args, **kw)
+        """A daemon started by the reaper; a restart under six booted
+        guests may take a while, hence 15 s to get ready."""
+        d = Daemon(self.tmp, name, args, popen=REAPER.spawn, ready_timeout=15,
+                   **kw)
         self.daemons.append(d)
         return d
 
@@ -621,7 +549,7 @@ class Scenario:
             except Exception:
                 pass
         for d in self.daemons:
-            if d.proc and d.proc.poll() is None:
+            if d.alive():
                 d.stop()
 
 
@@ -743,7 +671,7 @@ class Attach(Scenario):
                         return False
                     return all(g.mac in text for g in gs)
                 if not wait_until(saved, 5):
-                    raise RuntimeError("the lease file lacks some of %s after 5 s"
+                    raise TestFailure("the lease file lacks some of %s after 5 s"
                                        % [g.mac for g in gs])
                 rc = d.stop(sig)
                 down = parallel([lambda g=g: g.ping(self.GW, 1) for g in gs])
@@ -1007,7 +935,7 @@ SCENARIOS = [Attach, HostMode, SharedMode, Jumbo]
 def cannot_run(why):
     if STRICT:
         print("e2e: cannot run: %s (CI=true or REQUIRE_QEMU=1: this is a failure)" % why)
-        print("e2e: 0 passed, 1 failed")
+        summary("e2e", 0, 1)
         sys.exit(1)
     print("e2e: skipped: %s" % why)
     sys.exit(77)
@@ -1024,7 +952,7 @@ def preflight():
     for path in (SVM, CLIENT):
         if not os.access(path, os.X_OK):
             print("e2e: %s is not built (run make)" % path)
-            print("e2e: 0 passed, 1 failed")
+            summary("e2e", 0, 1)
             sys.exit(1)
 
 
@@ -1035,7 +963,7 @@ def build_guest():
     out = dict(l.split("=", 1) for l in r.stdout.splitlines() if "=" in l)
     if r.returncode != 0 or "KERNEL" not in out:
         print("FAIL guest build: build-guest.sh exit %d\n%s" % (r.returncode, r.stderr))
-        print("e2e: 0 passed, 1 failed")
+        summary("e2e", 0, 1)
         sys.exit(1)
     print("guest: %s (%.1fs)" % (r.stderr.strip().splitlines()[-1] if r.stderr.strip() else "built",
                                  time.monotonic() - t), flush=True)
@@ -1105,7 +1033,7 @@ def main():
                 got = seen.get(n)
                 print("  %-10s %-9s %s" % (n, "recovers" if got is not None else "dead", why))
     print("e2e: total %.1fs" % (time.monotonic() - T0))
-    print("e2e: %d passed, %d failed" % (R.passed, R.failed))
+    summary("e2e", R.passed, R.failed)
     if interrupted is not None:
         sys.exit(interrupted)
     sys.exit(1 if R.failed else 0)

@@ -27,35 +27,26 @@ import stat
 import struct
 import subprocess
 import sys
-import tempfile
 import time
-import traceback
 
-from svmlib import TestFailure, TestTimeout, check, fmt_mac, mac
-
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def _binary(env, name):
-    path = os.environ.get(env) or os.path.join(REPO, name)
-    if not os.path.isabs(path):
-        path = os.path.join(REPO, path)
-    return path
-
-
-SVM = _binary("SOCKET_VMNET", "socket_vmnet")
-CLIENT = _binary("SOCKET_VMNET_CLIENT", "socket_vmnet_client")
+from svmlib import (BCAST, CLIENT, ETH_P_TEST, QUIET, RECV_TIMEOUT,
+                    SANITIZER_RE, SVM, DgramVM, StreamVM, Suite, TestFailure,
+                    check, daemon_env, fmt_mac, indent, mac)
 
 DEFAULT_MAX_FRAME = 65549
 LIMIT_MAX_FRAME = 69632
 TEST_TIMEOUT = 90        # seconds, whole test (a hang fails, never blocks)
-RECV_TIMEOUT = 3.0       # seconds to wait for a frame that must arrive
-QUIET_WINDOW = 0.3       # seconds in which nothing may arrive
-ETHERTYPE = 0x88B5       # IEEE local experimental
 
-BCAST = b"\xff" * 6
 MCAST4 = bytes.fromhex("01005e000001")
 MCAST6 = bytes.fromhex("333300000001")
+
+# Every daemon: isolated mode, socket "sock" and pidfile "pid" in the test's
+# directory unless the test names others; each test ends with ctx.finish().
+SUITE = Suite("integration", TEST_TIMEOUT, prefix="svm-it-",
+              binaries=(SVM, CLIENT), finish=True,
+              daemon_defaults=dict(base_args=["--vmnet-mode=isolated"],
+                                   sock="sock", pidfile="pid"))
+test = SUITE.test
 
 
 # ---------------------------------------------------------------------------
@@ -66,10 +57,10 @@ _seq = [0]
 
 
 def frame(dst, src, tag="", size=None):
-    """An Ethernet frame dst/src/ETHERTYPE whose payload starts with a unique
-    tag; padded with a pattern to @size bytes (default: 60)."""
+    """An Ethernet frame dst/src/ETH_P_TEST whose payload starts with a
+    unique tag; padded with a pattern to @size bytes (default: 60)."""
     _seq[0] += 1
-    head = dst + src + struct.pack(">H", ETHERTYPE)
+    head = dst + src + struct.pack(">H", ETH_P_TEST)
     body = ("#%d %s|" % (_seq[0], tag)).encode()
     size = 60 if size is None else size
     out = head + body
@@ -90,128 +81,13 @@ def describe(f):
 
 
 # ---------------------------------------------------------------------------
-# VMs: a stream port and a datagram port, seen from the VM side
+# What the VMs must receive
 # ---------------------------------------------------------------------------
-
-class StreamVM:
-    """A VM on the stream socket: 4-byte big-endian length + frame."""
-
-    def __init__(self, sock, name, mac_addr=None):
-        self.sock = sock
-        self.name = name
-        self.mac = mac_addr
-        self.buf = b""
-        self.closed = False
-
-    @classmethod
-    def connect(cls, path, name, mac_addr=None):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-        s.settimeout(5)
-        s.connect(path)
-        return cls(s, name, mac_addr)
-
-    def send(self, f):
-        self.sock.settimeout(10)
-        self.sock.sendall(struct.pack(">I", len(f)) + f)
-
-    def send_raw(self, data):
-        self.sock.settimeout(10)
-        self.sock.sendall(data)
-
-    def recv_frame(self, timeout=RECV_TIMEOUT):
-        """Next frame, or None after @timeout; EOFError when closed."""
-        deadline = time.monotonic() + timeout
-        while True:
-            if len(self.buf) >= 4:
-                n = struct.unpack(">I", self.buf[:4])[0]
-                if len(self.buf) >= 4 + n:
-                    f = self.buf[4:4 + n]
-                    self.buf = self.buf[4 + n:]
-                    return f
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None
-            self.sock.settimeout(left)
-            try:
-                data = self.sock.recv(1 << 20)
-            except socket.timeout:
-                return None
-            except ConnectionResetError:
-                raise EOFError("%s: connection reset" % self.name)
-            if not data:
-                raise EOFError("%s: connection closed" % self.name)
-            self.buf += data
-
-    def wait_eof(self, timeout=5.0):
-        """True if the daemon closes this connection within @timeout."""
-        deadline = time.monotonic() + timeout
-        try:
-            while time.monotonic() < deadline:
-                self.sock.settimeout(max(0.01, deadline - time.monotonic()))
-                try:
-                    data = self.sock.recv(1 << 16)
-                except socket.timeout:
-                    return False
-                if not data:
-                    return True
-        except (ConnectionResetError, BrokenPipeError):
-            return True
-        return False
-
-    def close(self):
-        if not self.closed:
-            self.closed = True
-            self.sock.close()
-
-
-class DgramVM:
-    """A VM on the datagram socket: one frame per datagram, own bound path."""
-
-    def __init__(self, sock, name, mac_addr=None, path=None):
-        self.sock = sock
-        self.name = name
-        self.mac = mac_addr
-        self.path = path
-        self.closed = False
-
-    @classmethod
-    def connect(cls, server_path, local_path, name, mac_addr=None):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
-        s.bind(local_path)
-        s.connect(server_path)
-        return cls(s, name, mac_addr, local_path)
-
-    def send(self, f):
-        self.sock.settimeout(10)
-        self.sock.send(f)
-
-    send_raw = send
-
-    def recv_frame(self, timeout=RECV_TIMEOUT):
-        self.sock.settimeout(max(timeout, 0.001))
-        try:
-            return self.sock.recv(LIMIT_MAX_FRAME + 4096)
-        except (socket.timeout, BlockingIOError):
-            return None
-
-    def close(self, unlink=True):
-        if not self.closed:
-            self.closed = True
-            self.sock.close()
-            if unlink and self.path:
-                try:
-                    os.unlink(self.path)
-                except FileNotFoundError:
-                    pass
-
 
 def expect(vm, f, timeout=RECV_TIMEOUT):
     """The next frame @vm receives must be exactly @f."""
     try:
-        got = vm.recv_frame(timeout)
+        got = vm.recv(timeout)
     except EOFError as e:
         raise TestFailure("%s: connection closed while waiting for %s (%s)" %
                           (vm.name, describe(f), e))
@@ -221,20 +97,13 @@ def expect(vm, f, timeout=RECV_TIMEOUT):
           (vm.name, describe(f), describe(got)))
 
 
-def cpu_seconds(pid):
-    """User plus system CPU time of a process, in seconds."""
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def quiet(vms, window=QUIET_WINDOW):
+def quiet(vms, window=QUIET):
     """None of @vms receives anything within @window seconds."""
     deadline = time.monotonic() + window
     for vm in vms:
         left = max(0.0, deadline - time.monotonic())
         try:
-            got = vm.recv_frame(left)
+            got = vm.recv(left)
         except EOFError as e:
             raise TestFailure("%s: unexpectedly closed (%s)" % (vm.name, e))
         check(got is None, "%s: expected nothing, got %s" %
@@ -260,238 +129,6 @@ def only_to(sender, f, target, others):
     expect(target, marker)
     for o in others:
         expect(o, marker)
-
-
-# ---------------------------------------------------------------------------
-# The daemon
-# ---------------------------------------------------------------------------
-
-def daemon_env():
-    env = dict(os.environ)
-    env.pop("DEBUG", None)
-    return env
-
-
-class Daemon:
-    def __init__(self, ctx, args, sock, pidfile, dgram, pass_fds, name,
-                 env=None, short_p=False):
-        self.ctx = ctx
-        self.sock = sock
-        self.pidfile = pidfile
-        self.dgram = dgram
-        self.name = name
-        self.log_path = ctx.path(name + ".log")
-        self.expect_dead = False
-        self.returncode = None
-        cmd = [SVM, "--vmnet-mode=isolated"]
-        if pidfile:
-            cmd += ["-p", pidfile] if short_p else ["--pidfile=" + pidfile]
-        if dgram:
-            cmd.append("--dgram-socket=" + dgram)
-        cmd += list(args)
-        if sock:
-            cmd.append(sock)
-        self.cmd = cmd
-        self.logf = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                                     stdout=self.logf, stderr=self.logf,
-                                     pass_fds=pass_fds,
-                                     env=env or daemon_env())
-        self.pid = self.proc.pid
-
-    def wait_ready(self, timeout=10.0):
-        """Poll for the pidfile holding our pid (written once listening)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise TestFailure("%s exited with %d before it was ready:\n%s"
-                                  % (self.name, self.proc.returncode,
-                                     indent(self.log())))
-            try:
-                with open(self.pidfile) as f:
-                    if f.read().strip() == str(self.pid):
-                        return
-            except FileNotFoundError:
-                pass
-            time.sleep(0.01)
-        raise TestFailure("%s: no pidfile with pid %d after %.0fs:\n%s" %
-                          (self.name, self.pid, timeout, indent(self.log())))
-
-    def log(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read().decode(errors="replace")
-        except FileNotFoundError:
-            return ""
-
-    def log_lines(self, regex):
-        r = re.compile(regex, re.I)
-        return [ln for ln in self.log().splitlines() if r.search(ln)]
-
-    def wait_log(self, regex, count=1, timeout=5.0):
-        """Wait until @count log lines match @regex; return them all."""
-        deadline = time.monotonic() + timeout
-        while True:
-            lines = self.log_lines(regex)
-            if len(lines) >= count:
-                return lines
-            if time.monotonic() > deadline:
-                raise TestFailure("%s: %d log line(s) matching /%s/ after "
-                                  "%.0fs, wanted %d; log:\n%s" %
-                                  (self.name, len(lines), regex, timeout,
-                                   count, indent(self.log())))
-            time.sleep(0.02)
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def fd_count(self):
-        return len(os.listdir("/proc/%d/fd" % self.pid))
-
-    def stop(self, sig=signal.SIGTERM, timeout=20.0):
-        """Send @sig and wait; return the exit code (None if it hung)."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                self.returncode = None
-                return None
-        self.returncode = self.proc.returncode
-        return self.returncode
-
-    def kill(self):
-        self.expect_dead = True
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-
-    def close_log(self):
-        if not self.logf.closed:
-            self.logf.close()
-
-
-def indent(text, prefix="    | ", last=40):
-    lines = text.splitlines()
-    if len(lines) > last:
-        lines = ["... (%d lines before)" % (len(lines) - last)] + \
-            lines[-last:]
-    return "\n".join(prefix + ln for ln in lines)
-
-
-SANITIZER_RE = re.compile(r"Sanitizer|runtime error:|LeakSanitizer")
-
-
-class Ctx:
-    """One test's world: a temp dir, daemons and sockets to clean up."""
-
-    def __init__(self, name):
-        self.name = name
-        self.dir = tempfile.mkdtemp(prefix="svm-it-")
-        self.daemons = []
-        self.vms = []
-        self.files = []
-        self.procs = []
-        self._n = 0
-
-    def path(self, name):
-        return os.path.join(self.dir, name)
-
-    def daemon(self, *args, sock="sock", pidfile="pid", dgram=None,
-               pass_fds=(), name=None, ready=True, env=None, short_p=False):
-        """Start a daemon; relative names are in the test's temp dir."""
-        name = name or "daemon%d" % len(self.daemons)
-        sock = self.path(sock) if sock else None
-        pidfile = self.path(pidfile) if pidfile else None
-        dgram = self.path(dgram) if dgram else None
-        d = Daemon(self, args, sock, pidfile, dgram, tuple(pass_fds), name,
-                   env, short_p)
-        self.daemons.append(d)
-        if ready:
-            d.wait_ready()
-        return d
-
-    def run_daemon(self, args, timeout=10, pass_fds=()):
-        """Run a daemon that is expected to exit; return (rc, output)."""
-        try:
-            p = subprocess.run([SVM] + list(args), stdin=subprocess.DEVNULL,
-                               stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, timeout=timeout,
-                               env=daemon_env(), cwd=self.dir,
-                               pass_fds=pass_fds)
-        except subprocess.TimeoutExpired:
-            raise TestFailure("socket_vmnet %s did not exit within %ds" %
-                              (" ".join(args), timeout))
-        return p.returncode, p.stdout.decode(errors="replace")
-
-    def stream(self, d, n=None, name=None):
-        """A stream VM on daemon @d (or a socket path) with MAC mac(n)."""
-        self._n += 1
-        n = self._n if n is None else n
-        path = d if isinstance(d, str) else d.sock
-        vm = StreamVM.connect(path, name or "stream%d" % n, mac(n))
-        self.vms.append(vm)
-        return vm
-
-    def dgram(self, d, n=None, name=None):
-        self._n += 1
-        n = self._n if n is None else n
-        path = d if isinstance(d, str) else d.dgram
-        local = self.path("vm%d-%d.dgram" % (n, len(self.vms)))
-        vm = DgramVM.connect(path, local, name or "dgram%d" % n, mac(n))
-        self.vms.append(vm)
-        return vm
-
-    def finish(self):
-        """Stop every daemon still running with SIGTERM: each must exit 0
-        and its log must hold no sanitizer report."""
-        for vm in self.vms:
-            vm.close()
-        problems = []
-        for d in self.daemons:
-            if d.expect_dead:
-                continue
-            rc = d.stop()
-            if rc is None:
-                problems.append("%s hung on SIGTERM" % d.name)
-            elif rc != 0:
-                problems.append("%s exited with %d, not 0" % (d.name, rc))
-            if SANITIZER_RE.search(d.log()):
-                problems.append("%s: sanitizer report in its log" % d.name)
-        if problems:
-            raise TestFailure("; ".join(problems))
-
-    def cleanup(self):
-        for vm in self.vms:
-            try:
-                vm.close()
-            except OSError:
-                pass
-        for p in self.procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-        for d in self.daemons:
-            if d.proc.poll() is None:
-                d.proc.kill()
-                d.proc.wait()
-            d.close_log()
-        for f in self.files:
-            try:
-                f.close()
-            except OSError:
-                pass
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-TESTS = []
-
-
-def test(fn):
-    TESTS.append(fn)
-    return fn
 
 
 # ---------------------------------------------------------------------------
@@ -556,11 +193,11 @@ def dgram_stuck_peer_keeps_socket_alive(ctx):
     flood(stuck, frame(BCAST, stuck.mac, "stuck joins"), [sender, reader])
     for i in range(400):
         sender.send(frame(BCAST, sender.mac, "burst %d" % i, size=1514))
-        reader.recv_frame()
+        reader.recv()
     time.sleep(0.5)   # let the retries back off
-    t0 = cpu_seconds(d.pid)
+    t0 = d.cpu_seconds()
     time.sleep(1.0)
-    spent = cpu_seconds(d.pid) - t0
+    spent = d.cpu_seconds() - t0
     check(spent < 0.5, "daemon used %.2f s of CPU in 1 s while idle" % spent)
     late = ctx.dgram(d, 63, "LATE")
     flood(late, frame(BCAST, late.mac, "late peer"), [reader, sender])
@@ -627,10 +264,10 @@ def switch_mac_aging(ctx):
         b.send(marker)
         expect(a, u)
         expect(a, marker)
-        got = c.recv_frame()
+        got = c.recv()
         if got == u:
             aged = True
-            got = c.recv_frame()
+            got = c.recv()
         check(got == marker, "C: expected %s, got %s" %
               (describe(marker), describe(got)))
     check(aged, "unicast to a silent MAC still not flooded 6s after "
@@ -719,7 +356,7 @@ def dgram_abstract_and_autobound_peers_are_distinct(ctx):
         s.bind(addr)                 # "" = autobind to a kernel-made name
         s.connect(d.dgram)
         vm = DgramVM(s, "P%d(%r)" % (i, s.getsockname()), mac(10 + i))
-        ctx.vms.append(vm)
+        ctx.own(vm)
         peers.append(vm)
         flood(vm, frame(BCAST, vm.mac, "%s joins" % vm.name),
               [a] + peers[:-1])
@@ -744,16 +381,16 @@ def dgram_runts_dropped_and_counted(ctx):
     # A sender with no address (unbound socket): nowhere to answer; it must
     # not disturb the others.
     anon = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    ctx.files.append(anon)
+    ctx.own(anon)
     anon.sendto(frame(BCAST, mac(0x66), "anonymous"), d.dgram)
     # A newcomer whose very first datagram is garbage.
     w = ctx.dgram(d, 4, "W")
     w.send_raw(b"\x01\x02\x03\x04\x05")
     # None of it was forwarded: A's next frame is W's, then D's.
-    anon_f = a.recv_frame(0.3)      # forwarded or not: either is fine
+    anon_f = a.recv(0.3)      # forwarded or not: either is fine
     if anon_f is not None:
         check(b"anonymous" in anon_f, "A got %s" % describe(anon_f))
-        v.recv_frame(0.3)
+        v.recv(0.3)
     flood(w, frame(BCAST, w.mac, "W after junk"), [a, v])
     flood(v, frame(BCAST, v.mac, "after junk"), [a, w])
     only_to(a, frame(v.mac, a.mac, "A->D"), v, [w])
@@ -780,7 +417,7 @@ def dgram_runts_dropped_and_counted(ctx):
 def _fd_ports(ctx, with_socket):
     s_daemon, s_vm = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     g_daemon, g_vm = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
-    ctx.files += [s_daemon, s_vm, g_daemon, g_vm]
+    ctx.own(s_daemon, s_vm, g_daemon, g_vm)
     fds = [s_daemon.fileno(), g_daemon.fileno()]
     d = ctx.daemon(*["--fd=%d" % fd for fd in fds],
                    sock="sock" if with_socket else None, pass_fds=fds)
@@ -788,7 +425,7 @@ def _fd_ports(ctx, with_socket):
     g_daemon.close()
     sp = StreamVM(s_vm, "fd-stream", mac(1))
     dp = DgramVM(g_vm, "fd-dgram", mac(2))
-    ctx.vms += [sp, dp]
+    ctx.own(sp, dp)
     return d, sp, dp
 
 
@@ -822,27 +459,18 @@ def fd_seqpacket_refused_or_works(ctx):
     it (exit 1 with a message) or run it with datagram framing; either way
     nothing half-works."""
     mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    ctx.files += [mine, theirs]
+    ctx.own(mine, theirs)
     d = ctx.daemon("--fd=%d" % theirs.fileno(), pass_fds=[theirs.fileno()],
                    ready=False)
     theirs.close()
-    deadline = time.monotonic() + 10
-    while d.alive() and time.monotonic() < deadline:
-        try:
-            with open(d.pidfile) as f:
-                if f.read().strip() == str(d.pid):
-                    break
-        except FileNotFoundError:
-            pass
-        time.sleep(0.02)
-    if not d.alive():
+    if not d.wait_ready(exit_ok=True):
         d.expect_dead = True
         check(d.proc.returncode == 1 and d.log().strip(),
               "refused with exit %d, log %r" % (d.proc.returncode, d.log()))
         print("    refused: %s" % d.log().strip().splitlines()[-1])
         return
     sp = DgramVM(mine, "seqpacket", mac(1))
-    ctx.vms.append(sp)
+    ctx.own(sp)
     a = ctx.stream(d, 2, "A")
     flood(sp, frame(BCAST, sp.mac, "from seqpacket"), [a])
     flood(a, frame(BCAST, a.mac, "to seqpacket"), [sp])
@@ -940,7 +568,7 @@ def fdb_overflow_keeps_switching(ctx):
     u = frame(mac(0x8000), b.mac, "to an early MAC")
     b.send(u)
     expect(a, u)
-    got = c.recv_frame(0.3)
+    got = c.recv(0.3)
     check(got in (None, u), "C got %s" % describe(got))
     quiet([a, b, c])
 
@@ -1020,8 +648,8 @@ def pump(a, b, n_unicast, bcast_every, deadline_s=30):
         if bcast_every and i % bcast_every == 0:
             plan.append((BCAST, i))
     pad = bytes(FRAME_SIZE - 22)
-    hdr_u = b.mac + a.mac + struct.pack(">H", ETHERTYPE)
-    hdr_b = BCAST + a.mac + struct.pack(">H", ETHERTYPE)
+    hdr_u = b.mac + a.mac + struct.pack(">H", ETH_P_TEST)
+    hdr_b = BCAST + a.mac + struct.pack(">H", ETH_P_TEST)
     wire_len = struct.pack(">I", FRAME_SIZE)
 
     def wire(dst, i):
@@ -1190,13 +818,13 @@ def _slow_drain(ctx, kind):
         flood(b, frame(BCAST, b.mac, "B joins"), [a])
     else:
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
-        ctx.files += [mine, theirs]
+        ctx.own(mine, theirs)
         d = ctx.daemon(*opts, "--fd=%d" % theirs.fileno(),
                        pass_fds=[theirs.fileno()])
         theirs.close()
         a = ctx.stream(d, 1, "A")
         b = DgramVM(mine, "B(fd)", mac(2))
-        ctx.vms.append(b)
+        ctx.own(b)
     b.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
     flood(a, frame(BCAST, a.mac, "learn A"), [b])
     flood(b, frame(BCAST, b.mac, "learn B"), [a])
@@ -1351,7 +979,7 @@ def connect_disconnect_cycles_leak_no_fds(ctx):
     check(d.alive(), "daemon died")
     # Still switching (skip whatever the cycles flooded to A and B).
     for vm in (a, b):
-        while vm.recv_frame(0.5) is not None:
+        while vm.recv(0.5) is not None:
             pass
     flood(a, frame(BCAST, a.mac, "after cycles"), [b])
     only_to(b, frame(a.mac, b.mac, "B->A after cycles"), a, [])
@@ -1423,7 +1051,7 @@ def client_hands_working_fd3_to_child(ctx):
     p = subprocess.Popen([CLIENT, d.sock, sys.executable, "-c", CHILD,
                           out_frame.hex()], stdin=subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    ctx.procs.append(p)
+    ctx.own(p)
     expect(b, out_frame)
     reply = frame(child_mac, b.mac, "reply to child")
     b.send(reply)
@@ -1455,7 +1083,7 @@ def client_with_stdin_and_stderr_closed(ctx):
     p = subprocess.Popen(["sh", "-c", script, "sh", CLIENT, d.sock,
                           sys.executable, "-c", CHILD, f.hex()],
                          stdout=subprocess.PIPE)
-    ctx.procs.append(p)
+    ctx.own(p)
     expect(b, f)
     b.send(frame(mac(0x78), b.mac, "reply"))
     try:
@@ -1763,10 +1391,10 @@ def sigterm_with_full_queues_exits_promptly(ctx):
     c = ctx.stream(d, 3, "C (never reads)")
     g = ctx.dgram(d, 4, "G (never reads)")
     flood(g, frame(BCAST, g.mac, "G joins"), [a, c])
-    c.recv_frame(0.1)
+    c.recv(0.1)
     burst = frame(BCAST, a.mac, "fill", size=9000)
     a.send_raw((struct.pack(">I", len(burst)) + burst) * 600)
-    time.sleep(0.3)
+    a.wait_read(5)      # the daemon has read all: the queues are full
     t0 = time.monotonic()
     rc = d.stop(signal.SIGTERM, timeout=5)
     dt = time.monotonic() - t0
@@ -1889,7 +1517,7 @@ def cli_version_help_and_errors(ctx):
     ]
     r, w = os.pipe()
     reg = open(ctx.path("regular"), "w")
-    ctx.files += [os.fdopen(r, "rb"), os.fdopen(w, "wb"), reg]
+    ctx.own(os.fdopen(r, "rb"), os.fdopen(w, "wb"), reg)
     for fd, what in ((r, "a pipe"), (reg.fileno(), "a regular file")):
         rc, out = ctx.run_daemon(["--vmnet-mode=isolated", "--fd=%d" % fd],
                                  pass_fds=[fd])
@@ -1921,27 +1549,19 @@ def cli_other_modes_run_or_refuse_clearly(ctx):
         return
     for mode, extra in (("shared", []), ("host", []),
                         ("bridged", ["--vmnet-interface=svmtest0"])):
-        sock = ctx.path("sock-" + mode)
-        pidfile = ctx.path("pid-" + mode)
-        cmd = _in_private_netns([SVM, "--vmnet-mode=" + mode,
-                                 "--pidfile=" + pidfile] + extra + [sock])
-        logf = open(ctx.path(mode + ".log"), "wb")
-        ctx.files.append(logf)
-        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=logf,
-                             stderr=logf, env=daemon_env())
-        ctx.procs.append(p)
-        deadline = time.monotonic() + 10
-        while p.poll() is None and not os.path.exists(pidfile) and \
-                time.monotonic() < deadline:
-            time.sleep(0.02)
-        with open(ctx.path(mode + ".log"), "rb") as f:
-            out = f.read().decode(errors="replace")
-        if p.poll() is not None and not os.path.exists(pidfile):
-            check(p.returncode == 1, "--vmnet-mode=%s: exit %d, want 1 (%s)"
-                  % (mode, p.returncode, out.strip()))
+        d = ctx.daemon("--vmnet-mode=" + mode, *extra, base_args=[],
+                       name=mode, sock="sock-" + mode, pidfile="pid-" + mode,
+                       wrapper=_in_private_netns([]), ready=False)
+        ready = d.wait_ready(exit_ok=True)     # TestFailure if neither
+        out = d.log()
+        if not ready:
+            d.expect_dead = True
+            rc = d.proc.returncode
+            check(rc == 1, "--vmnet-mode=%s: exit %d, want 1 (%s)"
+                  % (mode, rc, out.strip()))
             check(out.strip(), "--vmnet-mode=%s: exit 1 with no message" %
                   mode)
-            check(not os.path.exists(sock), "--vmnet-mode=%s: socket file "
+            check(not os.path.exists(d.sock), "--vmnet-mode=%s: socket file "
                   "left behind" % mode)
             last = out.strip().splitlines()[-1]
             if mode != "bridged":
@@ -1950,98 +1570,13 @@ def cli_other_modes_run_or_refuse_clearly(ctx):
                       "--vmnet-mode=%s: unclear message: %s" % (mode, last))
             print("    %s: refused: %s" % (mode, last))
             continue
-        check(os.path.exists(pidfile), "--vmnet-mode=%s: neither ready nor "
-              "exited within 10s:\n%s" % (mode, indent(out)))
-        p.send_signal(signal.SIGTERM)
-        try:
-            rc = p.wait(20)
-        except subprocess.TimeoutExpired:
-            raise TestFailure("--vmnet-mode=%s hung on SIGTERM" % mode)
+        rc = d.stop()
+        check(rc is not None, "--vmnet-mode=%s hung on SIGTERM" % mode)
         check(rc == 0, "--vmnet-mode=%s: exit %d on SIGTERM" % (mode, rc))
-        check(not os.path.exists(sock) and not os.path.exists(pidfile),
+        check(not os.path.exists(d.sock) and not os.path.exists(d.pidfile),
               "--vmnet-mode=%s: socket or pidfile left" % mode)
         print("    %s: runs (in a private netns), stops cleanly" % mode)
 
 
-# ---------------------------------------------------------------------------
-# Runner
-# ---------------------------------------------------------------------------
-
-def _alarm(signum, frame_):
-    raise TestTimeout("test took longer than %ds" % TEST_TIMEOUT)
-
-
-def run_one(fn):
-    ctx = Ctx(fn.__name__)
-    t0 = time.monotonic()
-    err = None
-    signal.signal(signal.SIGALRM, _alarm)
-    signal.alarm(TEST_TIMEOUT)
-    try:
-        fn(ctx)
-        ctx.finish()
-    except Exception as e:
-        err = e
-        tb = traceback.format_exc()
-    finally:
-        signal.alarm(0)
-    logs = [(d.name, d.log()) for d in ctx.daemons]
-    ctx.cleanup()
-    dt = time.monotonic() - t0
-    if err is None:
-        print("ok   %s (%.2fs)" % (fn.__name__, dt), flush=True)
-        return True
-    print("FAIL %s (%.2fs)" % (fn.__name__, dt))
-    print("    %s: %s" % (type(err).__name__, err))
-    if isinstance(err, TestFailure):
-        # Where in the test it failed: the innermost frame in a test_ body.
-        where = [ln.strip() for ln in tb.splitlines()
-                 if ln.strip().startswith('File "') and "integration.py" in ln]
-        if where:
-            print("    at %s" % " <- ".join(
-                w.split(", ", 1)[1] for w in reversed(where[1:])
-                if not w.endswith("in check")))
-    else:
-        print(indent(tb, "    "))
-    for name, text in logs:
-        print("    --- %s log (tail) ---" % name)
-        print(indent(text, last=25))
-    sys.stdout.flush()
-    return False
-
-
-def main(argv):
-    select_ = []
-    if "--list" in argv:
-        for fn in TESTS:
-            print(fn.__name__)
-        return 0
-    i = 0
-    while i < len(argv):
-        if argv[i] == "-k" and i + 1 < len(argv):
-            select_.append(argv[i + 1])
-            i += 2
-        else:
-            select_.append(argv[i])
-            i += 1
-    tests = [t for t in TESTS
-             if not select_ or any(s in t.__name__ for s in select_)]
-    for path in (SVM, CLIENT):
-        if not os.access(path, os.X_OK):
-            print("FAIL setup: %s is not an executable (run make)" % path)
-            print("integration: 0 passed, 1 failed")
-            return 1
-    passed = failed = 0
-    t0 = time.monotonic()
-    for fn in tests:
-        if run_one(fn):
-            passed += 1
-        else:
-            failed += 1
-    print("integration: total %.1fs" % (time.monotonic() - t0))
-    print("integration: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(SUITE.main(sys.argv[1:]))

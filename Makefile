@@ -5,6 +5,9 @@
 #   make sanitize   the unit and integration tests against an ASan+UBSan build
 #   make fuzz       build the libFuzzer harnesses (clang) and run each briefly
 #   make bench      compare with vde_switch, QEMU's hub and a socketpair
+#   make macos-syntax  compile every macOS source against a macOS SDK
+#                   (MACOS_SDK=DIR; default: xcrun's on a Mac, ../shared/macos-sdk
+#                   elsewhere) for arm64 macOS 14 and x86_64 macOS 10.15
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
 PREFIX  ?= /opt/socket_vmnet
@@ -13,11 +16,14 @@ CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wno-unused-parameter
 CPPFLAGS += -D_GNU_SOURCE -DVERSION='"$(VERSION)"' -Isrc
-ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(CPPFLAGS)
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(TARGET_FLAGS) $(CPPFLAGS)
 DEPFLAGS = -MMD -MP
 BUILD   ?= build
 BINDIR  ?= .
 UNAME_S := $(shell uname -s)
+# Oldest macOS the build runs on (docs/MACOS.md); arm64 starts at 11.0
+# whatever is asked. Without it clang targets the build machine's release.
+MACOS_MIN ?= 10.15
 
 # --- sources -------------------------------------------------------------------
 # Platform backends are chosen here, never with #ifdef in the core.
@@ -31,10 +37,12 @@ MACOS_SRCS := $(CORE_SRCS) $(MACOS_ONLY_SRCS) $(PROGRAM_SRCS)
 
 ifeq ($(UNAME_S),Darwin)
 PLATFORM_SRCS := $(MACOS_ONLY_SRCS)
+TARGET_FLAGS := -mmacosx-version-min=$(MACOS_MIN)
 # vmnet.c: vmnet.framework (xpc and dispatch are in libSystem)
 LDLIBS += -framework vmnet
 else
 PLATFORM_SRCS := $(LINUX_ONLY_SRCS)
+TARGET_FLAGS :=
 endif
 
 LIB_SRCS := $(CORE_SRCS) $(PLATFORM_SRCS)
@@ -58,13 +66,13 @@ $(BUILD)/libsvmnet.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(BINDIR)/socket_vmnet: $(BUILD)/main.o $(BUILD)/libsvmnet.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(TARGET_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BINDIR)/socket_vmnet_client: $(BUILD)/client.o $(BUILD)/libsvmnet.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(TARGET_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/test_%: $(BUILD)/test_%.o $(BUILD)/unit.o $(BUILD)/libsvmnet.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(TARGET_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD):
 	mkdir -p $(BUILD)
@@ -124,7 +132,8 @@ $(DBL)/socket_vmnet: $(MACOS_DAEMON_SRCS) $(KQUEUE_DOUBLE_SRCS) \
 ifneq ($(filter Darwin %BSD DragonFly,$(UNAME_S)),)
 KQ_CHECK_SRCS := src/loop.c src/loop_kqueue.c test/unit/unit.c \
 		 test/doubles/loop_kqueue_check.c
-KQ_CHECK_FLAGS := -std=c11 $(WARN) -D_GNU_SOURCE -O1 -g -Isrc -Itest/unit
+KQ_CHECK_FLAGS := -std=c11 $(WARN) $(TARGET_FLAGS) -D_GNU_SOURCE -O1 -g -Isrc \
+		  -Itest/unit
 else
 KQ_CHECK_SRCS := src/loop.c src/loop_kqueue.c test/unit/unit.c \
 		 test/doubles/loop_kqueue_check.c $(KQUEUE_DOUBLE_SRCS)
@@ -142,8 +151,43 @@ else
 doubles: $(DBL)/loop_kqueue_check
 endif
 
+# --- compile check of the macOS build ----------------------------------------------
+# Every source the macOS build compiles (MACOS_SRCS), with its flags and
+# -Werror, against a macOS SDK: for the newest runners (arm64, macOS 14) and
+# for the oldest release the build targets (x86_64, MACOS_MIN), where a call
+# or key newer than MACOS_MIN outside an availability check is an error.
+# Syntax only: nothing is linked, nothing runs (docs/MACOS.md).
+ifeq ($(UNAME_S),Darwin)
+MACOS_SDK ?= $(shell xcrun --show-sdk-path 2>/dev/null)
+else
+MACOS_SDK ?= $(abspath ../shared/macos-sdk)
+endif
+MACOS_SYNTAX_CC ?= clang
+MACOS_SYNTAX_TARGETS := arm64-apple-macos14 x86_64-apple-macos$(MACOS_MIN)
+MACOS_SYNTAX_FLAGS = -std=c11 $(WARN) -Wunguarded-availability \
+		     -Werror=unguarded-availability-new $(CFLAGS) $(CPPFLAGS)
+
+macos-syntax:
+	@if [ -z "$(MACOS_SDK)" ] || [ ! -d "$(MACOS_SDK)/usr/include" ]; then \
+		echo "macos-syntax: no macOS SDK at '$(MACOS_SDK)': pass" \
+		     "MACOS_SDK=DIR (a macOS sysroot; on a Mac" \
+		     "xcrun --show-sdk-path), or SKIP_MACOS_SYNTAX=1 to" \
+		     "leave it out of make check" >&2; \
+		exit 1; \
+	fi
+	@rc=0; for t in $(MACOS_SYNTAX_TARGETS); do \
+		echo "macos-syntax: $$t, $(words $(MACOS_SRCS)) sources, SDK $(MACOS_SDK)"; \
+		$(MACOS_SYNTAX_CC) -target $$t -isysroot "$(MACOS_SDK)" \
+			$(MACOS_SYNTAX_FLAGS) -fsyntax-only $(MACOS_SRCS) || rc=1; \
+	done; \
+	if [ $$rc -ne 0 ]; then echo "macos-syntax: FAILED" >&2; exit 1; fi; \
+	echo "macos-syntax: ok"
+
+# make check runs it wherever clang is (SKIP_MACOS_SYNTAX=1 leaves it out).
+HAVE_SYNTAX_CC := $(if $(SKIP_MACOS_SYNTAX),,$(shell command -v $(MACOS_SYNTAX_CC) 2>/dev/null))
+
 # --- test runs ---------------------------------------------------------------------
-check: all unit drivers doubles
+check: all unit drivers doubles $(if $(HAVE_SYNTAX_CC),macos-syntax)
 	BUILD=$(BUILD) test/run-tests
 
 # Sanitizer pass: a separate build tree (binaries included), the unit tests
@@ -247,7 +291,7 @@ uninstall: uninstall.bin uninstall.doc
 clean:
 	rm -rf build build-san socket_vmnet socket_vmnet_client
 
-.PHONY: all unit drivers doubles check sanitize bench bench-smoke demo e2e \
+.PHONY: all unit drivers doubles check macos-syntax sanitize bench bench-smoke demo e2e \
 	format format-check install install.bin install.doc install.launchd \
 	uninstall uninstall.bin uninstall.doc uninstall.launchd clean
 

@@ -83,7 +83,10 @@ enum priv_role priv_separate(const char *user, void (*monitor_init)(void),
 	struct sigaction sa;
 	sigset_t block, old;
 	int ws;
-	pid_t pid, monitor;
+	pid_t pid;
+#ifdef PR_SET_PDEATHSIG
+	pid_t monitor; /* the worker checks it is still its parent */
+#endif
 
 	if (!pw) {
 		err_set(err, errlen, "--user: no such user \"%s\"", user);
@@ -102,7 +105,9 @@ enum priv_role priv_separate(const char *user, void (*monitor_init)(void),
 	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &block, &old);
+#ifdef PR_SET_PDEATHSIG
 	monitor = getpid();
+#endif
 	pid = fork();
 	if (pid < 0) {
 		err_sys(err, errlen, "fork");

@@ -13,44 +13,56 @@
  * vmnet runs its callbacks on a GCD queue, on threads of its own. The
  * daemon's switch is single-threaded and must stay so: the
  * packets-available callback does one thing only, write one byte to a
- * non-blocking pipe, and touches nothing else. The pipe's read end is the
- * descriptor uplink_open() returns, so the event loop wakes up like for any
- * socket, and host.c calls uplink_read() until it fails with EAGAIN.
- * vmnet_read() and vmnet_write() are only ever called from the loop's
- * thread.
+ * non-blocking socket (the "bell"), and touches nothing else. The other end
+ * of that socketpair is the descriptor uplink_open() returns, so the event
+ * loop wakes up like for any socket, and host.c calls uplink_read() until it
+ * fails with EAGAIN. vmnet_read() and vmnet_write() are only ever called
+ * from the loop's thread.
  *
  * uplink_read() hands out one frame per call from a batch buffered here.
- * When the batch is used up it refills it: first it drains the pipe, then
+ * When the batch is used up it refills it: first it drains the bell, then
  * it calls vmnet_read() once for up to read_max packets (vmnet's
  * vmnet_read_max_packets_key on macOS 15 and later; before that 200, or
  * fewer so that a batch stays within 256 KiB, the limits Apple documented
  * for one call). Draining *before* reading means that a callback racing
  * with the read leaves a byte behind, so no wake-up is lost. When the read
- * brings packets, one byte is written back to the pipe so that the loop
- * comes back for the rest of the batch even if host.c stops early (it
- * reads at most 64 frames per wake-up); when it brings none, uplink_read()
- * fails with EAGAIN and the pipe stays empty until vmnet calls back.
+ * brings packets, one byte is rung again so that the loop comes back for
+ * the rest of the batch even if host.c stops early (it reads at most 64
+ * frames per wake-up); when it brings none, uplink_read() fails with
+ * EAGAIN and the bell stays quiet until vmnet calls back.
  *
  * uplink_write() and uplink_write_batch() hand frames to vmnet_write(), up
- * to write_max per call. vmnet gives no "writable again" signal, so the
- * backend never asks host.c to wait: VMNET_BUFFER_EXHAUSTED or a partial
- * write is retried a bounded number of times, then the frames are dropped
- * and counted; other errors drop (and count) the frame that caused them.
- * Neither is ever fatal. The counters are logged when the uplink closes.
+ * to write_max per call, in order. vmnet_write() writes every packet given
+ * or none. When vmnet has no room (VMNET_BUFFER_EXHAUSTED) nothing is
+ * dropped: the frames stay with the caller (errno EAGAIN, as a full socket
+ * says), and vmnet, which has no "room again" signal, is left alone for a
+ * short back-off (1 ms, doubling up to 16 ms while it stays full) on a loop
+ * timer. Meanwhile the returned descriptor reports itself not writable (its
+ * outgoing direction is filled), and the timer empties it again, so the
+ * loop's LOOP_OUT wakes host.c once the back-off is over, never before.
+ * Other failures drop the frame that caused them (found by writing the
+ * batch one frame per call) and are counted; none is ever fatal. The
+ * counters are logged when the uplink closes.
  *
- * Identifiers that only newer macOS versions know (network identifier and
- * host address keys: macOS 11; packets per call: macOS 15) are looked up
- * at run time with dlsym(), so one binary builds and runs on every version
- * from 10.15 and simply does without what the system lacks.
+ * The build targets macOS 10.15 (the Makefile's -mmacosx-version-min).
+ * Identifiers that only newer releases have (the network identifier and
+ * host address keys: macOS 11; packets per call: macOS 15) and the NAT66
+ * prefix length key, which only 10.15 needs (deprecated in 11), are looked
+ * up at run time with dlsym(), never named directly: so any SDK builds it,
+ * one binary runs on every release from 10.15 and does without what the
+ * system lacks, and `make macos-syntax` (a 10.15 target, where a newer
+ * identifier outside an availability check is an error) checks that none
+ * slipped in. A system without the macOS 11 keys is taken for 10.15.
  *
  * The interface belongs to the process that started it: GCD and vmnet do
  * not survive fork(). A forked process that calls uplink_read() gets an
  * error and a log line rather than a crash (see docs/MACOS.md about
  * --user).
  *
- * On Linux this file is compiled only by test/vmnet-check.sh, against a
- * test double of the documented vmnet API (test/vmnet-double/); that checks
- * our use of the documented contract, not Apple's implementation.
+ * On Linux this file is compiled by test/doubles/vmnet-check.sh, against
+ * a test double of the documented vmnet API (test/doubles/vmnet/), and by
+ * `make macos-syntax` against the real SDK headers (syntax only); neither
+ * runs Apple's implementation.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -62,6 +74,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <dispatch/dispatch.h>
@@ -78,12 +91,18 @@ unsigned int uplink_write_batch(const struct iovec *frames, unsigned int n,
 				unsigned int *dropped);
 
 #define VMNET_ETH_HLEN	    14u
+#define VMNET_DEFAULT_MTU   1500u	 /* vmnet's own: not asked for */
 #define VMNET_OLD_MAX_PKTS  200u	 /* per call, before macOS 15 */
 #define VMNET_OLD_MAX_BYTES (256u << 10) /* per call, before macOS 15 */
 #define VMNET_BATCH_CAP	    256u	 /* our own cap on a batch */
-#define VMNET_WRITE_TRIES   3		 /* calls for one batch, at most */
-#define VMNET_START_TIMEOUT 30		 /* seconds for the completion */
-#define VMNET_STOP_TIMEOUT  10		 /* seconds for the stop */
+#define VMNET_BACKOFF_MIN   1u	  /* ms: first pause when vmnet is full */
+#define VMNET_BACKOFF_MAX   16u	  /* ms: longest pause */
+#define VMNET_NAT66_PREFIX  64u	  /* the prefix length we use (/64) */
+#define VMNET_FILL_CHUNK    4096u /* bytes per write to stall the fd */
+#define VMNET_FILL_MAX	    128u  /* writes to stall it, at most */
+#define VMNET_SOCKBUF	    4096  /* bell socket buffers */
+#define VMNET_START_TIMEOUT 30	  /* seconds for the completion */
+#define VMNET_STOP_TIMEOUT  10	  /* seconds for the stop */
 /* Status codes newer than the oldest SDK we build with. */
 #define VMNET_STATUS_SHARING_BUSY   1009
 #define VMNET_STATUS_NOT_AUTHORIZED 1010
@@ -113,18 +132,17 @@ struct vmnet_stats {
 	unsigned long long rx_truncated;
 	unsigned long long tx_frames;
 	unsigned long long tx_calls;
-	unsigned long long tx_retries;
-	unsigned long long tx_exhausted; /* dropped: vmnet had no room */
-	unsigned long long tx_too_big;	 /* dropped: larger than vmnet takes */
-	unsigned long long tx_errors;	 /* dropped: any other failure */
+	unsigned long long tx_full;    /* calls vmnet had no room for */
+	unsigned long long tx_too_big; /* dropped: larger than vmnet takes */
+	unsigned long long tx_errors;  /* dropped: any other failure */
 };
 
 /* The one uplink of this process. */
 static struct {
 	interface_ref iface;
 	dispatch_queue_t queue; /* vmnet's callbacks run there */
-	int pipe_rd;		/* returned to the loop, -1 when closed */
-	int pipe_wr;		/* written by the packets-available callback */
+	int loop_fd;		/* returned to the loop, -1 when closed */
+	int bell_fd;		/* its peer: rung by the callback */
 	pid_t pid;		/* the process that started vmnet */
 	bool fork_warned;
 	enum net_mode mode;
@@ -138,9 +156,13 @@ static struct {
 	unsigned int rnext;  /* next one to hand out */
 	struct vmpktdesc *wpk;
 	struct iovec *wiov;
+	/* vmnet is full: retry fires at the end of the back-off, which was
+	 * backoff_ms long (0 once vmnet took a write) */
+	struct loop_timer retry;
+	unsigned int backoff_ms;
 	struct vmnet_stats st;
 	struct log_limit lim;
-} vm = {.pipe_rd = -1, .pipe_wr = -1};
+} vm = {.loop_fd = -1, .bell_fd = -1};
 
 /* Written by the completion handler, read after the semaphore. */
 static struct vmnet_started vmnet_res;
@@ -353,6 +375,115 @@ static void vmnet_record_start(vmnet_return_t status, xpc_object_t param)
 }
 
 /**
+ * vmnet_before_11() - tell whether this system is older than macOS 11
+ *
+ * The build targets 10.15, and vmnet exports the macOS 11 keys from 11 on,
+ * so a system without them is 10.15 (the test double's "old" variant too).
+ *
+ * Return: true on macOS 10.15
+ */
+static bool vmnet_before_11(void)
+{
+	return !vmnet_optional_key("vmnet_network_identifier_key");
+}
+
+/**
+ * vmnet_describe_network_id() - the keys of an isolated host-mode network
+ * @c:		what the daemon asks for (host mode, network_identifier set)
+ * @d:		the dictionary being built
+ * @err:	message buffer
+ * @errlen:	its size
+ *
+ * Return: 0, -1 with @err set
+ */
+static int vmnet_describe_network_id(const struct uplink_conf *c,
+				     xpc_object_t d, char *err, size_t errlen)
+{
+	const char *k = vmnet_optional_key("vmnet_network_identifier_key");
+	const char *kip = vmnet_optional_key("vmnet_host_ip_address_key");
+	const char *kmask = vmnet_optional_key("vmnet_host_subnet_mask_key");
+	unsigned char uuid[16];
+	char a[INET_ADDRSTRLEN];
+
+	if (!k) {
+		err_set(err, errlen,
+			"--vmnet-network-identifier needs macOS 11 or later");
+		return -1;
+	}
+	if (!strcmp(c->network_identifier, "random")) {
+		vmnet_random_uuid(uuid);
+	} else if (vmnet_parse_uuid(c->network_identifier, uuid) < 0) {
+		err_set(err, errlen, "bad UUID");
+		return -1;
+	}
+	xpc_dictionary_set_uuid(d, k, uuid);
+	/* Such a network has no DHCP: the host just gets an address */
+	if (c->gateway.s_addr && kip && kmask) {
+		inet_ntop(AF_INET, &c->gateway, a, sizeof(a));
+		xpc_dictionary_set_string(d, kip, a);
+		inet_ntop(AF_INET, &c->mask, a, sizeof(a));
+		xpc_dictionary_set_string(d, kmask, a);
+	}
+	return 0;
+}
+
+/**
+ * vmnet_describe_range() - the host's address and vmnet's DHCP range
+ * @c:		what the daemon asks for (host or shared mode)
+ * @d:		the dictionary being built
+ */
+static void vmnet_describe_range(const struct uplink_conf *c, xpc_object_t d)
+{
+	struct in_addr end = c->dhcp_end;
+	char a[INET_ADDRSTRLEN];
+
+	if (!c->gateway.s_addr)
+		return;
+	if (!end.s_addr) /* the last address but the broadcast */
+		end.s_addr =
+		    htonl(ntohl(c->gateway.s_addr | ~c->mask.s_addr) - 1);
+	/* vmnet's "start address" is the host's (the gateway); its DHCP pool
+	 * runs from the next address to the end address. */
+	inet_ntop(AF_INET, &c->gateway, a, sizeof(a));
+	xpc_dictionary_set_string(d, vmnet_start_address_key, a);
+	inet_ntop(AF_INET, &end, a, sizeof(a));
+	xpc_dictionary_set_string(d, vmnet_end_address_key, a);
+	inet_ntop(AF_INET, &c->mask, a, sizeof(a));
+	xpc_dictionary_set_string(d, vmnet_subnet_mask_key, a);
+}
+
+/**
+ * vmnet_describe_nat66() - the IPv6 prefix of shared mode
+ * @c:		what the daemon asks for (shared mode, nat66_prefix set)
+ * @d:		the dictionary being built
+ * @err:	message buffer
+ * @errlen:	its size
+ *
+ * macOS 10.15 wants the prefix length next to the prefix; from macOS 11
+ * that key is deprecated and left out.
+ *
+ * Return: 0, -1 with @err set
+ */
+static int vmnet_describe_nat66(const struct uplink_conf *c, xpc_object_t d,
+				char *err, size_t errlen)
+{
+	const char *klen;
+
+	xpc_dictionary_set_string(d, vmnet_nat66_prefix_key, c->nat66_prefix);
+	if (!vmnet_before_11())
+		return 0;
+	klen = vmnet_optional_key("vmnet_nat66_prefix_length_key");
+	if (!klen) {
+		err_set(err, errlen,
+			"--vmnet-nat66-prefix: this macOS has no "
+			"vmnet_nat66_prefix_length_key");
+		return -1;
+	}
+	xpc_dictionary_set_uint64(d, klen, VMNET_NAT66_PREFIX);
+	return 0;
+}
+
+/**
  * vmnet_describe() - build the dictionary vmnet_start_interface() takes
  * @c:		what the daemon asks for
  * @err:	message buffer
@@ -365,7 +496,6 @@ static xpc_object_t vmnet_describe(const struct uplink_conf *c, char *err,
 {
 	xpc_object_t d = xpc_dictionary_create(NULL, NULL, 0);
 	unsigned char uuid[16];
-	char a[INET_ADDRSTRLEN];
 	uint64_t mode;
 
 	if (!d) {
@@ -389,60 +519,28 @@ static xpc_object_t vmnet_describe(const struct uplink_conf *c, char *err,
 					  c->interface);
 
 	if (c->mode == NET_MODE_HOST && c->network_identifier) {
-		const char *k =
-		    vmnet_optional_key("vmnet_network_identifier_key");
-		const char *kip =
-		    vmnet_optional_key("vmnet_host_ip_address_key");
-		const char *kmask =
-		    vmnet_optional_key("vmnet_host_subnet_mask_key");
-
-		if (!k) {
-			err_set(err, errlen,
-				"--vmnet-network-identifier needs macOS 11 "
-				"or later");
-			xpc_release(d);
-			return NULL;
-		}
-		if (!strcmp(c->network_identifier, "random"))
-			vmnet_random_uuid(uuid);
-		else if (vmnet_parse_uuid(c->network_identifier, uuid) < 0)
-			goto bad_uuid;
-		xpc_dictionary_set_uuid(d, k, uuid);
-		/* Such a network has no DHCP: the host just gets an address */
-		if (c->gateway.s_addr && kip && kmask) {
-			inet_ntop(AF_INET, &c->gateway, a, sizeof(a));
-			xpc_dictionary_set_string(d, kip, a);
-			inet_ntop(AF_INET, &c->mask, a, sizeof(a));
-			xpc_dictionary_set_string(d, kmask, a);
-		}
-	} else if (c->mode != NET_MODE_BRIDGED && c->gateway.s_addr) {
-		struct in_addr end = c->dhcp_end;
-
-		if (!end.s_addr) /* the last address but the broadcast */
-			end.s_addr = htonl(
-			    ntohl(c->gateway.s_addr | ~c->mask.s_addr) - 1);
-		/* vmnet's "start address" is the host's (the gateway); its
-		 * DHCP pool runs from the next address to the end address. */
-		inet_ntop(AF_INET, &c->gateway, a, sizeof(a));
-		xpc_dictionary_set_string(d, vmnet_start_address_key, a);
-		inet_ntop(AF_INET, &end, a, sizeof(a));
-		xpc_dictionary_set_string(d, vmnet_end_address_key, a);
-		inet_ntop(AF_INET, &c->mask, a, sizeof(a));
-		xpc_dictionary_set_string(d, vmnet_subnet_mask_key, a);
+		if (vmnet_describe_network_id(c, d, err, errlen) < 0)
+			goto fail;
+	} else if (c->mode != NET_MODE_BRIDGED) {
+		vmnet_describe_range(c, d);
 	}
 	if (c->interface_id) {
-		if (vmnet_parse_uuid(c->interface_id, uuid) < 0)
-			goto bad_uuid;
+		if (vmnet_parse_uuid(c->interface_id, uuid) < 0) {
+			err_set(err, errlen, "bad UUID");
+			goto fail;
+		}
 		xpc_dictionary_set_uuid(d, vmnet_interface_id_key, uuid);
 	}
-	if (c->mode == NET_MODE_SHARED && c->nat66_prefix)
-		xpc_dictionary_set_string(d, vmnet_nat66_prefix_key,
-					  c->nat66_prefix);
-	if (c->mtu && c->mtu != 1500)
+	if (c->mode == NET_MODE_SHARED && c->nat66_prefix &&
+	    vmnet_describe_nat66(c, d, err, errlen) < 0)
+		goto fail;
+	/* Bridged mode takes the interface's MTU: the key is an error there
+	 * (uplink_open() refuses --mtu for it). */
+	if (c->mode != NET_MODE_BRIDGED && c->mtu &&
+	    c->mtu != VMNET_DEFAULT_MTU)
 		xpc_dictionary_set_uint64(d, vmnet_mtu_key, c->mtu);
 	return d;
-bad_uuid:
-	err_set(err, errlen, "bad UUID");
+fail:
 	xpc_release(d);
 	return NULL;
 }
@@ -487,10 +585,41 @@ static int vmnet_set_nonblock(int fd)
 }
 
 /**
- * vmnet_notify() - mark the pipe readable (any thread)
- * @fd:		the pipe's write end
+ * vmnet_open_bell() - make the descriptor the loop watches and its peer
  *
- * A full pipe (EAGAIN) is already readable, which is all that matters.
+ * A stream socketpair, both ends non-blocking and close-on-exec, with small
+ * buffers: vm.loop_fd is readable when the callback rang vm.bell_fd, and
+ * writable unless vmnet_stall() filled its outgoing direction.
+ *
+ * Return: 0 on success, -1 with errno set (nothing left open)
+ */
+static int vmnet_open_bell(void)
+{
+	int fds[2], sz = VMNET_SOCKBUF;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) < 0)
+		return -1;
+	if (vmnet_set_nonblock(fds[0]) < 0 || vmnet_set_nonblock(fds[1]) < 0) {
+		int saved = errno;
+
+		close(fds[0]);
+		close(fds[1]);
+		errno = saved;
+		return -1;
+	}
+	/* Only to make stalling cheap: the defaults work too. */
+	(void)setsockopt(fds[0], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	(void)setsockopt(fds[1], SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	vm.loop_fd = fds[0];
+	vm.bell_fd = fds[1];
+	return 0;
+}
+
+/**
+ * vmnet_notify() - make the loop's descriptor readable (any thread)
+ * @fd:		the bell (vm.bell_fd, captured by the callback)
+ *
+ * A full socket (EAGAIN) is already readable, which is all that matters.
  */
 static void vmnet_notify(int fd)
 {
@@ -503,14 +632,64 @@ static void vmnet_notify(int fd)
 }
 
 /**
- * vmnet_drain() - empty the notification pipe
+ * vmnet_drain() - take the rings of the bell off the loop's descriptor
  */
 static void vmnet_drain(void)
 {
 	char buf[256];
 
-	while (read(vm.pipe_rd, buf, sizeof(buf)) == (ssize_t)sizeof(buf))
+	while (read(vm.loop_fd, buf, sizeof(buf)) == (ssize_t)sizeof(buf))
 		;
+}
+
+/**
+ * vmnet_stall() - make the loop's descriptor not writable
+ *
+ * Fills its outgoing direction (nobody reads it until vmnet_unstall()),
+ * so a caller waiting for LOOP_OUT sleeps through the back-off.
+ */
+static void vmnet_stall(void)
+{
+	static const char fill[VMNET_FILL_CHUNK];
+	unsigned int i;
+
+	for (i = 0; i < VMNET_FILL_MAX; i++)
+		if (write(vm.loop_fd, fill, sizeof(fill)) < 0)
+			break;
+}
+
+/**
+ * vmnet_unstall() - timer at the end of a back-off: writable again
+ * @t:		vm.retry
+ *
+ * Empties what vmnet_stall() wrote; the loop then reports the descriptor
+ * writable (LOOP_OUT) to a caller waiting to write.
+ */
+static void vmnet_unstall(struct loop_timer *t)
+{
+	char buf[VMNET_FILL_CHUNK];
+
+	(void)t;
+	while (read(vm.bell_fd, buf, sizeof(buf)) > 0)
+		;
+}
+
+/**
+ * vmnet_backoff() - vmnet is full: leave it alone for a while
+ *
+ * 1 ms after the first refusal, twice as long after each further one in a
+ * row, VMNET_BACKOFF_MAX at most; a write vmnet takes starts over.
+ */
+static void vmnet_backoff(void)
+{
+	vm.backoff_ms = vm.backoff_ms ? vm.backoff_ms * 2u
+				      : (unsigned int)VMNET_BACKOFF_MIN;
+	if (vm.backoff_ms > VMNET_BACKOFF_MAX)
+		vm.backoff_ms = VMNET_BACKOFF_MAX;
+	vm.st.tx_full++;
+	vmnet_stall();
+	vm.retry.fn = vmnet_unstall;
+	loop_timer_arm(&vm.retry, vm.backoff_ms);
 }
 
 /**
@@ -560,32 +739,20 @@ void uplink_caps(struct uplink_caps *caps)
 }
 
 /**
- * uplink_open() - start the vmnet interface
- * @c:		mode, addresses, interface, identifiers, MTU
- * @info:	filled with vmnet's MAC, MTU, largest packet and a name
- * @err:	where to write a one-line message on failure
- * @errlen:	size of @err
+ * vmnet_check_conf() - refuse what vmnet cannot do before asking it
+ * @c:		what the daemon asks for
+ * @err:	message buffer
+ * @errlen:	its size
  *
- * Return: a non-blocking descriptor that becomes readable when frames
- * wait, -1 with @err set on failure (everything undone)
+ * Return: 0, -1 with @err set
  */
-int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
-		char *err, size_t errlen)
+static int vmnet_check_conf(const struct uplink_conf *c, char *err,
+			    size_t errlen)
 {
-	dispatch_semaphore_t sem;
-	xpc_object_t desc;
-	int fds[2];
-	unsigned int i;
-	int wfd;
-
-	if (vm.pipe_rd >= 0) {
-		err_set(err, errlen, "the uplink is already open");
-		return -1;
-	}
 	switch (c->mode) {
 	case NET_MODE_HOST:
 	case NET_MODE_SHARED:
-		break;
+		return 0;
 	case NET_MODE_BRIDGED:
 		if (!c->interface || !c->interface[0]) {
 			err_set(err, errlen,
@@ -593,72 +760,106 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 				"--vmnet-interface=IF (e.g. en0)");
 			return -1;
 		}
-		break;
+		/* vmnet documents the MTU key as an error in bridged mode */
+		if (c->mtu && c->mtu != VMNET_DEFAULT_MTU) {
+			err_set(err, errlen,
+				"--mtu=%u cannot be used with "
+				"--vmnet-mode=bridged: vmnet gives the VMs the "
+				"MTU of %s (leave --mtu out)",
+				c->mtu, c->interface);
+			return -1;
+		}
+		return 0;
 	default:
 		err_set(err, errlen, "--vmnet-mode=%s has no host side",
 			net_mode_name(c->mode));
 		return -1;
 	}
-	vm.mode = c->mode;
-	vm.pid = getpid();
-	vm.fork_warned = false;
-	desc = vmnet_describe(c, err, errlen);
-	if (!desc)
+}
+
+/**
+ * vmnet_wait() - wait for a completion handler, drop our reference
+ * @sem:	signalled by the handler, which holds a reference of its own
+ *		and releases it after signalling
+ * @secs:	how long to wait
+ *
+ * Whatever happens, the semaphore is freed once both references are gone:
+ * never under a handler that comes late, never leaked.
+ *
+ * Return: 0 once signalled, -1 on timeout
+ */
+static int vmnet_wait(dispatch_semaphore_t sem, int secs)
+{
+	intptr_t r = dispatch_semaphore_wait(
+	    sem, dispatch_time(DISPATCH_TIME_NOW, (int64_t)secs * 1000000000));
+
+	dispatch_release(sem);
+	return r ? -1 : 0;
+}
+
+/**
+ * vmnet_start() - start the interface and wait for vmnet's answer
+ * @desc:	what to ask for
+ * @mode:	the mode asked for (for the hints)
+ * @err:	message buffer
+ * @errlen:	its size
+ *
+ * Return: 0 with vm.iface set and vmnet_res filled, -1 with @err set
+ * (vm.iface is then set only if the interface may still need stopping)
+ */
+static int vmnet_start(xpc_object_t desc, enum net_mode mode, char *err,
+		       size_t errlen)
+{
+	dispatch_semaphore_t sem = dispatch_semaphore_create(0);
+
+	if (!sem) {
+		err_set(err, errlen, "cannot create a dispatch semaphore");
 		return -1;
-	if (pipe(fds) < 0) {
-		err_sys(err, errlen, "pipe");
-		xpc_release(desc);
-		return -1;
-	}
-	vm.pipe_rd = fds[0];
-	vm.pipe_wr = fds[1];
-	if (vmnet_set_nonblock(fds[0]) < 0 || vmnet_set_nonblock(fds[1]) < 0) {
-		err_sys(err, errlen, "fcntl");
-		xpc_release(desc);
-		goto fail;
-	}
-	vm.queue = dispatch_queue_create("io.github.socket-vmnet.vmnet", NULL);
-	sem = dispatch_semaphore_create(0);
-	if (!vm.queue || !sem) {
-		err_set(err, errlen, "cannot create a dispatch queue");
-		xpc_release(desc);
-		goto fail;
 	}
 	memset(&vmnet_res, 0, sizeof(vmnet_res));
+	dispatch_retain(sem); /* the handler's reference */
 	vm.iface = vmnet_start_interface(
 	    desc, vm.queue, ^(vmnet_return_t status, xpc_object_t param) {
 	      vmnet_record_start(status, param);
 	      dispatch_semaphore_signal(sem);
+	      dispatch_release(sem);
 	    });
-	xpc_release(desc);
 	if (!vm.iface) {
 		/* The handler is not called when no interface comes back. */
+		dispatch_release(sem);
+		dispatch_release(sem);
 		err_set(err, errlen,
 			"vmnet_start_interface refused the request%s",
-			vmnet_start_hint(VMNET_INVALID_ARGUMENT, c->mode));
-		dispatch_release(sem);
-		goto fail;
+			vmnet_start_hint(VMNET_INVALID_ARGUMENT, mode));
+		return -1;
 	}
-	if (dispatch_semaphore_wait(
-		sem,
-		dispatch_time(DISPATCH_TIME_NOW,
-			      (int64_t)VMNET_START_TIMEOUT * 1000000000))) {
-		/* The handler may still run: it only writes vmnet_res and
-		 * signals sem, which are left alone (sem leaks on purpose). */
+	if (vmnet_wait(sem, VMNET_START_TIMEOUT) < 0) {
 		err_set(err, errlen,
 			"vmnet did not start the interface within %d s",
 			VMNET_START_TIMEOUT);
-		goto fail;
+		return -1;
 	}
-	dispatch_release(sem);
 	if (vmnet_res.status != VMNET_SUCCESS) {
 		err_set(err, errlen, "vmnet_start_interface: %s (status %d)%s",
 			vmnet_status_str(vmnet_res.status),
 			(int)vmnet_res.status,
-			vmnet_start_hint(vmnet_res.status, c->mode));
+			vmnet_start_hint(vmnet_res.status, mode));
 		vm.iface = NULL; /* no interface to stop */
-		goto fail;
+		return -1;
 	}
+	return 0;
+}
+
+/**
+ * vmnet_setup_batches() - size and allocate the read and write batches
+ * @err:	message buffer
+ * @errlen:	its size
+ *
+ * Return: 0, -1 with @err set
+ */
+static int vmnet_setup_batches(char *err, size_t errlen)
+{
+	unsigned int i;
 
 	vm.max_pkt = vmnet_res.max_packet_size;
 	if (!vm.max_pkt)
@@ -667,7 +868,7 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 	if (vm.max_pkt < VMNET_ETH_HLEN || vm.max_pkt > (1u << 20)) {
 		err_set(err, errlen, "vmnet reports a max packet size of %zu",
 			vm.max_pkt);
-		goto fail;
+		return -1;
 	}
 	vm.rmax = vmnet_batch_size(vmnet_res.read_max, vm.max_pkt);
 	vm.wmax = vmnet_batch_size(vmnet_res.write_max, vm.max_pkt);
@@ -678,29 +879,24 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 	vm.wiov = calloc(vm.wmax, sizeof(*vm.wiov));
 	if (!vm.rbuf || !vm.rpk || !vm.riov || !vm.wpk || !vm.wiov) {
 		err_set(err, errlen, "out of memory");
-		goto fail;
+		return -1;
 	}
 	for (i = 0; i < vm.rmax; i++) {
 		vm.riov[i].iov_base = vm.rbuf + (size_t)i * vm.max_pkt;
 		vm.rpk[i].vm_pkt_iov = &vm.riov[i];
 	}
 	vm.rcount = vm.rnext = 0;
-	memset(&vm.st, 0, sizeof(vm.st));
+	return 0;
+}
 
-	/* The callback captures the descriptor's value, nothing else. */
-	wfd = vm.pipe_wr;
-	if (vmnet_interface_set_event_callback(
-		vm.iface, VMNET_INTERFACE_PACKETS_AVAILABLE, vm.queue,
-		^(interface_event_t event, xpc_object_t ev) {
-		  (void)event;
-		  (void)ev;
-		  vmnet_notify(wfd);
-		}) != VMNET_SUCCESS) {
-		err_set(err, errlen,
-			"vmnet: cannot watch the interface for packets");
-		goto fail;
-	}
-
+/**
+ * vmnet_fill_info() - tell the daemon what vmnet made of the request
+ * @c:		what was asked for
+ * @info:	filled in from vmnet_res
+ */
+static void vmnet_fill_info(const struct uplink_conf *c,
+			    struct uplink_info *info)
+{
 	memset(info, 0, sizeof(*info));
 	if (sscanf(vmnet_res.mac, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx",
 		   &info->mac[0], &info->mac[1], &info->mac[2], &info->mac[3],
@@ -717,11 +913,77 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 		snprintf(info->ifname, sizeof(info->ifname), "vmnet %s",
 			 net_mode_name(c->mode));
 	vmnet_log_started(&vmnet_res);
-	if (c->mtu && info->mtu != c->mtu)
+	if (c->mode == NET_MODE_BRIDGED && info->mtu != VMNET_DEFAULT_MTU)
+		log_info("vmnet: MTU %u, the MTU of %s", info->mtu,
+			 c->interface);
+	else if (c->mode != NET_MODE_BRIDGED && c->mtu && info->mtu != c->mtu)
 		log_warnx("vmnet: asked for MTU %u, got %u", c->mtu, info->mtu);
+}
+
+/**
+ * uplink_open() - start the vmnet interface
+ * @c:		mode, addresses, interface, identifiers, MTU
+ * @info:	filled with vmnet's MAC, MTU, largest packet and a name
+ * @err:	where to write a one-line message on failure
+ * @errlen:	size of @err
+ *
+ * Return: a non-blocking descriptor that becomes readable when frames
+ * wait (and, after uplink_write() failed with EAGAIN, writable when it is
+ * worth trying again), -1 with @err set on failure (everything undone)
+ */
+int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
+		char *err, size_t errlen)
+{
+	xpc_object_t desc;
+	int r, wfd;
+
+	if (vm.loop_fd >= 0) {
+		err_set(err, errlen, "the uplink is already open");
+		return -1;
+	}
+	if (vmnet_check_conf(c, err, errlen) < 0)
+		return -1;
+	vm.mode = c->mode;
+	vm.pid = getpid();
+	vm.fork_warned = false;
+	vm.backoff_ms = 0;
+	memset(&vm.st, 0, sizeof(vm.st));
+	desc = vmnet_describe(c, err, errlen);
+	if (!desc)
+		return -1;
+	if (vmnet_open_bell() < 0) {
+		err_sys(err, errlen, "socketpair");
+		xpc_release(desc);
+		return -1;
+	}
+	vm.queue = dispatch_queue_create("io.github.socket-vmnet.vmnet", NULL);
+	if (!vm.queue) {
+		err_set(err, errlen, "cannot create a dispatch queue");
+		xpc_release(desc);
+		goto fail;
+	}
+	r = vmnet_start(desc, c->mode, err, errlen);
+	xpc_release(desc);
+	if (r < 0 || vmnet_setup_batches(err, errlen) < 0)
+		goto fail;
+
+	/* The callback captures the descriptor's value, nothing else. */
+	wfd = vm.bell_fd;
+	if (vmnet_interface_set_event_callback(
+		vm.iface, VMNET_INTERFACE_PACKETS_AVAILABLE, vm.queue,
+		^(interface_event_t event, xpc_object_t ev) {
+		  (void)event;
+		  (void)ev;
+		  vmnet_notify(wfd);
+		}) != VMNET_SUCCESS) {
+		err_set(err, errlen,
+			"vmnet: cannot watch the interface for packets");
+		goto fail;
+	}
+	vmnet_fill_info(c, info);
 	/* Packets that came before the callback was set raise no event. */
-	vmnet_notify(vm.pipe_wr);
-	return vm.pipe_rd;
+	vmnet_notify(vm.bell_fd);
+	return vm.loop_fd;
 fail:
 	uplink_close();
 	return -1;
@@ -788,7 +1050,7 @@ static int vmnet_refill(void)
 	vm.rcount = (unsigned int)n;
 	vm.st.rx_batches++;
 	/* Come back for the rest even if the caller stops early. */
-	vmnet_notify(vm.pipe_wr);
+	vmnet_notify(vm.bell_fd);
 	return n;
 }
 
@@ -821,68 +1083,135 @@ ssize_t uplink_read(void *buf, size_t len)
 }
 
 /**
- * vmnet_drop() - count frames given up on
- * @r:		why
- * @n:		how many
+ * vmnet_drop() - count a frame given up on
+ * @r:		why: VMNET_PACKET_TOO_BIG or any other failure but no room
+ *
+ * Return: the errno that says it: EMSGSIZE (too big) or EIO
  */
-static void vmnet_drop(vmnet_return_t r, unsigned int n)
+static int vmnet_drop(vmnet_return_t r)
 {
-	if (r == VMNET_BUFFER_EXHAUSTED || r == VMNET_SUCCESS)
-		vm.st.tx_exhausted += n;
-	else if (r == VMNET_PACKET_TOO_BIG)
-		vm.st.tx_too_big += n;
+	if (r == VMNET_PACKET_TOO_BIG)
+		vm.st.tx_too_big++;
 	else
-		vm.st.tx_errors += n;
-	if (r != VMNET_SUCCESS && r != VMNET_BUFFER_EXHAUSTED &&
-	    log_limit_ok(&vm.lim, loop_now()))
+		vm.st.tx_errors++;
+	if (log_limit_ok(&vm.lim, loop_now()))
 		log_warnx("vmnet_write: %s (status %d): frame dropped",
 			  vmnet_status_str(r), (int)r);
+	return r == VMNET_PACKET_TOO_BIG ? EMSGSIZE : EIO;
 }
 
 /**
- * vmnet_write_chunk() - write prepared packets, retrying a bounded number of
- * times
- * @pk:		packet descriptors
- * @n:		how many, at most vm.wmax
+ * vmnet_frame_ok() - tell whether vmnet can take a frame of this size
+ * @len:	the frame's length
  *
- * Return: how many were written; the others were dropped and counted
+ * Return: true from an Ethernet header up to vmnet's largest packet
  */
-static unsigned int vmnet_write_chunk(struct vmpktdesc *pk, int n)
+static bool vmnet_frame_ok(size_t len)
 {
-	unsigned int written = 0;
-	int off = 0, tries = 0;
+	return len >= VMNET_ETH_HLEN && len <= vm.max_pkt;
+}
 
-	while (off < n) {
-		int cnt = n - off;
-		vmnet_return_t r = vmnet_write(vm.iface, pk + off, &cnt);
+/**
+ * vmnet_prepare() - describe frames to vmnet_write() in vm.wpk
+ * @frames:	the frames, one Ethernet frame per iovec
+ * @n:		how many to take at most
+ *
+ * Stops before the first frame vmnet cannot take: that one goes alone.
+ *
+ * Return: packets prepared (0 if the first frame cannot be taken)
+ */
+static unsigned int vmnet_prepare(const struct iovec *frames, unsigned int n)
+{
+	unsigned int k;
 
-		vm.st.tx_calls++;
-		if (r == VMNET_SUCCESS && cnt > 0) {
-			if (cnt > n - off)
-				cnt = n - off;
-			off += cnt;
-			written += (unsigned int)cnt;
-			tries = 0;
-			continue;
-		}
-		if (r == VMNET_SUCCESS || r == VMNET_BUFFER_EXHAUSTED) {
-			/* No room: try again a little, then give up on all
-			 * that is left rather than spin. */
-			if (++tries < VMNET_WRITE_TRIES) {
-				vm.st.tx_retries++;
-				continue;
-			}
-			vmnet_drop(r, (unsigned int)(n - off));
-			break;
-		}
-		/* Any other failure: give up on the first frame left (it is
-		 * the likely cause) and carry on with the others. */
-		vmnet_drop(r, 1);
-		off++;
-		tries = 0;
+	for (k = 0; k < n && k < vm.wmax && vmnet_frame_ok(frames[k].iov_len);
+	     k++) {
+		vm.wiov[k] = frames[k];
+		vm.wpk[k].vm_pkt_iov = &vm.wiov[k];
+		vm.wpk[k].vm_pkt_iovcnt = 1;
+		vm.wpk[k].vm_pkt_size = frames[k].iov_len;
+		vm.wpk[k].vm_flags = 0;
 	}
-	vm.st.tx_frames += written;
-	return written;
+	return k;
+}
+
+/**
+ * vmnet_call_write() - one vmnet_write() of the prepared packets
+ * @k:		how many (1..vm.wmax)
+ * @written:	set to how many vmnet took, on success
+ *
+ * vmnet_write() writes every packet it is given or fails having written
+ * none. A success that took nothing is taken as no room.
+ *
+ * Return: VMNET_SUCCESS with *@written in 1..@k, or why nothing went
+ */
+static vmnet_return_t vmnet_call_write(unsigned int k, unsigned int *written)
+{
+	int cnt = (int)k;
+	vmnet_return_t r = vmnet_write(vm.iface, vm.wpk, &cnt);
+
+	vm.st.tx_calls++;
+	if (r != VMNET_SUCCESS)
+		return r;
+	if (cnt <= 0)
+		return VMNET_BUFFER_EXHAUSTED;
+	*written = (unsigned int)cnt < k ? (unsigned int)cnt : k;
+	return VMNET_SUCCESS;
+}
+
+/**
+ * vmnet_send() - write frames in order, keep them while vmnet is full
+ * @frames:	the frames, one Ethernet frame per iovec
+ * @n:		how many
+ * @dropped:	incremented per frame dropped
+ * @why:	set to the errno of a drop (EMSGSIZE or EIO)
+ *
+ * A batch vmnet refuses for another reason than room is written again one
+ * frame per call, so that only the frame at fault is dropped.
+ *
+ * Return: frames taken (written or dropped), counted from the first; fewer
+ * than @n, with errno EAGAIN, when vmnet is full or backing off: the rest
+ * were not written and stay the caller's, to offer again in the same order
+ * once the descriptor is writable
+ */
+static unsigned int vmnet_send(const struct iovec *frames, unsigned int n,
+			       unsigned int *dropped, int *why)
+{
+	unsigned int i = 0, solo = 0;
+
+	while (i < n) {
+		unsigned int k, w = 0;
+		vmnet_return_t r;
+
+		if (vm.retry.deadline_ms) { /* leave vmnet alone for now */
+			errno = EAGAIN;
+			return i;
+		}
+		k = vmnet_prepare(frames + i, solo ? 1 : n - i);
+		r = k ? vmnet_call_write(k, &w) : VMNET_PACKET_TOO_BIG;
+		if (r == VMNET_SUCCESS) {
+			vm.st.tx_frames += w;
+			vm.backoff_ms = 0;
+			i += w;
+		} else if (r == VMNET_BUFFER_EXHAUSTED) {
+			vmnet_backoff();
+			continue;
+		} else if (k > 1) {
+			/* Nothing went: fewer per call, or one by one. */
+			if (r == VMNET_TOO_MANY_PACKETS)
+				vm.wmax = k / 2;
+			else
+				solo = k;
+			continue;
+		} else {
+			*why = vmnet_drop(r);
+			(*dropped)++;
+			i++;
+		}
+		if (solo)
+			solo--;
+	}
+	return n;
 }
 
 /**
@@ -891,42 +1220,21 @@ static unsigned int vmnet_write_chunk(struct vmpktdesc *pk, int n)
  * @n:		how many
  * @dropped:	incremented by the number of frames dropped
  *
- * vmnet never makes the caller wait: every frame is written or dropped.
- *
- * Return: @n (frames taken from @frames)
+ * Return: frames taken from the start of @frames (written, or dropped and
+ * counted in @dropped); fewer than @n with errno EAGAIN when vmnet is full:
+ * keep the others, and offer them again when uplink_open()'s descriptor is
+ * writable
  */
 unsigned int uplink_write_batch(const struct iovec *frames, unsigned int n,
 				unsigned int *dropped)
 {
-	unsigned int i = 0;
+	int why = EIO;
 
 	if (vmnet_forked()) {
 		*dropped += n;
 		return n;
 	}
-	while (i < n) {
-		unsigned int k = 0, written;
-
-		for (; i < n && k < vm.wmax; i++) {
-			if (frames[i].iov_len > vm.max_pkt ||
-			    frames[i].iov_len < VMNET_ETH_HLEN) {
-				vmnet_drop(VMNET_PACKET_TOO_BIG, 1);
-				(*dropped)++;
-				continue;
-			}
-			vm.wiov[k] = frames[i];
-			vm.wpk[k].vm_pkt_iov = &vm.wiov[k];
-			vm.wpk[k].vm_pkt_iovcnt = 1;
-			vm.wpk[k].vm_pkt_size = frames[i].iov_len;
-			vm.wpk[k].vm_flags = 0;
-			k++;
-		}
-		if (!k)
-			continue;
-		written = vmnet_write_chunk(vm.wpk, (int)k);
-		*dropped += k - written;
-	}
-	return n;
+	return vmnet_send(frames, n, dropped, &why);
 }
 
 /**
@@ -934,27 +1242,70 @@ unsigned int uplink_write_batch(const struct iovec *frames, unsigned int n,
  * @frame:	the Ethernet frame
  * @len:	its length
  *
- * Return: @len on success; -1 when the frame was dropped (errno EMSGSIZE
- * if it is too big, EIO otherwise), never EAGAIN: vmnet has no way to say
- * when it has room again, so a full vmnet is retried briefly, then dropped
+ * Return: @len on success; -1 with errno EAGAIN when vmnet is full (keep
+ * the frame, wait for the descriptor to be writable: a short back-off), or
+ * -1 when the frame was dropped (errno EMSGSIZE if it is too big, EIO
+ * otherwise)
  */
 ssize_t uplink_write(const void *frame, size_t len)
 {
 	struct iovec iov = {.iov_base = (void *)frame, .iov_len = len};
-	unsigned long long before = vm.st.tx_frames;
 	unsigned int dropped = 0;
+	int why = EIO;
 
-	if (len > vm.max_pkt) {
-		vmnet_drop(VMNET_PACKET_TOO_BIG, 1);
-		errno = EMSGSIZE;
+	if (vmnet_forked())
 		return -1;
-	}
-	uplink_write_batch(&iov, 1, &dropped);
-	if (vm.st.tx_frames == before) {
-		errno = EIO;
+	if (!vmnet_send(&iov, 1, &dropped, &why))
+		return -1;
+	if (dropped) {
+		errno = why;
 		return -1;
 	}
 	return (ssize_t)len;
+}
+
+/**
+ * vmnet_stop() - stop the interface and wait for vmnet to confirm
+ *
+ * The semaphore is released on every path, failures included (see
+ * vmnet_wait()); vmnet calls no handler when the stop fails at once.
+ *
+ * Return: true if vmnet confirmed the stop
+ */
+static bool vmnet_stop(void)
+{
+	__block vmnet_return_t st = VMNET_FAILURE;
+	dispatch_semaphore_t sem = dispatch_semaphore_create(0);
+	vmnet_return_t r;
+
+	vmnet_interface_set_event_callback(
+	    vm.iface, VMNET_INTERFACE_PACKETS_AVAILABLE, NULL, NULL);
+	if (!sem) {
+		log_warnx("vmnet: cannot create a dispatch semaphore: the "
+			  "interface is left to the system");
+		return false;
+	}
+	dispatch_retain(sem); /* the handler's reference */
+	r = vmnet_stop_interface(vm.iface, vm.queue, ^(vmnet_return_t status) {
+	  st = status;
+	  dispatch_semaphore_signal(sem);
+	  dispatch_release(sem);
+	});
+	if (r != VMNET_SUCCESS) {
+		dispatch_release(sem); /* no handler will run */
+		dispatch_release(sem);
+		log_warnx("vmnet_stop_interface: %s (status %d)",
+			  vmnet_status_str(r), (int)r);
+	} else if (vmnet_wait(sem, VMNET_STOP_TIMEOUT) < 0) {
+		log_warnx("vmnet: the interface did not stop within %d s",
+			  VMNET_STOP_TIMEOUT);
+	} else if (st != VMNET_SUCCESS) {
+		log_warnx("vmnet: stopping the interface: %s (status %d)",
+			  vmnet_status_str(st), (int)st);
+	} else {
+		return true;
+	}
+	return false;
 }
 
 /**
@@ -967,56 +1318,34 @@ void uplink_close(void)
 {
 	bool owner = vm.pid == getpid();
 
+	loop_timer_cancel(&vm.retry);
+	vm.backoff_ms = 0;
 	if (vm.iface && owner) {
-		__block vmnet_return_t st = VMNET_FAILURE;
-		dispatch_semaphore_t sem = dispatch_semaphore_create(0);
-		vmnet_return_t r;
+		bool stopped = vmnet_stop();
 
-		vmnet_interface_set_event_callback(
-		    vm.iface, VMNET_INTERFACE_PACKETS_AVAILABLE, NULL, NULL);
-		r = vmnet_stop_interface(vm.iface, vm.queue,
-					 ^(vmnet_return_t status) {
-					   st = status;
-					   dispatch_semaphore_signal(sem);
-					 });
-		if (r != VMNET_SUCCESS)
-			log_warnx("vmnet_stop_interface: %s",
-				  vmnet_status_str(r));
-		else if (dispatch_semaphore_wait(
-			     sem, dispatch_time(DISPATCH_TIME_NOW,
-						(int64_t)VMNET_STOP_TIMEOUT *
-						    1000000000)))
-			log_warnx("vmnet: the interface did not stop within "
-				  "%d s",
-				  VMNET_STOP_TIMEOUT);
-		else if (st != VMNET_SUCCESS)
-			log_warnx("vmnet: stopping the interface: %s",
-				  vmnet_status_str(st));
-		else
-			dispatch_release(sem);
-		log_info("vmnet: interface stopped; rx %llu frames in %llu "
+		log_info("vmnet: interface %s; rx %llu frames in %llu "
 			 "reads (%llu errors, %llu oversized), tx %llu frames "
-			 "in %llu writes (%llu retries), dropped %llu (no "
-			 "room), %llu (too big), %llu (errors)",
+			 "in %llu writes (vmnet full %llu times), dropped %llu "
+			 "(too big), %llu (errors)",
+			 stopped ? "stopped" : "closed, not stopped",
 			 vm.st.rx_frames, vm.st.rx_batches, vm.st.rx_errors,
 			 vm.st.rx_truncated, vm.st.tx_frames, vm.st.tx_calls,
-			 vm.st.tx_retries, vm.st.tx_exhausted, vm.st.tx_too_big,
-			 vm.st.tx_errors);
+			 vm.st.tx_full, vm.st.tx_too_big, vm.st.tx_errors);
 	}
 	vm.iface = NULL;
 	if (vm.queue && owner) {
-		/* Let a callback already running finish before the pipe
-		 * closes. */
+		/* Let a callback or handler already running finish before
+		 * the bell closes. */
 		dispatch_sync(vm.queue, ^(void){
 			      });
 		dispatch_release(vm.queue);
 	}
 	vm.queue = NULL;
-	if (vm.pipe_rd >= 0)
-		close(vm.pipe_rd);
-	if (vm.pipe_wr >= 0)
-		close(vm.pipe_wr);
-	vm.pipe_rd = vm.pipe_wr = -1;
+	if (vm.loop_fd >= 0)
+		close(vm.loop_fd);
+	if (vm.bell_fd >= 0)
+		close(vm.bell_fd);
+	vm.loop_fd = vm.bell_fd = -1;
 	free(vm.rbuf);
 	free(vm.rpk);
 	free(vm.riov);

@@ -9,7 +9,8 @@
  * handling); it cannot tell anything about Apple's implementation.
  *
  *   vmnet_check          the double as on macOS 15 (all keys known)
- *   vmnet_check old      the double built without the macOS 11/15 keys
+ *   vmnet_check old      the double as macOS 10.15: no macOS 11/15 keys,
+ *                        a NAT66 prefix needs its length
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +44,8 @@ static const unsigned char net_id_bytes[16] = {
     0x0f, 0x1e, 0x2d, 0x3c, 0x4b, 0x5a, 0x49, 0x78,
     0x86, 0x95, 0xa4, 0xb3, 0xc2, 0xd1, 0xe0, 0xff};
 
+static bool old_double; /* running against the 10.15 variant */
+
 static struct in_addr ip(const char *s)
 {
 	struct in_addr a;
@@ -74,6 +77,11 @@ static int open_with(const struct vmnet_double_cfg *cfg,
 	vmnet_double_set_owner();
 	err[0] = '\0';
 	return uplink_open(c, info, err, errlen);
+}
+
+static void loop_timeout_cb(struct loop_timer *t)
+{
+	loop_stop();
 }
 
 static bool wait_readable(int fd, int ms)
@@ -160,7 +168,11 @@ static void test_start_shared(void)
 	CHECK(!s->shared_interface[0]);
 	CHECK(!s->have_network_id);
 	CHECK(!s->have_mtu); /* 1500 is vmnet's default: not asked */
-	CHECK_EQ(s->nkeys, 6);
+	/* 10.15 wants the prefix length too; from 11 it is deprecated */
+	CHECK_EQ(s->have_nat66_len, old_double);
+	if (old_double)
+		CHECK_EQ(s->nat66_len, 64);
+	CHECK_EQ(s->nkeys, old_double ? 7 : 6);
 	/* what vmnet answered */
 	CHECK_EQ(info.mac[0], 0xa2);
 	CHECK_EQ(info.mac[2], 0x04);
@@ -244,6 +256,66 @@ static void test_start_bridged(void)
 	c.interface = NULL;
 	CHECK_EQ(open_with(NULL, &c, &info, err, sizeof(err)), -1);
 	CHECK_STR_CONTAINS(err, "--vmnet-interface");
+}
+
+static void test_start_bridged_mtu(void)
+{
+	struct uplink_conf c = shared_conf();
+	const struct vmnet_double_start *s = vmnet_double_last_start();
+	struct vmnet_double_cfg cfg = {.mtu = 9000};
+	struct uplink_info info;
+	char err[512];
+
+	/* vmnet takes the interface's MTU in bridged mode and fails a start
+	 * that asks for one: --mtu is refused before vmnet is asked */
+	c.mode = NET_MODE_BRIDGED;
+	c.interface = "en0";
+	c.mtu = 9000;
+	CHECK_EQ(open_with(&cfg, &c, &info, err, sizeof(err)), -1);
+	CHECK(!s->called);
+	CHECK_STR_CONTAINS(err, "--mtu=9000");
+	CHECK_STR_CONTAINS(err, "bridged");
+	CHECK_STR_CONTAINS(err, "en0");
+
+	/* the default MTU is no request: no key, and vmnet's MTU is used */
+	c.mtu = 1500;
+	CHECK(open_with(&cfg, &c, &info, err, sizeof(err)) >= 0);
+	CHECK(s->called);
+	CHECK(!s->have_mtu);
+	CHECK_EQ(info.mtu, 9000);
+	CHECK_EQ(info.max_frame, 9014);
+	uplink_close();
+
+	/* host and shared mode still ask */
+	c = shared_conf();
+	c.mtu = 4000;
+	CHECK(open_with(NULL, &c, &info, err, sizeof(err)) >= 0);
+	CHECK(s->have_mtu);
+	CHECK_EQ(s->mtu, 4000);
+	uplink_close();
+}
+
+static void test_start_nat66(void)
+{
+	struct uplink_conf c = shared_conf();
+	const struct vmnet_double_start *s = vmnet_double_last_start();
+	struct uplink_info info;
+	char err[512];
+
+	c.nat66_prefix = "fd00:aa:bb:cc::";
+	CHECK(open_with(NULL, &c, &info, err, sizeof(err)) >= 0);
+	CHECK(!strcmp(s->nat66, "fd00:aa:bb:cc::"));
+	/* both keys on 10.15, the prefix alone from macOS 11 */
+	CHECK_EQ(s->have_nat66_len, old_double);
+	CHECK_EQ(s->nat66_len, old_double ? 64 : 0);
+	uplink_close();
+
+	/* no prefix: neither key */
+	c.nat66_prefix = NULL;
+	CHECK(open_with(NULL, &c, &info, err, sizeof(err)) >= 0);
+	CHECK(!s->nat66[0]);
+	CHECK(!s->have_nat66_len);
+	uplink_close();
 }
 
 static void test_start_failures(void)
@@ -450,47 +522,43 @@ static void test_write_errors(void)
 	char err[512];
 
 	CHECK(open_with(NULL, &c, &info, err, sizeof(err)) >= 0);
-	make_frame(f[0], 1, 100);
-
-	/* no room once: retried, and it goes through */
-	vmnet_double_fail_writes(1, VMNET_BUFFER_EXHAUSTED);
-	CHECK_EQ(uplink_write(f[0], 100), 100);
-	CHECK_EQ(net_recv(buf, sizeof(buf)), 100);
-
-	/* no room for long: a bounded number of tries, a drop, never
-	 * EAGAIN (vmnet cannot say when it has room again) */
-	calls = n->write_calls;
-	vmnet_double_fail_writes(100, VMNET_BUFFER_EXHAUSTED);
-	errno = 0;
-	CHECK_EQ(uplink_write(f[0], 100), -1);
-	CHECK(errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS);
-	CHECK(n->write_calls - calls <= 3);
-	CHECK_EQ(net_recv(buf, sizeof(buf)), -1);
-	vmnet_double_fail_writes(0, VMNET_SUCCESS);
-
-	/* a failure in a batch costs that frame only */
 	for (unsigned int i = 0; i < 3; i++) {
 		make_frame(f[i], 10 + i, 80);
 		iov[i].iov_base = f[i];
 		iov[i].iov_len = 80;
 	}
+
+	/* a failure (not for room) of one frame: dropped, not kept */
 	vmnet_double_fail_writes(1, VMNET_FAILURE);
+	errno = 0;
+	CHECK_EQ(uplink_write(f[0], 80), -1);
+	CHECK_EQ(errno, EIO);
+	CHECK_EQ(net_recv(buf, sizeof(buf)), -1);
+
+	/* a batch vmnet refuses wrote nothing: written again one frame
+	 * per call, so only the frame at fault is dropped (here the first:
+	 * the batch call and the first single call fail) */
+	vmnet_double_fail_writes(2, VMNET_FAILURE);
+	calls = n->write_calls;
 	CHECK_EQ(uplink_write_batch(iov, 3, &dropped), 3);
 	CHECK_EQ(dropped, 1);
+	CHECK_EQ(n->write_calls - calls, 1 + 3);
 	CHECK_EQ(net_recv(buf, sizeof(buf)), 80);
 	CHECK_EQ(buf[14], 11);
 	CHECK_EQ(net_recv(buf, sizeof(buf)), 80);
 	CHECK_EQ(buf[14], 12);
+	CHECK_EQ(net_recv(buf, sizeof(buf)), -1);
 
-	/* vmnet writing fewer than asked: the rest follows */
+	/* refused once for another reason: nothing lost, nothing twice */
 	dropped = 0;
-	vmnet_double_short_writes(5);
+	vmnet_double_fail_writes(1, VMNET_INVALID_ARGUMENT);
 	CHECK_EQ(uplink_write_batch(iov, 3, &dropped), 3);
 	CHECK_EQ(dropped, 0);
 	for (unsigned int i = 0; i < 3; i++) {
 		CHECK_EQ(net_recv(buf, sizeof(buf)), 80);
 		CHECK_EQ(buf[14], 10 + i);
 	}
+	CHECK_EQ(net_recv(buf, sizeof(buf)), -1);
 
 	/* too big for vmnet: dropped before any call */
 	calls = n->write_calls;
@@ -504,10 +572,245 @@ static void test_write_errors(void)
 	CHECK_EQ(uplink_write_batch(iov, 3, &dropped), 3);
 	CHECK_EQ(dropped, 1);
 	CHECK_EQ(net_recv(buf, sizeof(buf)), 80);
+	CHECK_EQ(buf[14], 10);
 	CHECK_EQ(net_recv(buf, sizeof(buf)), 80);
+	CHECK_EQ(buf[14], 12);
 	CHECK_EQ(net_recv(buf, sizeof(buf)), -1);
+	CHECK_EQ(n->write_full, 0);
 	CHECK_EQ(n->calls_off_thread, 0);
 	uplink_close();
+}
+
+/* --- vmnet full: frames kept, a back-off on a loop timer ------------------ */
+
+static bool wait_writable(int fd, int ms)
+{
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
+
+	return poll(&p, 1, ms) == 1 && (p.revents & POLLOUT);
+}
+
+/* Expect frames @first.. @first+@count-1 on the network, in order, once. */
+static void net_expect(unsigned int first, unsigned int count, size_t len)
+{
+	uint8_t buf[2048];
+	unsigned int got = 0;
+
+	for (int spins = 0; got < count && spins < 1000;) {
+		ssize_t r = net_recv(buf, sizeof(buf));
+
+		if (r < 0) {
+			usleep(1000); /* the double drains every 5 ms */
+			spins++;
+			continue;
+		}
+		CHECK_EQ(r, (ssize_t)len);
+		CHECK_EQ(buf[14], (uint8_t)(first + got));
+		got++;
+	}
+	CHECK_EQ(got, count);
+	usleep(20000);
+	CHECK_EQ(net_recv(buf, sizeof(buf)), -1); /* nothing twice */
+}
+
+static void stop_on_out(struct loop_source *src, unsigned int events)
+{
+	if (events & LOOP_OUT)
+		loop_stop();
+}
+
+/* Run the loop until the descriptor is writable; false after 1 s. */
+static bool loop_until_writable(int fd)
+{
+	struct loop_source src = {.fd = fd, .fn = stop_on_out};
+	struct loop_timer t = {.fn = loop_timeout_cb};
+	bool ok;
+
+	CHECK_EQ(loop_add(&src, LOOP_OUT), 0);
+	loop_timer_arm(&t, 1000);
+	CHECK_EQ(loop_run(), 0);
+	ok = t.deadline_ms != 0; /* stopped before the timeout */
+	loop_timer_cancel(&t);
+	loop_del(&src);
+	return ok;
+}
+
+static void test_write_exhausted_batch(void)
+{
+	struct uplink_conf c = shared_conf();
+	struct vmnet_double_cfg cfg = {.write_max = 4};
+	const struct vmnet_double_counts *n = vmnet_double_counts();
+	struct uplink_info info;
+	uint8_t f[10][128];
+	struct iovec iov[10];
+	unsigned int dropped = 0, calls;
+	char err[512];
+	int fd;
+
+	CHECK_EQ(loop_init(), 0);
+	fd = open_with(&cfg, &c, &info, err, sizeof(err));
+	CHECK(fd >= 0);
+	for (unsigned int i = 0; i < 10; i++) {
+		make_frame(f[i], i, 90);
+		iov[i].iov_base = f[i];
+		iov[i].iov_len = 90;
+	}
+	CHECK(wait_writable(fd, 0));
+	/* vmnet holds 5 and passes none on: 4 fit, the next 4 do not */
+	vmnet_double_set_room(5);
+	vmnet_double_hold(true);
+	errno = 0;
+	CHECK_EQ(uplink_write_batch(iov, 10, &dropped), 4);
+	CHECK_EQ(errno, EAGAIN);
+	CHECK_EQ(dropped, 0);
+	CHECK_EQ(n->write_full, 1);
+	CHECK_EQ(n->write_packets, 4);
+	/* backing off: not writable, and vmnet is left alone */
+	CHECK(!wait_writable(fd, 0));
+	calls = n->write_calls;
+	errno = 0;
+	CHECK_EQ(uplink_write_batch(iov + 4, 6, &dropped), 0);
+	CHECK_EQ(errno, EAGAIN);
+	CHECK_EQ(uplink_write(f[4], 90), -1);
+	CHECK_EQ(errno, EAGAIN);
+	CHECK_EQ(n->write_calls, calls);
+
+	/* the back-off ends on the loop's timer: writable, and then the
+	 * frames kept go on, the same frames in the same order */
+	vmnet_double_hold(false);
+	CHECK(loop_until_writable(fd));
+	CHECK_EQ(uplink_write_batch(iov + 4, 6, &dropped), 6);
+	CHECK_EQ(dropped, 0);
+	net_expect(0, 10, 90);
+	CHECK_EQ(n->write_packets, 10);
+	uplink_close();
+	loop_fini();
+}
+
+/* A host port as host.c drives it: frames queued, written one per call,
+ * LOOP_OUT awaited after EAGAIN. */
+static struct {
+	int fd;
+	struct loop_source src;
+	uint8_t f[60][100];
+	unsigned int head, n, out_wakeups, eagain, dropped;
+} hp;
+
+static void hp_flush(void)
+{
+	while (hp.head < hp.n) {
+		if (uplink_write(hp.f[hp.head], 100) < 0) {
+			if (errno == EAGAIN) {
+				hp.eagain++;
+				loop_mod(&hp.src, LOOP_IN | LOOP_OUT);
+				return;
+			}
+			hp.dropped++;
+		}
+		hp.head++;
+	}
+	loop_mod(&hp.src, LOOP_IN);
+	loop_stop();
+}
+
+static void hp_ready(struct loop_source *src, unsigned int events)
+{
+	uint8_t buf[2048];
+
+	if (events & LOOP_OUT) {
+		hp.out_wakeups++;
+		hp_flush();
+	}
+	while (uplink_read(buf, sizeof(buf)) >= 0)
+		;
+}
+
+static void hp_release(struct loop_timer *t)
+{
+	vmnet_double_hold(false);
+}
+
+static void test_write_exhausted_loop(void)
+{
+	struct uplink_conf c = shared_conf();
+	const struct vmnet_double_counts *n = vmnet_double_counts();
+	struct loop_timer release = {.fn = hp_release};
+	struct loop_timer t = {.fn = loop_timeout_cb};
+	struct uplink_info info;
+	char err[512];
+
+	CHECK_EQ(loop_init(), 0);
+	memset(&hp, 0, sizeof(hp));
+	hp.n = 60;
+	for (unsigned int i = 0; i < hp.n; i++)
+		make_frame(hp.f[i], i, 100);
+	hp.fd = open_with(NULL, &c, &info, err, sizeof(err));
+	CHECK(hp.fd >= 0);
+	hp.src.fd = hp.fd;
+	hp.src.fn = hp_ready;
+	CHECK_EQ(loop_add(&hp.src, LOOP_IN), 0);
+	/* vmnet takes 8 and then nothing for 60 ms */
+	vmnet_double_set_room(8);
+	vmnet_double_hold(true);
+	hp_flush();
+	CHECK_EQ(hp.head, 8);
+	loop_timer_arm(&release, 60);
+	loop_timer_arm(&t, 5000);
+	CHECK_EQ(loop_run(), 0);
+	CHECK(t.deadline_ms != 0); /* finished, not timed out */
+	loop_timer_cancel(&t);
+	loop_timer_cancel(&release);
+	CHECK_EQ(hp.head, hp.n);
+	CHECK_EQ(hp.dropped, 0);
+	net_expect(0, hp.n, 100);
+	/* a bounded back-off, not a busy retry: in 60 ms at 1, 2, 4, 8,
+	 * 16, 16... ms, a handful of tries, each one LOOP_OUT wake-up */
+	CHECK(n->write_full >= 2);
+	CHECK(n->write_full <= 10);
+	CHECK(hp.out_wakeups <= n->write_full);
+	CHECK_EQ(hp.eagain, n->write_full);
+	CHECK_EQ(n->calls_off_thread, 0);
+	loop_del(&hp.src);
+	uplink_close();
+	loop_fini();
+}
+
+/* --- stopping ------------------------------------------------------------- */
+
+static void test_stop_failure(void)
+{
+	struct uplink_conf c = shared_conf();
+	const struct vmnet_double_counts *n = vmnet_double_counts();
+	struct vmnet_double_cfg bad = {.status = VMNET_FAILURE};
+	unsigned int live = dispatch_double_live_semaphores();
+	struct uplink_info info;
+	size_t fds = open_fds();
+	char err[512];
+
+	/* a stop that fails at once: no handler, the semaphore goes */
+	CHECK(open_with(NULL, &c, &info, err, sizeof(err)) >= 0);
+	vmnet_double_fail_stop(VMNET_FAILURE, false);
+	uplink_close();
+	CHECK_EQ(n->stop_calls, 1);
+	CHECK_EQ(n->stops, 0);
+	CHECK_EQ(dispatch_double_live_semaphores(), live);
+
+	/* a stop whose handler reports a failure */
+	CHECK(open_with(NULL, &c, &info, err, sizeof(err)) >= 0);
+	vmnet_double_fail_stop(VMNET_INVALID_ACCESS, true);
+	uplink_close();
+	CHECK_EQ(n->stop_calls, 1);
+	CHECK_EQ(n->stops, 0);
+	CHECK_EQ(dispatch_double_live_semaphores(), live);
+
+	/* and the usual paths leak nothing either */
+	CHECK(open_with(NULL, &c, &info, err, sizeof(err)) >= 0);
+	uplink_close();
+	CHECK_EQ(n->stops, 1);
+	CHECK_EQ(open_with(&bad, &c, &info, err, sizeof(err)), -1);
+	CHECK_EQ(dispatch_double_live_semaphores(), live);
+	vmnet_double_reset(NULL);
+	CHECK_EQ(open_fds(), fds);
 }
 
 /* --- the callback, the loop, fork ----------------------------------------- */
@@ -535,11 +838,6 @@ static void loop_cb(struct loop_source *src, unsigned int events)
 		loop_stop();
 }
 
-static void loop_timeout(struct loop_timer *t)
-{
-	loop_stop();
-}
-
 static void *sender(void *arg)
 {
 	(void)arg;
@@ -557,7 +855,7 @@ static void test_loop_handoff(void)
 	struct vmnet_double_cfg cfg = {.read_max = 5};
 	const struct vmnet_double_counts *n = vmnet_double_counts();
 	struct loop_source src = {.fn = loop_cb};
-	struct loop_timer t = {.fn = loop_timeout};
+	struct loop_timer t = {.fn = loop_timeout_cb};
 	struct uplink_info info;
 	pthread_t th;
 	char err[512];
@@ -660,6 +958,8 @@ static const struct unit_test tests[] = {
     {"start_host_mtu", test_start_host_mtu},
     {"start_host_network_id", test_start_host_network_id},
     {"start_bridged", test_start_bridged},
+    {"start_bridged_mtu", test_start_bridged_mtu},
+    {"start_nat66", test_start_nat66},
     {"start_failures", test_start_failures},
     {"platform", test_platform},
     {"read_batch", test_read_batch},
@@ -668,6 +968,9 @@ static const struct unit_test tests[] = {
     {"read_default_batch", test_read_default_batch},
     {"write", test_write},
     {"write_errors", test_write_errors},
+    {"write_exhausted_batch", test_write_exhausted_batch},
+    {"write_exhausted_loop", test_write_exhausted_loop},
+    {"stop_failure", test_stop_failure},
     {"loop_handoff", test_loop_handoff},
     {"fork", test_fork},
 };
@@ -676,14 +979,17 @@ static const struct unit_test old_tests[] = {
     {"old_network_id", test_old_network_id},
     {"old_batches", test_old_batches},
     {"start_shared", test_start_shared},
+    {"start_nat66", test_start_nat66},
     {"read_early_stop", test_read_early_stop},
     {"write_errors", test_write_errors},
+    {"stop_failure", test_stop_failure},
 };
 
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
-	if (argc > 1 && !strcmp(argv[1], "old"))
+	old_double = argc > 1 && !strcmp(argv[1], "old");
+	if (old_double)
 		return unit_main("vmnet-old", old_tests,
 				 sizeof(old_tests) / sizeof(old_tests[0]));
 	return unit_main("vmnet", tests, sizeof(tests) / sizeof(tests[0]));

@@ -13,12 +13,16 @@
  * mode names an interface; a read gives buffers of at least the maximum
  * packet size and asks for at most read_max packets; a write gives packets
  * no larger than the maximum, flags 0 and (as QEMU found out) a single
- * iovec each. It records every call so the test can check arguments, which
- * thread called, and how often. It models the contract, not Apple's
- * implementation: passing here does not prove anything about real vmnet.
+ * iovec each; bridged mode takes no MTU key. A write is all or nothing:
+ * packets go to a bounded output buffer (vmnet's), which drains into the
+ * socket as it takes them; a write that does not fit whole fails with
+ * VMNET_BUFFER_EXHAUSTED having written none. It records every call so the
+ * test can check arguments, which thread called, and how often. It models
+ * the contract, not Apple's implementation: passing here does not prove
+ * anything about real vmnet.
  *
- * Built with -DVMNET_DOUBLE_OLD it lacks the keys of macOS 11 and 15, as an
- * older system would.
+ * Built with -DVMNET_DOUBLE_OLD it is macOS 10.15: it lacks the keys of
+ * macOS 11 and 15, and a NAT66 prefix needs its length key too.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -43,14 +47,15 @@ const char *vmnet_end_address_key = "end_address";
 const char *vmnet_subnet_mask_key = "subnet_mask";
 const char *vmnet_interface_id_key = "interface_id";
 const char *vmnet_nat66_prefix_key = "nat66_prefix";
+const char *vmnet_nat66_prefix_length_key = "nat66_prefix_length";
 const char *vmnet_allocate_mac_address_key = "allocate_mac_address";
-const char *vmnet_enable_isolation_key = "enable_isolation";
 const char *vmnet_mac_address_key = "mac_address";
 const char *vmnet_mtu_key = "mtu";
 const char *vmnet_max_packet_size_key = "max_packet_size";
 const char *vmnet_estimated_packets_available_key =
     "estimated_packets_available";
 #ifndef VMNET_DOUBLE_OLD
+const char *vmnet_enable_isolation_key = "enable_isolation";
 const char *vmnet_network_identifier_key = "network_identifier";
 const char *vmnet_host_ip_address_key = "host_ip_address";
 const char *vmnet_host_subnet_mask_key = "host_subnet_mask";
@@ -59,6 +64,7 @@ const char *vmnet_write_max_packets_key = "write_max_packets";
 #endif
 
 #define VD_OLD_MAX_PKTS 200u
+#define VD_OUT_SLOTS	512u /* packets vmnet holds for the host, at most */
 
 struct vmnet_interface {
 	bool running;
@@ -72,6 +78,10 @@ struct vmnet_interface {
 	bool watching;
 	bool stop_watching;
 	bool armed; /* fire on the next arrival */
+	/* vmnet's output buffer: written packets the socket has not taken */
+	uint8_t *out; /* VD_OUT_SLOTS buffers of max_pkt */
+	size_t out_len[VD_OUT_SLOTS];
+	unsigned int out_head, out_count;
 };
 
 static struct {
@@ -84,7 +94,10 @@ static struct {
 	pthread_t owner;
 	unsigned int fail_writes;
 	vmnet_return_t fail_status;
-	unsigned int short_writes;
+	unsigned int room; /* output buffer size in packets (0: VD_OUT_SLOTS) */
+	bool hold;	   /* the host takes nothing: the buffer fills */
+	vmnet_return_t stop_status; /* non-zero: the next stop fails */
+	bool stop_in_handler;	    /* ... through the handler, not at once */
 	struct vmnet_interface ifc;
 } vd = {
     .mu = PTHREAD_MUTEX_INITIALIZER,
@@ -128,8 +141,11 @@ static void vd_defaults(void)
 		vd.cfg.mac = "f2:0:1:a:bc:de";
 }
 
+static void vd_teardown(struct vmnet_interface *ifc);
+
 void vmnet_double_reset(const struct vmnet_double_cfg *cfg)
 {
+	vd_teardown(&vd.ifc); /* one that a failed stop left running */
 	pthread_mutex_lock(&vd.mu);
 	memset(&vd.cfg, 0, sizeof(vd.cfg));
 	if (cfg)
@@ -137,7 +153,10 @@ void vmnet_double_reset(const struct vmnet_double_cfg *cfg)
 	vd_defaults();
 	memset(&vd.start, 0, sizeof(vd.start));
 	memset(&vd.n, 0, sizeof(vd.n));
-	vd.fail_writes = vd.short_writes = 0;
+	vd.fail_writes = vd.room = 0;
+	vd.hold = false;
+	vd.stop_status = 0;
+	vd.stop_in_handler = false;
 	pthread_mutex_unlock(&vd.mu);
 }
 
@@ -170,10 +189,25 @@ void vmnet_double_fail_writes(unsigned int n, vmnet_return_t status)
 	pthread_mutex_unlock(&vd.mu);
 }
 
-void vmnet_double_short_writes(unsigned int n)
+void vmnet_double_set_room(unsigned int packets)
 {
 	pthread_mutex_lock(&vd.mu);
-	vd.short_writes = n;
+	vd.room = packets < VD_OUT_SLOTS ? packets : VD_OUT_SLOTS;
+	pthread_mutex_unlock(&vd.mu);
+}
+
+void vmnet_double_hold(bool on)
+{
+	pthread_mutex_lock(&vd.mu);
+	vd.hold = on;
+	pthread_mutex_unlock(&vd.mu);
+}
+
+void vmnet_double_fail_stop(vmnet_return_t status, bool in_handler)
+{
+	pthread_mutex_lock(&vd.mu);
+	vd.stop_status = status;
+	vd.stop_in_handler = in_handler;
 	pthread_mutex_unlock(&vd.mu);
 }
 
@@ -211,6 +245,10 @@ static vmnet_return_t vd_record(xpc_object_t desc)
 	vd_copy(desc, vmnet_end_address_key, s->end, sizeof(s->end));
 	vd_copy(desc, vmnet_subnet_mask_key, s->mask, sizeof(s->mask));
 	vd_copy(desc, vmnet_nat66_prefix_key, s->nat66, sizeof(s->nat66));
+	s->have_nat66_len =
+	    xpc_dictionary_get_value(desc, vmnet_nat66_prefix_length_key);
+	s->nat66_len =
+	    xpc_dictionary_get_uint64(desc, vmnet_nat66_prefix_length_key);
 	u = xpc_dictionary_get_uuid(desc, vmnet_interface_id_key);
 	if (u) {
 		memcpy(s->interface_id, u, 16);
@@ -235,6 +273,14 @@ static vmnet_return_t vd_record(xpc_object_t desc)
 		return VMNET_INVALID_ARGUMENT;
 	if (s->mode == VMNET_BRIDGED_MODE && !s->shared_interface[0])
 		return VMNET_INVALID_ARGUMENT;
+	/* the interface's MTU is the one: asking is an error */
+	if (s->mode == VMNET_BRIDGED_MODE && s->have_mtu)
+		return VMNET_INVALID_ARGUMENT;
+#ifdef VMNET_DOUBLE_OLD
+	/* 10.15 takes a NAT66 prefix only with its length */
+	if (s->nat66[0] && (!s->have_nat66_len || s->nat66_len != 64))
+		return VMNET_INVALID_ARGUMENT;
+#endif
 	given = !!s->start[0] + !!s->end[0] + !!s->mask[0];
 	if (given != 0 && given != 3) /* all three or none */
 		return VMNET_INVALID_ARGUMENT;
@@ -364,6 +410,11 @@ vmnet_start_interface(xpc_object_t interface_desc, dispatch_queue_t queue,
 			}
 			ifc->ifd = sp[0];
 			ifc->nfd = sp[1];
+			ifc->out =
+			    malloc(VD_OUT_SLOTS * vd.cfg.max_packet_size);
+			if (!ifc->out)
+				abort();
+			ifc->out_head = ifc->out_count = 0;
 			ifc->running = true;
 			ifc->mtu = vd.cfg.mtu;
 			ifc->max_pkt = vd.cfg.max_packet_size;
@@ -393,6 +444,22 @@ vmnet_start_interface(xpc_object_t interface_desc, dispatch_queue_t queue,
 	return ifc;
 }
 
+/* Hand what the output buffer holds to the socket, as far as it takes
+ * it (called with vd.mu held). */
+static void vd_pump(struct vmnet_interface *ifc)
+{
+	while (ifc->out_count && !vd.hold) {
+		unsigned int slot = ifc->out_head;
+
+		if (send(ifc->ifd, ifc->out + slot * ifc->max_pkt,
+			 ifc->out_len[slot], MSG_DONTWAIT) < 0)
+			break; /* the network is slow: vmnet keeps it */
+		ifc->out_head = (slot + 1) % VD_OUT_SLOTS;
+		ifc->out_count--;
+		vd.n.out_sent++;
+	}
+}
+
 static void *vd_watch(void *arg)
 {
 	struct vmnet_interface *ifc = arg;
@@ -405,6 +472,7 @@ static void *vd_watch(void *arg)
 		pthread_mutex_unlock(&vd.mu);
 		r = poll(&p, 1, 5);
 		pthread_mutex_lock(&vd.mu);
+		vd_pump(ifc);
 		/* Look again under the lock: a read may have emptied it. */
 		if (r > 0)
 			r = poll(&p, 1, 0);
@@ -419,14 +487,17 @@ static void *vd_watch(void *arg)
 			dispatch_async(ifc->cbq, ^(void) {
 			  bool owner = vd_on_owner();
 
-			  cb(VMNET_INTERFACE_PACKETS_AVAILABLE, ev);
-			  xpc_release(ev);
-			  Block_release(cb);
+			  /* Counted before the callback runs: the loop may
+			   * read everything and the test look at the count
+			   * before this thread would get back here. */
 			  pthread_mutex_lock(&vd.mu);
 			  vd.n.events++;
 			  vd.n.events_on_owner += owner;
 			  pthread_cond_broadcast(&vd.cv);
 			  pthread_mutex_unlock(&vd.mu);
+			  cb(VMNET_INTERFACE_PACKETS_AVAILABLE, ev);
+			  xpc_release(ev);
+			  Block_release(cb);
 			});
 		}
 	}
@@ -476,24 +547,51 @@ vmnet_return_t vmnet_interface_set_event_callback(
 	return ifc->watching ? VMNET_SUCCESS : VMNET_FAILURE;
 }
 
-vmnet_return_t vmnet_stop_interface(interface_ref ifc, dispatch_queue_t queue,
-				    void (^handler)(vmnet_return_t status))
+/* Stop watching, close both ends, drop what the output buffer holds. */
+static void vd_teardown(struct vmnet_interface *ifc)
 {
-	void (^h)(vmnet_return_t);
+	vd_stop_watching(ifc);
+	pthread_mutex_lock(&vd.mu);
+	if (ifc->running) {
+		close(ifc->ifd);
+		close(ifc->nfd);
+		ifc->ifd = ifc->nfd = -1;
+		free(ifc->out);
+		ifc->out = NULL;
+		ifc->out_head = ifc->out_count = 0;
+		ifc->running = false;
+	}
+	pthread_mutex_unlock(&vd.mu);
+}
+
+vmnet_return_t
+vmnet_stop_interface(interface_ref ifc, dispatch_queue_t queue,
+		     vmnet_interface_completion_handler_t handler)
+{
+	vmnet_interface_completion_handler_t h;
+	vmnet_return_t status;
+	bool in_handler;
 
 	if (ifc != &vd.ifc || !ifc->running || !queue || !handler)
 		return VMNET_INVALID_ARGUMENT;
-	vd_stop_watching(ifc);
 	pthread_mutex_lock(&vd.mu);
-	close(ifc->ifd);
-	close(ifc->nfd);
-	ifc->ifd = ifc->nfd = -1;
-	ifc->running = false;
-	vd.n.stops++;
+	vd.n.stop_calls++;
+	status = vd.stop_status ? vd.stop_status : VMNET_SUCCESS;
+	in_handler = vd.stop_in_handler;
+	vd.stop_status = 0;
 	pthread_mutex_unlock(&vd.mu);
+	/* A failed stop leaves the interface running. */
+	if (status != VMNET_SUCCESS && !in_handler)
+		return status; /* and calls no handler */
+	if (status == VMNET_SUCCESS) {
+		vd_teardown(ifc);
+		pthread_mutex_lock(&vd.mu);
+		vd.n.stops++;
+		pthread_mutex_unlock(&vd.mu);
+	}
 	h = Block_copy(handler);
 	dispatch_async(queue, ^(void) {
-	  h(VMNET_SUCCESS);
+	  h(status);
 	  Block_release(h);
 	});
 	return VMNET_SUCCESS;
@@ -558,11 +656,55 @@ vmnet_return_t vmnet_read(interface_ref ifc, struct vmpktdesc *packets,
 	return r;
 }
 
+/* What vmnet_write() refuses in a packet, or VMNET_SUCCESS. */
+static vmnet_return_t vd_check_out(const struct vmnet_interface *ifc,
+				   const struct vmpktdesc *p)
+{
+	if (p->vm_flags || p->vm_pkt_iovcnt != 1 ||
+	    p->vm_pkt_size != vd_room(p))
+		return VMNET_INVALID_ARGUMENT;
+	if (p->vm_pkt_size > ifc->max_pkt)
+		return VMNET_PACKET_TOO_BIG;
+	return VMNET_SUCCESS;
+}
+
+/* Take all @want packets into the output buffer, or none (vd.mu held). */
+static vmnet_return_t vd_take(struct vmnet_interface *ifc,
+			      const struct vmpktdesc *packets,
+			      unsigned int want)
+{
+	unsigned int room = vd.room ? vd.room : VD_OUT_SLOTS;
+
+	for (unsigned int i = 0; i < want; i++) {
+		vmnet_return_t r = vd_check_out(ifc, &packets[i]);
+
+		if (r != VMNET_SUCCESS)
+			return r;
+	}
+	vd_pump(ifc); /* make what room the socket allows */
+	if (ifc->out_count + want > room) {
+		vd.n.write_full++;
+		return VMNET_BUFFER_EXHAUSTED;
+	}
+	for (unsigned int i = 0; i < want; i++) {
+		unsigned int slot =
+		    (ifc->out_head + ifc->out_count) % VD_OUT_SLOTS;
+
+		memcpy(ifc->out + slot * ifc->max_pkt,
+		       packets[i].vm_pkt_iov[0].iov_base,
+		       packets[i].vm_pkt_size);
+		ifc->out_len[slot] = packets[i].vm_pkt_size;
+		ifc->out_count++;
+	}
+	vd_pump(ifc);
+	return VMNET_SUCCESS;
+}
+
 vmnet_return_t vmnet_write(interface_ref ifc, struct vmpktdesc *packets,
 			   int *pktcnt)
 {
-	unsigned int limit, want, done = 0;
-	vmnet_return_t r = VMNET_SUCCESS;
+	unsigned int limit, want;
+	vmnet_return_t r;
 
 	pthread_mutex_lock(&vd.mu);
 	if (ifc != &vd.ifc || !ifc->running || !packets || !pktcnt ||
@@ -578,46 +720,20 @@ vmnet_return_t vmnet_write(interface_ref ifc, struct vmpktdesc *packets,
 		vd.n.write_max_asked = want;
 	limit = ifc->write_max ? (unsigned int)ifc->write_max : VD_OLD_MAX_PKTS;
 	if (want > limit) {
-		vd.n.write_refused++;
-		*pktcnt = 0;
-		pthread_mutex_unlock(&vd.mu);
-		return VMNET_TOO_MANY_PACKETS;
-	}
-	if (vd.fail_writes) {
+		r = VMNET_TOO_MANY_PACKETS;
+	} else if (vd.fail_writes) {
 		vd.fail_writes--;
+		r = vd.fail_status;
+	} else {
+		r = vd_take(ifc, packets, want);
+	}
+	/* All or nothing: a failure has written no packet. */
+	if (r != VMNET_SUCCESS) {
 		vd.n.write_refused++;
-		*pktcnt = 0;
-		pthread_mutex_unlock(&vd.mu);
-		return vd.fail_status;
+		want = 0;
 	}
-	if (vd.short_writes && want > 1) {
-		vd.short_writes--;
-		want = 1;
-	}
-	for (; done < want; done++) {
-		struct vmpktdesc *p = &packets[done];
-		struct msghdr m = {0};
-
-		if (p->vm_flags || p->vm_pkt_iovcnt != 1 ||
-		    p->vm_pkt_size != vd_room(p)) {
-			r = VMNET_INVALID_ARGUMENT;
-			break;
-		}
-		if (p->vm_pkt_size > ifc->max_pkt) {
-			r = VMNET_PACKET_TOO_BIG;
-			break;
-		}
-		m.msg_iov = p->vm_pkt_iov;
-		m.msg_iovlen = 1;
-		if (sendmsg(ifc->ifd, &m, MSG_DONTWAIT) < 0) {
-			r = VMNET_BUFFER_EXHAUSTED;
-			break;
-		}
-	}
-	if (r != VMNET_SUCCESS)
-		vd.n.write_refused++;
-	*pktcnt = (int)done;
-	vd.n.write_packets += done;
+	*pktcnt = (int)want;
+	vd.n.write_packets += want;
 	pthread_mutex_unlock(&vd.mu);
 	return r;
 }

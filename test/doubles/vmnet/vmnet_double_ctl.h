@@ -32,6 +32,8 @@ struct vmnet_double_start {
 	char start[64], end[64], mask[64];
 	char host_ip[64], host_mask[64];
 	char nat66[64];
+	bool have_nat66_len; /* the 10.15 key, vmnet_nat66_prefix_length_key */
+	uint64_t nat66_len;
 	bool have_interface_id;
 	uint8_t interface_id[16];
 	bool have_network_id;
@@ -51,12 +53,15 @@ struct vmnet_double_counts {
 	unsigned int write_calls;
 	unsigned int write_packets;
 	unsigned int write_max_asked;
-	unsigned int write_refused;    /* injected or contract failures */
+	unsigned int write_refused;    /* failed writes (nothing written) */
+	unsigned int write_full;       /* ... for want of room */
+	unsigned int out_sent;	       /* packets the network was given */
 	unsigned int calls_off_thread; /* read/write not on the owner */
 	unsigned int events;	       /* packets-available callbacks run */
 	unsigned int events_on_owner;  /* ... on the owner thread (bad) */
 	unsigned int handler_on_owner; /* completion handlers on owner */
-	unsigned int stops;
+	unsigned int stop_calls;
+	unsigned int stops; /* that succeeded */
 };
 
 void vmnet_double_reset(const struct vmnet_double_cfg *cfg);
@@ -69,8 +74,18 @@ void vmnet_double_set_owner(void);
 int vmnet_double_net_fd(void);
 /* Make the next @n vmnet_write() calls fail with @status. */
 void vmnet_double_fail_writes(unsigned int n, vmnet_return_t status);
-/* Make the next @n vmnet_write() calls write at most one packet. */
-void vmnet_double_short_writes(unsigned int n);
+/* vmnet's output buffer holds @packets at most (0: the default, 512);
+ * a write that does not fit whole fails with VMNET_BUFFER_EXHAUSTED. */
+void vmnet_double_set_room(unsigned int packets);
+/* While @on, nothing leaves the output buffer (the host is busy). */
+void vmnet_double_hold(bool on);
+/* Make the next vmnet_stop_interface() fail with @status: returned at
+ * once (no handler) or, if @in_handler, given to the handler. The
+ * interface stays up until the next vmnet_double_reset(). */
+void vmnet_double_fail_stop(vmnet_return_t status, bool in_handler);
+/* Dispatch semaphores created and not yet released for good (the
+ * dispatch double counts them). */
+unsigned int dispatch_double_live_semaphores(void);
 /* Wait until @n packets-available callbacks have run (1 s at most). */
 bool vmnet_double_wait_events(unsigned int n);
 

@@ -16,6 +16,8 @@
 #include <dispatch/dispatch.h>
 #include <xpc/xpc.h>
 
+#include "vmnet_double_ctl.h"
+
 /* --- XPC dictionaries ---------------------------------------------------- */
 
 enum xd_type { XD_UINT64, XD_BOOL, XD_STRING, XD_UUID };
@@ -173,6 +175,7 @@ struct dd_item {
 
 struct dispatch_double_queue {
 	enum dd_kind kind;
+	int refs;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct dd_item *head, *tail;
@@ -182,6 +185,7 @@ struct dispatch_double_queue {
 
 struct dispatch_double_semaphore {
 	enum dd_kind kind;
+	int refs;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	intptr_t value;
@@ -223,6 +227,7 @@ dispatch_queue_t dispatch_queue_create(const char *label,
 	if (!q)
 		return NULL;
 	q->kind = DD_QUEUE;
+	q->refs = 1;
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->cv, NULL);
 	if (pthread_create(&q->thread, NULL, dd_worker, q)) {
@@ -261,6 +266,13 @@ void dispatch_sync(dispatch_queue_t q, dispatch_block_t block)
 	dispatch_release(done);
 }
 
+static unsigned int dd_live_sems; /* semaphores not yet freed */
+
+unsigned int dispatch_double_live_semaphores(void)
+{
+	return __atomic_load_n(&dd_live_sems, __ATOMIC_SEQ_CST);
+}
+
 dispatch_semaphore_t dispatch_semaphore_create(intptr_t value)
 {
 	dispatch_semaphore_t s = calloc(1, sizeof(*s));
@@ -270,7 +282,9 @@ dispatch_semaphore_t dispatch_semaphore_create(intptr_t value)
 		return NULL;
 	}
 	s->kind = DD_SEMAPHORE;
+	s->refs = 1;
 	s->value = value;
+	__atomic_add_fetch(&dd_live_sems, 1, __ATOMIC_SEQ_CST);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
 	return s;
@@ -323,10 +337,33 @@ intptr_t dispatch_semaphore_signal(dispatch_semaphore_t s)
 	return 0;
 }
 
-void dispatch_release(void *object)
+/* The reference count of a queue or semaphore. */
+static int *dd_refs(void *object)
 {
 	enum dd_kind kind = *(enum dd_kind *)object;
 
+	if (kind == DD_QUEUE)
+		return &((dispatch_queue_t)object)->refs;
+	if (kind == DD_SEMAPHORE)
+		return &((dispatch_semaphore_t)object)->refs;
+	abort();
+}
+
+void dispatch_retain(void *object)
+{
+	if (__atomic_add_fetch(dd_refs(object), 1, __ATOMIC_SEQ_CST) < 2)
+		abort(); /* retained after its last release */
+}
+
+void dispatch_release(void *object)
+{
+	enum dd_kind kind = *(enum dd_kind *)object;
+	int left = __atomic_sub_fetch(dd_refs(object), 1, __ATOMIC_SEQ_CST);
+
+	if (left < 0)
+		abort(); /* released once too often */
+	if (left > 0)
+		return;
 	if (kind == DD_QUEUE) {
 		dispatch_queue_t q = object;
 
@@ -341,9 +378,8 @@ void dispatch_release(void *object)
 		}
 		pthread_join(q->thread, NULL);
 		free(q);
-	} else if (kind == DD_SEMAPHORE) {
-		free(object);
 	} else {
-		abort();
+		__atomic_sub_fetch(&dd_live_sems, 1, __ATOMIC_SEQ_CST);
+		free(object);
 	}
 }

@@ -2,9 +2,10 @@
 /*
  * Test double: the part of Apple's Grand Central Dispatch API that
  * src/vmnet.c uses (serial queues, dispatch_async/dispatch_sync,
- * semaphores with timeouts), over POSIX threads, for running it on Linux.
- * Written from Apple's public documentation; not Apple's header. Blocks
- * need clang -fblocks and a blocks runtime (Debian: libblocksruntime-dev).
+ * semaphores with timeouts, reference counts), over POSIX threads, for running
+ * it on Linux. Written from Apple's public documentation; not Apple's header.
+ * Blocks need clang -fblocks and a blocks runtime (Debian:
+ * libblocksruntime-dev).
  */
 #ifndef VMNET_DOUBLE_DISPATCH_H
 #define VMNET_DOUBLE_DISPATCH_H
@@ -35,7 +36,9 @@ intptr_t dispatch_semaphore_wait(dispatch_semaphore_t dsema,
 				 dispatch_time_t timeout);
 intptr_t dispatch_semaphore_signal(dispatch_semaphore_t dsema);
 dispatch_time_t dispatch_time(dispatch_time_t when, int64_t delta);
-/* Takes a queue or a semaphore (Apple's takes any dispatch object). */
+/* Take a queue or a semaphore (Apple's take any dispatch object); an
+ * object goes when its last reference does. */
+void dispatch_retain(void *object);
 void dispatch_release(void *object);
 
 #endif /* VMNET_DOUBLE_DISPATCH_H */

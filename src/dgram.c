@@ -47,7 +47,6 @@
  * @msgs:	the recvmmsg() batch
  * @addrs:	sender addresses of the batch
  * @sock:	the shared socket (--dgram-socket), while listening
- * @path:	its file
  * @peers:	hash of peer address -> port id (-1: empty)
  * @peer_mask:	hash size - 1
  * @st:		counters
@@ -58,14 +57,13 @@ static struct dgram_state {
 	struct iovec iov[DGRAM_BATCH];
 	struct mmsghdr msgs[DGRAM_BATCH];
 	struct sockaddr_un addrs[DGRAM_BATCH];
-	struct loop_source sock;
-	const char *path;
+	struct sock_listener sock;
 	int *peers;
 	unsigned int peer_mask;
 	struct dgram_stats st;
 } dgram = {
     .max_frame = 65549,
-    .sock = {.fd = -1},
+    .sock = {.src = {.fd = -1}},
 };
 
 static enum port_tx dgram_flush(struct port *p);
@@ -232,7 +230,7 @@ static struct port *dgram_peer_find(const struct sockaddr_un *sa, socklen_t len)
 		if (p && p->peer.len == len && !memcmp(&p->peer.addr, sa, len))
 			return p;
 	}
-	p = port_open(PORT_DGRAM_PEER, &dgram_peer_ops, dgram.sock.fd, 0);
+	p = port_open(PORT_DGRAM_PEER, &dgram_peer_ops, dgram.sock.src.fd, 0);
 	if (!p)
 		return NULL;
 	memcpy(&p->peer.addr, sa, len);
@@ -576,23 +574,12 @@ struct port *dgram_port_open(int fd)
 int dgram_listen(const char *path, const struct sock_owner *o, char *err,
 		 size_t errlen)
 {
-	int fd = sock_listen_unix(path, SOCK_DGRAM, o, err, errlen);
-
-	if (fd < 0)
+	if (sock_listener_open(&dgram.sock, path, SOCK_DGRAM, o,
+			       dgram_shared_ready, err, errlen) < 0)
 		return -1;
 	/* Datagrams a peer has not read yet count against this socket's
 	 * send buffer, shared by every peer: make it large. */
-	sock_set_sndbuf(fd, DGRAM_SHARED_SNDBUF);
-	dgram.sock.fd = fd;
-	dgram.sock.fn = dgram_shared_ready;
-	if (loop_add(&dgram.sock, LOOP_IN) < 0) {
-		err_sys(err, errlen, "cannot watch %s", path);
-		close(fd);
-		unlink(path);
-		dgram.sock.fd = -1;
-		return -1;
-	}
-	dgram.path = path;
+	sock_set_sndbuf(dgram.sock.src.fd, DGRAM_SHARED_SNDBUF);
 	return 0;
 }
 
@@ -603,10 +590,7 @@ int dgram_listen(const char *path, const struct sock_owner *o, char *err,
  */
 void dgram_drop_fd(void)
 {
-	if (dgram.sock.fd >= 0)
-		close(dgram.sock.fd);
-	dgram.sock.fd = -1;
-	dgram.sock.registered = false;
+	sock_listener_drop_fd(&dgram.sock);
 }
 
 /**
@@ -616,12 +600,5 @@ void dgram_drop_fd(void)
  */
 void dgram_unlisten(void)
 {
-	if (dgram.sock.fd >= 0) {
-		loop_del(&dgram.sock);
-		close(dgram.sock.fd);
-		dgram.sock.fd = -1;
-	}
-	if (dgram.path && unlink(dgram.path) && errno != ENOENT)
-		log_warn("cannot remove %s", dgram.path);
-	dgram.path = NULL;
+	sock_listener_close(&dgram.sock);
 }

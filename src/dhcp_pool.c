@@ -551,6 +551,27 @@ enum dhcp_pool_bind_result dhcp_pool_bind(const struct dhcp_pool_client *cl,
 }
 
 /**
+ * dhcp_pool_held_by() - the entry of an address offered or leased to a client
+ * @cl:		the client
+ * @a:		the address
+ * @now:	current time
+ * @idx:	set to the entry's index
+ *
+ * Return: the entry, or NULL if @a is not in the pool or not @cl's
+ */
+static struct dhcp_pool_entry *
+dhcp_pool_held_by(const struct dhcp_pool_client *cl, uint32_t a, int64_t now,
+		  uint32_t *idx)
+{
+	struct dhcp_pool_entry *l;
+
+	if (!dhcp_pool_index(a, idx))
+		return NULL;
+	l = dhcp_pool_at(*idx, now);
+	return dhcp_pool_held(l) && dhcp_pool_is(l, cl) ? l : NULL;
+}
+
+/**
  * dhcp_pool_release() - end a client's lease now
  * @cl:		the client
  * @a:		the address it releases
@@ -564,13 +585,10 @@ enum dhcp_pool_bind_result dhcp_pool_bind(const struct dhcp_pool_client *cl,
 bool dhcp_pool_release(const struct dhcp_pool_client *cl, uint32_t a,
 		       int64_t now)
 {
-	struct dhcp_pool_entry *l;
 	uint32_t idx;
+	struct dhcp_pool_entry *l = dhcp_pool_held_by(cl, a, now, &idx);
 
-	if (!dhcp_pool_index(a, &idx))
-		return false;
-	l = dhcp_pool_at(idx, now);
-	if (!dhcp_pool_held(l) || !dhcp_pool_is(l, cl))
+	if (!l)
 		return false;
 	l->state = DHCP_POOL_ENDED;
 	l->expire_ms = now;
@@ -592,13 +610,10 @@ bool dhcp_pool_release(const struct dhcp_pool_client *cl, uint32_t a,
 bool dhcp_pool_decline(const struct dhcp_pool_client *cl, uint32_t a,
 		       int64_t now)
 {
-	struct dhcp_pool_entry *l;
 	uint32_t idx;
+	struct dhcp_pool_entry *l = dhcp_pool_held_by(cl, a, now, &idx);
 
-	if (!dhcp_pool_index(a, &idx))
-		return false;
-	l = dhcp_pool_at(idx, now);
-	if (!dhcp_pool_held(l) || !dhcp_pool_is(l, cl))
+	if (!l)
 		return false;
 	dhcp_pool_forget(idx, now);
 	l->state = DHCP_POOL_DECLINED;

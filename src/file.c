@@ -119,35 +119,35 @@ int file_atomic_write(struct file_atomic *f, const void *buf, size_t len)
  */
 int file_atomic_commit(struct file_atomic *f, int *keep_fd)
 {
-	int saved;
+	int fd = f->fd, saved;
 
-	if (f->fd < 0) {
+	if (fd < 0) {
 		errno = EBADF;
 		return -1;
 	}
-	if (fsync(f->fd) < 0 || (!keep_fd && close(f->fd) < 0)) {
-		saved = errno;
-		if (keep_fd)
-			close(f->fd);
-		f->fd = -1;
-		unlink(f->tmp);
-		errno = saved;
-		return -1;
-	}
+	f->fd = -1;
+	if (fsync(fd) < 0)
+		goto fail_open;
+	if (!keep_fd && close(fd) < 0)
+		goto fail_closed; /* the descriptor is released all the same */
 	if (rename(f->tmp, f->path) < 0) {
-		saved = errno;
 		if (keep_fd)
-			close(f->fd);
-		f->fd = -1;
-		unlink(f->tmp);
-		errno = saved;
-		return -1;
+			goto fail_open;
+		goto fail_closed;
 	}
 	if (keep_fd)
-		*keep_fd = f->fd;
-	f->fd = -1;
+		*keep_fd = fd;
 	file_sync_dir(f->path);
 	return 0;
+fail_open:
+	saved = errno;
+	close(fd);
+	errno = saved;
+fail_closed:
+	saved = errno;
+	unlink(f->tmp);
+	errno = saved;
+	return -1;
 }
 
 /**

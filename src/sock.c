@@ -289,3 +289,68 @@ fail_fd:
 	close(fd);
 	return -1;
 }
+
+/**
+ * sock_listener_open() - create a socket file and watch it in the loop
+ * @l:		the listener (its src.fd must be -1)
+ * @path:	the file
+ * @type:	SOCK_STREAM or SOCK_DGRAM
+ * @o:		owner and group of the file
+ * @fn:		loop callback when it is readable
+ * @err:	message buffer
+ * @errlen:	its size
+ *
+ * Return: 0, or -1 with @err set (nothing left behind)
+ */
+int sock_listener_open(struct sock_listener *l, const char *path, int type,
+		       const struct sock_owner *o, loop_fn fn, char *err,
+		       size_t errlen)
+{
+	int fd = sock_listen_unix(path, type, o, err, errlen);
+
+	if (fd < 0)
+		return -1;
+	l->src.fd = fd;
+	l->src.fn = fn;
+	if (loop_add(&l->src, LOOP_IN) < 0) {
+		err_sys(err, errlen, "cannot watch %s", path);
+		close(fd);
+		unlink(path);
+		l->src.fd = -1;
+		return -1;
+	}
+	l->path = path;
+	return 0;
+}
+
+/**
+ * sock_listener_drop_fd() - close the descriptor but keep the file
+ * @l:		the listener
+ *
+ * For the privileged monitor after the fork (priv.c): the worker serves the
+ * socket, the monitor only removes the file at the end. The shared event
+ * loop instance is not touched.
+ */
+void sock_listener_drop_fd(struct sock_listener *l)
+{
+	if (l->src.fd >= 0)
+		close(l->src.fd);
+	l->src.fd = -1;
+	l->src.registered = false;
+}
+
+/**
+ * sock_listener_close() - stop listening and remove the file
+ * @l:		the listener (closed already is fine)
+ */
+void sock_listener_close(struct sock_listener *l)
+{
+	if (l->src.fd >= 0) {
+		loop_del(&l->src);
+		close(l->src.fd);
+		l->src.fd = -1;
+	}
+	if (l->path && unlink(l->path) && errno != ENOENT)
+		log_warn("cannot remove %s", l->path);
+	l->path = NULL;
+}

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "loop.h"
+
 #define SOCK_SNDBUF (1 << 20) /* what VM-side peers use: 1 MiB send */
 #define SOCK_RCVBUF (4 << 20) /* and 4 MiB receive */
 
@@ -31,5 +33,21 @@ struct sock_owner {
 
 int sock_listen_unix(const char *path, int type, const struct sock_owner *o,
 		     char *err, size_t errlen);
+
+/**
+ * struct sock_listener - a socket file the daemon serves, in the loop
+ * @src:	its event source (fd -1 when closed)
+ * @path:	the file, removed when the listener closes
+ */
+struct sock_listener {
+	struct loop_source src;
+	const char *path;
+};
+
+int sock_listener_open(struct sock_listener *l, const char *path, int type,
+		       const struct sock_owner *o, loop_fn fn, char *err,
+		       size_t errlen);
+void sock_listener_drop_fd(struct sock_listener *l);
+void sock_listener_close(struct sock_listener *l);
 
 #endif /* SOCK_H */

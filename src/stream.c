@@ -59,19 +59,17 @@ struct stream_target {
  * @ntargets:	how many
  * @max_frame:	largest frame accepted from and sent to VMs
  * @listener:	SOCKET, while listening
- * @path:	its file
  * @uid:	--socket-user: the only uid accepted, else -1
  */
 static struct stream_state {
 	struct stream_target *targets;
 	unsigned int ntargets;
 	size_t max_frame;
-	struct loop_source listener;
-	const char *path;
+	struct sock_listener listener;
 	long uid;
 } stream = {
     .max_frame = 65549,
-    .listener = {.fd = -1},
+    .listener = {.src = {.fd = -1}},
     .uid = -1,
 };
 
@@ -494,20 +492,9 @@ static void stream_accept(struct loop_source *src, unsigned int events)
 int stream_listen(const char *path, const struct sock_owner *o, char *err,
 		  size_t errlen)
 {
-	int fd = sock_listen_unix(path, SOCK_STREAM, o, err, errlen);
-
-	if (fd < 0)
+	if (sock_listener_open(&stream.listener, path, SOCK_STREAM, o,
+			       stream_accept, err, errlen) < 0)
 		return -1;
-	stream.listener.fd = fd;
-	stream.listener.fn = stream_accept;
-	if (loop_add(&stream.listener, LOOP_IN) < 0) {
-		err_sys(err, errlen, "cannot watch %s", path);
-		close(fd);
-		unlink(path);
-		stream.listener.fd = -1;
-		return -1;
-	}
-	stream.path = path;
 	stream.uid = o->uid;
 	return 0;
 }
@@ -515,16 +502,11 @@ int stream_listen(const char *path, const struct sock_owner *o, char *err,
 /**
  * stream_drop_fd() - close SOCKET's descriptor but keep the file
  *
- * For the privileged monitor after the fork (priv.c): the worker serves the
- * socket, the monitor only removes the file at the end. The shared event
- * loop instance is not touched.
+ * For the privileged monitor after the fork (priv.c).
  */
 void stream_drop_fd(void)
 {
-	if (stream.listener.fd >= 0)
-		close(stream.listener.fd);
-	stream.listener.fd = -1;
-	stream.listener.registered = false;
+	sock_listener_drop_fd(&stream.listener);
 }
 
 /**
@@ -532,12 +514,5 @@ void stream_drop_fd(void)
  */
 void stream_unlisten(void)
 {
-	if (stream.listener.fd >= 0) {
-		loop_del(&stream.listener);
-		close(stream.listener.fd);
-		stream.listener.fd = -1;
-	}
-	if (stream.path && unlink(stream.path) && errno != ENOENT)
-		log_warn("cannot remove %s", stream.path);
-	stream.path = NULL;
+	sock_listener_close(&stream.listener);
 }

@@ -22,6 +22,7 @@
 #include <arpa/inet.h>
 
 #include "log.h"
+#include "net.h"
 #include "uplink.h"
 
 #define DRV_FRAME_MAX 65600
@@ -171,7 +172,106 @@ static void drv_usage(void)
 }
 
 /**
- * main() - open the uplink, play a VM until SIGTERM, close it
+ * drv_args() - parse the driver's command line
+ * @argc:	argument count
+ * @argv:	arguments
+ * @c:		filled with the uplink configuration
+ * @ping_dst:	filled with -p's address
+ */
+static void drv_args(int argc, char **argv, struct uplink_conf *c,
+		     struct in_addr *ping_dst)
+{
+	int opt;
+
+	inet_pton(AF_INET, "255.255.255.0", &c->mask);
+	if (argc < 2 || net_mode_parse(argv[1], &c->mode) < 0)
+		drv_usage();
+	optind = 2;
+	while ((opt = getopt(argc, argv, "g:m:t:b:n:a:p:G")) != -1) {
+		switch (opt) {
+		case 'g':
+			inet_pton(AF_INET, optarg, &c->gateway);
+			break;
+		case 'm':
+			inet_pton(AF_INET, optarg, &c->mask);
+			break;
+		case 't':
+			c->mtu = (unsigned int)strtoul(optarg, NULL, 10);
+			break;
+		case 'b':
+			c->interface = optarg;
+			break;
+		case 'n':
+			c->name = optarg;
+			break;
+		case 'a':
+			inet_pton(AF_INET, optarg, &drv_ip);
+			break;
+		case 'p':
+			inet_pton(AF_INET, optarg, ping_dst);
+			break;
+		case 'G':
+			setpgid(0, 0); /* so the test can kill us with the
+					  NAT keeper */
+			break;
+		default:
+			drv_usage();
+		}
+	}
+}
+
+/**
+ * drv_serve() - answer ARP and ping, and ping, until told to stop
+ * @fd:		the uplink's descriptor
+ * @info:	what the uplink turned out to be
+ * @ping_dst:	address to ping every 200 ms, or 0
+ *
+ * Return: 0 when stopped, -1 on an error
+ */
+static int drv_serve(int fd, const struct uplink_info *info,
+		     struct in_addr ping_dst)
+{
+	struct timespec now, last = {0, 0};
+	uint16_t seq = 0;
+
+	while (!drv_stop) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		int r = poll(&pfd, 1, 200);
+		ssize_t n;
+
+		if (r < 0 && errno != EINTR) {
+			perror("poll");
+			return -1;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (ping_dst.s_addr &&
+		    (now.tv_sec - last.tv_sec) * 1000 +
+			    (now.tv_nsec - last.tv_nsec) / 1000000 >=
+			200) {
+			drv_ping(info->mac, ping_dst, ++seq);
+			last = now;
+		}
+		if (r <= 0)
+			continue;
+		/* Drain in a batch, as the daemon does. */
+		while ((n = uplink_read(drv_frame, sizeof(drv_frame))) > 0) {
+			if (n < 14 || !drv_ip.s_addr)
+				continue;
+			if (drv_frame[12] == 0x08 && drv_frame[13] == 0x06)
+				drv_arp(drv_frame, n);
+			else if (drv_frame[12] == 0x08 && drv_frame[13] == 0x00)
+				drv_ipv4(drv_frame, n);
+		}
+		if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			perror("uplink_read");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/**
+ * main() - open the uplink, serve it until SIGTERM/SIGINT, close it
  * @argc:	argument count
  * @argv:	arguments
  *
@@ -184,57 +284,11 @@ int main(int argc, char **argv)
 	struct in_addr ping_dst = {0};
 	struct sigaction sa;
 	char err[512];
-	struct timespec now, last = {0, 0};
-	uint16_t seq = 0;
-	int fd, opt;
+	int fd;
 
 	log_init("uplink_driver",
 		 getenv("DEBUG") ? LOG_LVL_DEBUG : LOG_LVL_INFO);
-	inet_pton(AF_INET, "255.255.255.0", &c.mask);
-	if (argc < 2)
-		drv_usage();
-	if (!strcmp(argv[1], "host"))
-		c.mode = NET_MODE_HOST;
-	else if (!strcmp(argv[1], "shared"))
-		c.mode = NET_MODE_SHARED;
-	else if (!strcmp(argv[1], "bridged"))
-		c.mode = NET_MODE_BRIDGED;
-	else if (!strcmp(argv[1], "isolated"))
-		c.mode = NET_MODE_ISOLATED;
-	else
-		drv_usage();
-	optind = 2;
-	while ((opt = getopt(argc, argv, "g:m:t:b:n:a:p:G")) != -1) {
-		switch (opt) {
-		case 'g':
-			inet_pton(AF_INET, optarg, &c.gateway);
-			break;
-		case 'm':
-			inet_pton(AF_INET, optarg, &c.mask);
-			break;
-		case 't':
-			c.mtu = (unsigned int)strtoul(optarg, NULL, 10);
-			break;
-		case 'b':
-			c.interface = optarg;
-			break;
-		case 'n':
-			c.name = optarg;
-			break;
-		case 'a':
-			inet_pton(AF_INET, optarg, &drv_ip);
-			break;
-		case 'p':
-			inet_pton(AF_INET, optarg, &ping_dst);
-			break;
-		case 'G':
-			setpgid(0, 0); /* so the test can kill us with the
-					  NAT keeper */
-			break;
-		default:
-			drv_usage();
-		}
-	}
+	drv_args(argc, argv, &c, &ping_dst);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = drv_on_signal;
 	sigaction(SIGTERM, &sa, NULL);
@@ -255,40 +309,7 @@ int main(int argc, char **argv)
 	       info.mac[2], info.mac[3], info.mac[4], info.mac[5],
 	       (long)getpid());
 	fflush(stdout);
-
-	while (!drv_stop) {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		int r = poll(&pfd, 1, 200);
-		ssize_t n;
-
-		if (r < 0 && errno != EINTR) {
-			perror("poll");
-			break;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (ping_dst.s_addr &&
-		    (now.tv_sec - last.tv_sec) * 1000 +
-			    (now.tv_nsec - last.tv_nsec) / 1000000 >=
-			200) {
-			drv_ping(info.mac, ping_dst, ++seq);
-			last = now;
-		}
-		if (r <= 0)
-			continue;
-		/* Drain in a batch, as the daemon does. */
-		while ((n = uplink_read(drv_frame, sizeof(drv_frame))) > 0) {
-			if (n < 14 || !drv_ip.s_addr)
-				continue;
-			if (drv_frame[12] == 0x08 && drv_frame[13] == 0x06)
-				drv_arp(drv_frame, n);
-			else if (drv_frame[12] == 0x08 && drv_frame[13] == 0x00)
-				drv_ipv4(drv_frame, n);
-		}
-		if (n < 0 && errno != EAGAIN && errno != EINTR) {
-			perror("uplink_read");
-			break;
-		}
-	}
+	drv_serve(fd, &info, ping_dst);
 	uplink_close();
 	uplink_close(); /* twice must be harmless */
 	printf("CLOSED\n");

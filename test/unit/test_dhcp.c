@@ -1131,11 +1131,68 @@ static void count_pending(void)
 	pending_calls++;
 }
 
+/**
+ * persistence_handwritten() - a lease file with junk, foreign and expired
+ * lines; an unwritable lease file
+ * @c:		the configuration (its lease file is in @dir)
+ * @dir:	the test directory
+ */
+static void persistence_handwritten(struct gw_conf *c, const char *dir)
+{
+	char line[256];
+	uint8_t a[6], b[6], x[6];
+
+	mac_of(a, 1);
+	mac_of(b, 2);
+	mac_of(x, 3);
+	/* hand-written file: junk, foreign and expired lines */
+	{
+		time_t now = time(NULL);
+		char text[2048];
+
+		snprintf(
+		    text, sizeof(text),
+		    "# comment\n"
+		    "garbage\n"
+		    "192.168.105.2 52:54:00:12:00:01 %lld 0zz\n"
+		    "10.0.0.2 52:54:00:12:00:01 %lld 00525400120001\n"
+		    "192.168.105.77 52:54:00:12:00:01 %lld 00525400120001\n"
+		    "192.168.105.4 52:54:00:12:00:03 %lld 00525400120003\n"
+		    "192.168.105.4 52:54:00:12:00:02 %lld 00525400120002\n"
+		    "192.168.105.2 52:54:00:12:00:01 %lld 00525400120001\n"
+		    "192.168.105.3 52:54:00:12:00:02 %lld 00525400120002 x\n",
+		    (long long)now + 300, (long long)now + 300,
+		    (long long)now + 300, (long long)now + 300,
+		    (long long)now + 300, (long long)now - 1000,
+		    (long long)now + 300);
+		tmp_file(dir, "leases", text);
+	}
+	CHECK_EQ(start(c), 0);
+	/* .4 is x's (running), .2 is a's (expired, remembered) */
+	CHECK_EQ(discover(x, T0), NET(4));
+	CHECK_EQ(discover(b, T0), NET(3)); /* never used */
+	CHECK_EQ(lease(b, T0), NET(3));
+	CHECK_EQ(discover(a, T0), NET(2));
+	snprintf(line, sizeof(line), "192.168.105.4 52:54:00:12:00:03 ");
+	gw_fini(T0);
+	CHECK(file_contains(c->lease_file, line));
+	CHECK(!file_contains(c->lease_file, "10.0.0.2"));
+
+	/* an unwritable lease file is reported at start */
+	c->lease_file = "/nonexistent/dir/leases";
+	{
+		char err[256] = "";
+
+		CHECK(gw_init(c, T0, err, sizeof(err)) < 0);
+		CHECK_STR_CONTAINS(err, "/nonexistent/dir/leases");
+	}
+}
+
 static void test_persistence(void)
 {
 	struct gw_conf c = base_conf();
 	const char *dir = make_dir();
-	char lease_path[512], tmp_path[600], line[256];
+	char lease_path[512], tmp_path[600];
 	uint8_t a[6], b[6], x[6];
 	struct gw_stats st;
 	struct stat sb;
@@ -1203,47 +1260,7 @@ static void test_persistence(void)
 	CHECK_EQ(lease(a, 50000), NET(2));
 	gw_fini(50000);
 
-	/* hand-written file: junk, foreign and expired lines */
-	{
-		time_t now = time(NULL);
-		char text[2048];
-
-		snprintf(
-		    text, sizeof(text),
-		    "# comment\n"
-		    "garbage\n"
-		    "192.168.105.2 52:54:00:12:00:01 %lld 0zz\n"
-		    "10.0.0.2 52:54:00:12:00:01 %lld 00525400120001\n"
-		    "192.168.105.77 52:54:00:12:00:01 %lld 00525400120001\n"
-		    "192.168.105.4 52:54:00:12:00:03 %lld 00525400120003\n"
-		    "192.168.105.4 52:54:00:12:00:02 %lld 00525400120002\n"
-		    "192.168.105.2 52:54:00:12:00:01 %lld 00525400120001\n"
-		    "192.168.105.3 52:54:00:12:00:02 %lld 00525400120002 x\n",
-		    (long long)now + 300, (long long)now + 300,
-		    (long long)now + 300, (long long)now + 300,
-		    (long long)now + 300, (long long)now - 1000,
-		    (long long)now + 300);
-		tmp_file(dir, "leases", text);
-	}
-	CHECK_EQ(start(&c), 0);
-	/* .4 is x's (running), .2 is a's (expired, remembered) */
-	CHECK_EQ(discover(x, T0), NET(4));
-	CHECK_EQ(discover(b, T0), NET(3)); /* never used */
-	CHECK_EQ(lease(b, T0), NET(3));
-	CHECK_EQ(discover(a, T0), NET(2));
-	snprintf(line, sizeof(line), "192.168.105.4 52:54:00:12:00:03 ");
-	gw_fini(T0);
-	CHECK(file_contains(lease_path, line));
-	CHECK(!file_contains(lease_path, "10.0.0.2"));
-
-	/* an unwritable lease file is reported at start */
-	c.lease_file = "/nonexistent/dir/leases";
-	{
-		char err[256] = "";
-
-		CHECK(gw_init(&c, T0, err, sizeof(err)) < 0);
-		CHECK_STR_CONTAINS(err, "/nonexistent/dir/leases");
-	}
+	persistence_handwritten(&c, dir);
 	rm_dir(dir);
 }
 
@@ -1289,44 +1306,14 @@ static void send_raw_dhcp(const uint8_t *payload, size_t plen, uint64_t now)
 	gw_input(buf, n, now, on_send, &sent);
 }
 
-static void test_hostile(void)
+/**
+ * hostile_headers() - send eleven malformed variants of a DHCP message
+ * @p:		a well-formed message
+ * @n:		its length
+ * @q:		scratch buffer of at least @n + 2 bytes
+ */
+static void hostile_headers(const uint8_t *p, size_t n, uint8_t *q)
 {
-	struct gw_conf c = base_conf();
-	struct cmsg m = {.type = 1, .xid = 3};
-	uint8_t p[1024], q[1024], buf[FRAME_MAX];
-	struct gw_stats st;
-	size_t n, fl;
-	uint64_t before;
-
-	mac_of(m.mac, 1);
-	CHECK_EQ(start(&c), 0);
-	n = build_bootp(&m, p, sizeof(p));
-
-	/* the DHCP message truncated at every length (headers consistent) */
-	memset(&sent, 0, sizeof(sent));
-	for (size_t k = 0; k < n; k++) {
-		uint8_t *h = malloc(k ? k : 1); /* exact size for ASan */
-
-		memcpy(h, p, k);
-		send_raw_dhcp(h, k, T0);
-		free(h);
-	}
-	CHECK_EQ(sent.n, 0);
-	gw_stats(&st);
-	CHECK_EQ(st.dhcp_malformed, n);
-	before = st.dhcp_malformed;
-
-	/* the frame truncated at every length (lengths now lie) */
-	fl = build_msg(&m, buf);
-	for (size_t k = 0; k < fl; k++) {
-		uint8_t *h = malloc(k ? k : 1);
-
-		memcpy(h, buf, k);
-		CHECK(!gw_input(h, k, T0, on_send, &sent));
-		free(h);
-	}
-	CHECK_EQ(sent.n, 0);
-
 	/* an option whose length runs past the end */
 	memcpy(q, p, n);
 	q[n - 1] = 61; /* was the end option */
@@ -1368,6 +1355,47 @@ static void test_hostile(void)
 	memcpy(q, p, 243);
 	memcpy(q + 243, "\x32\x03\x01\x02\x03\xff", 6);
 	send_raw_dhcp(q, 249, T0);
+}
+
+static void test_hostile(void)
+{
+	struct gw_conf c = base_conf();
+	struct cmsg m = {.type = 1, .xid = 3};
+	uint8_t p[1024], q[1024], buf[FRAME_MAX];
+	struct gw_stats st;
+	size_t n, fl;
+	uint64_t before;
+
+	mac_of(m.mac, 1);
+	CHECK_EQ(start(&c), 0);
+	n = build_bootp(&m, p, sizeof(p));
+
+	/* the DHCP message truncated at every length (headers consistent) */
+	memset(&sent, 0, sizeof(sent));
+	for (size_t k = 0; k < n; k++) {
+		uint8_t *h = malloc(k ? k : 1); /* exact size for ASan */
+
+		memcpy(h, p, k);
+		send_raw_dhcp(h, k, T0);
+		free(h);
+	}
+	CHECK_EQ(sent.n, 0);
+	gw_stats(&st);
+	CHECK_EQ(st.dhcp_malformed, n);
+	before = st.dhcp_malformed;
+
+	/* the frame truncated at every length (lengths now lie) */
+	fl = build_msg(&m, buf);
+	for (size_t k = 0; k < fl; k++) {
+		uint8_t *h = malloc(k ? k : 1);
+
+		memcpy(h, buf, k);
+		CHECK(!gw_input(h, k, T0, on_send, &sent));
+		free(h);
+	}
+	CHECK_EQ(sent.n, 0);
+
+	hostile_headers(p, n, q);
 	gw_stats(&st);
 	CHECK_EQ(st.dhcp_malformed - before, 11);
 	CHECK_EQ(sent.n, 0);

@@ -3,7 +3,8 @@
 #   make check      build and run every test (unit, integration, doubles,
 #                   and as root the namespace and QEMU suites)
 #   make sanitize   the unit and integration tests against an ASan+UBSan build
-#   make fuzz       build the libFuzzer harnesses (clang) and run each briefly
+#   make fuzz       build the libFuzzer harnesses (clang) and run each
+#                   FUZZ_SECONDS (60), FUZZ_JOBS (2) at a time
 #   make bench      compare with vde_switch, QEMU's hub and a socketpair
 #   make macos-syntax  compile every macOS source against a macOS SDK
 #                   (MACOS_SDK=DIR; default: xcrun's on a Mac, ../shared/macos-sdk
@@ -200,6 +201,62 @@ sanitize:
 		SOCKET_VMNET=build-san/socket_vmnet \
 		SOCKET_VMNET_CLIENT=build-san/socket_vmnet_client test/run-tests
 
+# Fuzzing: the libFuzzer harnesses of test/fuzz (clang), in a build tree
+# of their own: the code under test with coverage and ASan+UBSan, each
+# harness linked with libFuzzer. `make fuzz` builds them and runs each for
+# FUZZ_SECONDS on a copy of its seed corpus (test/fuzz/corpus/NAME),
+# FUZZ_JOBS at a time, and fails on any crash, leak, sanitizer report or
+# timeout; `make fuzz-build` only builds. A harness NAME is
+# test/fuzz/fuzz_NAME.c linked with FUZZ_SRCS_NAME: the one list of both.
+FUZZ_BUILD   := build-fuzz
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS    ?= 2
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS  := -std=c11 $(WARN) -D_GNU_SOURCE -DVERSION='"fuzz"' -Isrc \
+		-g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) \
+		-fsanitize=fuzzer-no-link
+FUZZ_BASE    := src/pkt.c src/addr.c src/err.c src/log.c
+FUZZ_PORTS   := src/port.c src/switch.c src/fdb.c src/guard.c src/dhcpmsg.c \
+		src/queue.c src/sock.c src/loop.c \
+		$(filter src/loop_%.c,$(PLATFORM_SRCS)) $(FUZZ_BASE)
+FUZZ_FILES   := src/dhcp_file.c src/dhcp_pool.c src/file.c $(FUZZ_BASE)
+FUZZ_DHCP    := src/dhcp.c src/dhcpmsg.c $(FUZZ_FILES)
+
+FUZZ_HARNESSES      := stream dgram guard dhcp gw leasefile bootptab conf
+FUZZ_SRCS_stream    := src/stream.c $(FUZZ_PORTS)
+FUZZ_SRCS_dgram     := src/dgram.c $(FUZZ_PORTS)
+FUZZ_SRCS_guard     := src/guard.c src/dhcpmsg.c $(FUZZ_BASE)
+FUZZ_SRCS_dhcp      := $(FUZZ_DHCP)
+FUZZ_SRCS_gw        := src/gw.c src/arp.c src/icmp.c src/net.c $(FUZZ_DHCP)
+FUZZ_SRCS_leasefile := $(FUZZ_FILES)
+FUZZ_SRCS_bootptab  := $(FUZZ_FILES)
+FUZZ_SRCS_conf      := src/conf.c src/net.c src/guard.c src/dhcpmsg.c $(FUZZ_BASE)
+
+FUZZ_BINS := $(FUZZ_HARNESSES:%=$(FUZZ_BUILD)/fuzz_%)
+
+$(FUZZ_BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+$(FUZZ_BUILD)/harness/%.o: test/fuzz/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -Itest/fuzz -c -o $@ $<
+
+# fuzz_NAME: its harness and the objects of FUZZ_SRCS_NAME
+define FUZZ_LINK
+$(FUZZ_BUILD)/fuzz_$(1): $(FUZZ_BUILD)/harness/fuzz_$(1).o \
+		$(patsubst src/%.c,$(FUZZ_BUILD)/obj/%.o,$(sort $(FUZZ_SRCS_$(1))))
+	$$(FUZZ_CC) -g $$(FUZZ_SAN) -fsanitize=fuzzer -o $$@ $$^
+endef
+$(foreach h,$(FUZZ_HARNESSES),$(eval $(call FUZZ_LINK,$(h))))
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) \
+		test/fuzz/run $(FUZZ_BUILD) $(FUZZ_HARNESSES)
+
 # Benchmarks against vde_switch, QEMU's hub and a bare socketpair
 # (docs/PERFORMANCE.md): make bench (about 9 min; root for the end-to-end
 # part), make bench-smoke (every case once, seconds; run by CI).
@@ -289,10 +346,11 @@ uninstall.doc:
 uninstall: uninstall.bin uninstall.doc
 
 clean:
-	rm -rf build build-san socket_vmnet socket_vmnet_client
+	rm -rf build build-san $(FUZZ_BUILD) socket_vmnet socket_vmnet_client
 
-.PHONY: all unit drivers doubles check macos-syntax sanitize bench bench-smoke demo e2e \
+.PHONY: all unit drivers doubles check macos-syntax sanitize fuzz fuzz-build \
+	bench bench-smoke demo e2e \
 	format format-check install install.bin install.doc install.launchd \
 	uninstall uninstall.bin uninstall.doc uninstall.launchd clean
 
--include $(wildcard $(BUILD)/*.d)
+-include $(wildcard $(BUILD)/*.d $(FUZZ_BUILD)/obj/*.d $(FUZZ_BUILD)/harness/*.d)

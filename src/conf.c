@@ -1352,6 +1352,14 @@ static enum conf_result conf_frames(struct conf_parser *p)
 				c->max_frame, c->mtu, c->mtu + CONF_MIN_FRAME);
 			return CONF_ERROR;
 		}
+		if (have_max_frame && c->max_frame < MIN_MTU + CONF_MIN_FRAME) {
+			err_set(p->err, p->errlen,
+				"--max-frame=%u leaves an MTU of %u, below "
+				"%u (give at least --max-frame=%u)",
+				c->max_frame, c->max_frame - CONF_MIN_FRAME,
+				MIN_MTU, MIN_MTU + CONF_MIN_FRAME);
+			return CONF_ERROR;
+		}
 		if (have_max_frame)
 			c->mtu = c->max_frame - CONF_MIN_FRAME;
 		else

@@ -133,6 +133,7 @@ static bool guard_dhcp_client(const struct guard_conf *c, struct guard_port *g,
  * @g:		the port's guard state
  * @p:		the UDP payload
  * @len:	its length
+ * @release:	set if it is a RELEASE
  *
  * A DHCP message must be whole, name the port's own MAC and use one of the
  * port's few client identities.
@@ -141,7 +142,8 @@ static bool guard_dhcp_client(const struct guard_conf *c, struct guard_port *g,
  */
 static enum guard_reason guard_dhcp_request(const struct guard_conf *c,
 					    struct guard_port *g,
-					    const uint8_t *p, size_t len)
+					    const uint8_t *p, size_t len,
+					    bool *release)
 {
 	struct dhcpmsg m;
 
@@ -151,8 +153,7 @@ static enum guard_reason guard_dhcp_request(const struct guard_conf *c,
 		return GUARD_R_DHCP_CHADDR;
 	if (!guard_dhcp_client(c, g, &m))
 		return GUARD_R_DHCP_LIMIT;
-	if (dhcpmsg_type(&m) == DHCPMSG_RELEASE)
-		g->lease = 0;
+	*release = dhcpmsg_type(&m) == DHCPMSG_RELEASE;
 	return GUARD_PASS;
 }
 
@@ -198,7 +199,7 @@ static enum guard_reason guard_ipv4(const struct guard_conf *c,
 	struct pkt_ipv4 ip;
 	struct pkt_ipv4_frag frag;
 	uint16_t sport = 0, dport = 0;
-	bool udp;
+	bool udp, release = false;
 
 	if (!pkt_ipv4_header(e->payload, e->payload_len, &ip, &frag))
 		return GUARD_R_MALFORMED;
@@ -212,7 +213,7 @@ static enum guard_reason guard_ipv4(const struct guard_conf *c,
 	if (udp && dport == PKT_PORT_DHCP_SERVER) {
 		enum guard_reason r =
 		    guard_dhcp_request(c, g, ip.payload + PKT_UDP_HLEN,
-				       ip.payload_len - PKT_UDP_HLEN);
+				       ip.payload_len - PKT_UDP_HLEN, &release);
 
 		if (r != GUARD_PASS)
 			return r;
@@ -221,6 +222,9 @@ static enum guard_reason guard_ipv4(const struct guard_conf *c,
 	    !(ip.src == 0 && udp && sport == PKT_PORT_DHCP_CLIENT &&
 	      dport == PKT_PORT_DHCP_SERVER))
 		return GUARD_R_IP_SRC;
+	/* A RELEASE ends the lease once it is sure to reach the server. */
+	if (release)
+		g->lease = 0;
 	return GUARD_PASS;
 }
 
@@ -365,8 +369,10 @@ enum guard_reason guard_forward(const struct guard_conf *c, bool from_vm,
  * @frame:	the frame
  * @len:	its length
  *
- * Only in strict mode, only a DHCP reply from the server port to the
- * client port naming the port's own MAC: an ACK with an address sets the
+ * Only in strict mode, only a whole datagram (no fragment: a VM may send a
+ * later fragment from its own address whose bytes look like an ACK) with a
+ * good header checksum, a DHCP reply from the server port to the client
+ * port naming the port's own MAC: an ACK with an address sets the
  * port's lease, a NAK clears it. A port that has not sent yet has no MAC
  * and learns nothing from flooded replies.
  *
@@ -384,7 +390,7 @@ uint32_t guard_snoop(const struct guard_conf *c, struct guard_port *g,
 
 	if (c->level != GUARD_STRICT || !g->bound ||
 	    !pkt_eth_parse(frame, len, &e) || e.type != PKT_ETHERTYPE_IPV4 ||
-	    !pkt_ipv4_header(e.payload, e.payload_len, &ip, NULL) ||
+	    !pkt_ipv4_parse(e.payload, e.payload_len, &ip) ||
 	    ip.proto != PKT_IPPROTO_UDP ||
 	    !pkt_udp_ports(ip.payload, ip.payload_len, &sport, &dport) ||
 	    sport != PKT_PORT_DHCP_SERVER || dport != PKT_PORT_DHCP_CLIENT ||

@@ -1,33 +1,21 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * libFuzzer harness for stream_parse(). Not part of the default build.
- *
- * Build and run (clang with libFuzzer, e.g. Debian's clang-14 package):
- * stream.c needs the rest of the daemon's library to link, so build that
- * library with coverage instrumentation in its own tree first:
- *
- *   make BUILD=build/fuzz CC=clang CFLAGS="-g -O1 \
- *	-fsanitize=fuzzer-no-link,address,undefined" build/fuzz/libsvmnet.a
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc \
- *	test/fuzz_stream.c build/fuzz/libsvmnet.a -o build/fuzz/fuzz_stream
- *   mkdir -p build/fuzz/corpus
- *   ./build/fuzz/fuzz_stream -max_total_time=60 build/fuzz/corpus
- *
- * Without libFuzzer, -DFUZZ_STANDALONE adds a main() that runs the same
- * checks on the files named on the command line, or on 100000 random
- * inputs:
- *
- *   make BUILD=build/fuzz-sa CFLAGS="-g -fsanitize=address,undefined" \
- *	build/fuzz-sa/libsvmnet.a
- *   cc -g -fsanitize=address,undefined -DFUZZ_STANDALONE -D_GNU_SOURCE \
- *	-Isrc test/fuzz_stream.c build/fuzz-sa/libsvmnet.a \
- *	-o build/fuzz-sa/fuzz_stream
+ * libFuzzer harness of the stream framing: stream_parse() (src/stream.c),
+ * which cuts a byte stream of 4-byte big-endian length prefixes and
+ * Ethernet frames into frames.
  *
  * Input layout: 2 bytes max_frame - 14 (big-endian), 8 bytes seed for the
- * read sizes, then the stream bytes. The whole stream is parsed at once
- * and checked against the contract, then fed again in reads of random
- * sizes the way a port's reader does (keep what was not consumed, append
- * the next read); both must deliver the same frames and end the same way.
+ * read sizes, then the stream bytes. The whole stream is parsed at once,
+ * then fed again in reads of random sizes the way a port's reader does
+ * (keep what was not consumed, append the next read).
+ *
+ * Invariants: every frame handed out lies inside the buffer just after its
+ * own length prefix, is 14..max_frame bytes, and frames come back to back
+ * from the start; the bytes consumed are exactly the frames handed out; what
+ * is left is an incomplete record whose length is valid so far; a bad
+ * length is reported with the first record not handed out, and its value;
+ * and both ways of feeding the stream hand out the same frames and end the
+ * same way.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -37,48 +25,57 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "fuzz.h"
 #include "stream.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define FUZZ_ASSERT(cond)                                                      \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n",       \
-				__FILE__, __LINE__, #cond);                    \
-			abort();                                               \
-		}                                                              \
-	} while (0)
 
 #define MIN_FRAME 14u
 #define HDR	  4u
 
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-/* One stream_parse() call's view: the buffer it was given */
+/**
+ * struct call - one stream_parse() call's view: the buffer it was given
+ * @buf:	the buffer
+ * @len:	its length
+ * @max_frame:	the limit passed
+ * @next:	where the next record must start
+ */
 struct call {
 	const uint8_t *buf;
 	size_t len;
 	size_t max_frame;
-	size_t next; /* where the next record must start */
+	size_t next;
 };
 
-/* Frames delivered so far, as offsets into the reference stream */
+/**
+ * struct frames - copies of the frames delivered so far
+ * @n:		how many
+ * @cap:	room in the arrays
+ * @len:	their lengths
+ * @data:	their bytes
+ */
 struct frames {
 	size_t n, cap;
 	size_t *len;
 	uint8_t **data;
 };
 
+/**
+ * struct ctx - what on_frame() is given
+ * @call:	the call being checked
+ * @out:	where frames are copied
+ */
 struct ctx {
 	struct call call;
 	struct frames *out;
 };
 
+/**
+ * on_frame() - stream_parse() callback: check a frame and keep a copy
+ * @arg:	the struct ctx
+ * @frame:	the frame
+ * @len:	its length
+ *
+ * Return: true (the frame is taken)
+ */
 static bool on_frame(void *arg, const uint8_t *frame, size_t len)
 {
 	struct ctx *c = arg;
@@ -90,7 +87,7 @@ static bool on_frame(void *arg, const uint8_t *frame, size_t len)
 	FUZZ_ASSERT(frame <= k->buf + k->len);
 	FUZZ_ASSERT(len <= (size_t)(k->buf + k->len - frame));
 	FUZZ_ASSERT(len >= MIN_FRAME && len <= k->max_frame);
-	FUZZ_ASSERT(be32(frame - HDR) == len);
+	FUZZ_ASSERT(fuzz_be32(frame - HDR) == len);
 	/* Records are delivered in order, back to back from the start */
 	FUZZ_ASSERT((size_t)(frame - HDR - k->buf) == k->next);
 	c->call.next += HDR + len;
@@ -115,6 +112,10 @@ static bool on_frame(void *arg, const uint8_t *frame, size_t len)
 	return true;
 }
 
+/**
+ * frames_free() - free the copies
+ * @f:		the frames
+ */
 static void frames_free(struct frames *f)
 {
 	for (size_t i = 0; i < f->n; i++)
@@ -123,9 +124,16 @@ static void frames_free(struct frames *f)
 	free(f->len);
 }
 
-/*
- * Parse @len bytes at @src in a buffer of exactly that size (so that
- * AddressSanitizer sees any read past it) and check the result.
+/**
+ * parse_checked() - parse bytes in a buffer of exactly their size (so that
+ * AddressSanitizer sees any read past it) and check the result
+ * @src:	the bytes
+ * @len:	how many
+ * @max_frame:	largest frame
+ * @out:	where the frames are copied
+ * @bad_len:	set to the bad length reported, if any
+ *
+ * Return: what stream_parse() returned
  */
 static ssize_t parse_checked(const uint8_t *src, size_t len, size_t max_frame,
 			     struct frames *out, uint32_t *bad_len)
@@ -143,7 +151,7 @@ static ssize_t parse_checked(const uint8_t *src, size_t len, size_t max_frame,
 	if (r == STREAM_BAD_LENGTH) {
 		/* The bad header is the first one not delivered */
 		FUZZ_ASSERT(len - c.call.next >= HDR);
-		FUZZ_ASSERT(bad == be32(buf + c.call.next));
+		FUZZ_ASSERT(bad == fuzz_be32(buf + c.call.next));
 		FUZZ_ASSERT(bad < MIN_FRAME || bad > max_frame);
 		*bad_len = bad;
 	} else {
@@ -155,7 +163,7 @@ static ssize_t parse_checked(const uint8_t *src, size_t len, size_t max_frame,
 		/* What is left is an incomplete, valid-so-far record */
 		left = len - (size_t)r;
 		if (left >= HDR) {
-			uint32_t l = be32(buf + r);
+			uint32_t l = fuzz_be32(buf + r);
 
 			FUZZ_ASSERT(l >= MIN_FRAME && l <= max_frame);
 			FUZZ_ASSERT(left - HDR < l);
@@ -171,6 +179,12 @@ static ssize_t parse_checked(const uint8_t *src, size_t len, size_t max_frame,
 	return r;
 }
 
+/**
+ * rng_next() - xorshift64* step
+ * @s:		the state, not 0
+ *
+ * Return: the next number
+ */
 static uint64_t rng_next(uint64_t *s)
 {
 	*s ^= *s >> 12;
@@ -179,6 +193,13 @@ static uint64_t rng_next(uint64_t *s)
 	return *s * 0x2545f4914f6cdd1dull;
 }
 
+/**
+ * LLVMFuzzerTestOneInput() - run one input
+ * @data:	the input (layout in the header comment)
+ * @size:	its length
+ *
+ * Return: 0
+ */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct frames whole = {0}, chunked = {0};
@@ -243,54 +264,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	frames_free(&chunked);
 	return 0;
 }
-
-#ifdef FUZZ_STANDALONE
-/* Run the named files, or 100000 random inputs made of plausible records */
-int main(int argc, char **argv)
-{
-	static uint8_t in[1 << 16];
-	uint64_t seed = 0x9e3779b97f4a7c15ull;
-
-	if (argc > 1) {
-		for (int i = 1; i < argc; i++) {
-			FILE *fp = fopen(argv[i], "rb");
-			size_t n;
-
-			if (!fp) {
-				perror(argv[i]);
-				return 1;
-			}
-			n = fread(in, 1, sizeof(in), fp);
-			fclose(fp);
-			LLVMFuzzerTestOneInput(in, n);
-		}
-		return 0;
-	}
-	for (int iter = 0; iter < 100000; iter++) {
-		size_t n = 10, target = 10 + rng_next(&seed) % 2000;
-		uint32_t max = (uint32_t)(rng_next(&seed) % 200);
-
-		in[0] = (uint8_t)(max >> 8);
-		in[1] = (uint8_t)max;
-		for (int i = 2; i < 10; i++)
-			in[i] = (uint8_t)rng_next(&seed);
-		while (n + HDR < target) {
-			uint64_t r = rng_next(&seed);
-			/* Mostly valid lengths, sometimes a bad one */
-			uint32_t l =
-			    r % 50 ? MIN_FRAME + (uint32_t)(r >> 8) % (max + 1)
-				   : (uint32_t)(r >> 16);
-
-			in[n++] = (uint8_t)(l >> 24);
-			in[n++] = (uint8_t)(l >> 16);
-			in[n++] = (uint8_t)(l >> 8);
-			in[n++] = (uint8_t)l;
-			for (uint32_t k = 0; k < l && n < target; k++)
-				in[n++] = (uint8_t)rng_next(&seed);
-		}
-		LLVMFuzzerTestOneInput(in, n);
-	}
-	puts("fuzz_stream: 100000 inputs ok");
-	return 0;
-}
-#endif

@@ -633,8 +633,13 @@ static void test_number_ranges(void)
 	EXPECT_ERROR("--max-frame=69633 is out of range (64..69632)",
 		     "--max-frame=69633", "s");
 	EXPECT_ERROR("69632", "--max-frame=0", "s");
-	CHECK_EQ(PARSE("--max-frame=64", "s"), CONF_OK);
-	CHECK_EQ(c.max_frame, 64);
+	/* a --max-frame alone lowers the MTU, but not below 576 */
+	EXPECT_ERROR("--max-frame=64 leaves an MTU of 50, below 576 (give at "
+		     "least --max-frame=590)",
+		     "--max-frame=64", "s");
+	CHECK_EQ(PARSE("--max-frame=590", "s"), CONF_OK);
+	CHECK_EQ(c.max_frame, 590);
+	CHECK_EQ(c.mtu, 576);
 	CHECK_EQ(PARSE("--max-frame=69632", "s"), CONF_OK);
 	CHECK_EQ(c.max_frame, 69632);
 

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 
 #include "guard.h"
+#include "pkt.h"
 #include "unit.h"
 
 static const uint8_t mac_a[6] = {0x52, 0x54, 0, 0, 0, 0x0a};
@@ -196,6 +197,20 @@ static size_t icmp6(uint8_t *f, const uint8_t *src, uint8_t type, bool hbh)
 	ip[off] = type;
 	ip[5] = (uint8_t)(off - 40 + 16); /* payload length */
 	return 14 + off + 16;
+}
+
+/**
+ * ip_csum() - fill in the checksum of a 20-byte IPv4 header
+ * @ip:		the header
+ */
+static void ip_csum(uint8_t *ip)
+{
+	uint16_t sum;
+
+	ip[10] = ip[11] = 0;
+	sum = pkt_csum(ip, 20);
+	ip[10] = (uint8_t)(sum >> 8);
+	ip[11] = (uint8_t)sum;
 }
 
 /**
@@ -440,6 +455,7 @@ static void test_strict(void)
 	ack[14 + 28 + 241] = 1;
 	ack[14 + 28 + 242] = 5;
 	ack[14 + 28 + 243] = 255;
+	ip_csum(ack + 14);
 	guard_snoop(&p.c, &p.g, ack, n);
 	CHECK_EQ(p.g.lease, 0x0a000005u);
 	n = udp4(f, mac_a, 0x0a000005u, 1000, 2000, 10);
@@ -457,6 +473,19 @@ static void test_strict(void)
 	put32(ack + 14 + 28 + 16, 0x0a000007u);
 	guard_snoop(&p.c, &p.g, ack, n);
 	CHECK_EQ(p.g.lease, 0x0a000005u);
+	/* Nor one in a fragment (a VM could shape a later fragment so) */
+	memcpy(ack + 14 + 28 + 28, mac_a, 6);
+	ack[14 + 6] = 0x00;
+	ack[14 + 7] = 0x10; /* offset 128 */
+	ip_csum(ack + 14);
+	CHECK_EQ(guard_snoop(&p.c, &p.g, ack, n), 0);
+	CHECK_EQ(p.g.lease, 0x0a000005u);
+	/* A RELEASE from the lease passes, and only then ends it */
+	n = dhcp_req(f, mac_a, mac_a, 0);
+	put32(f + 14 + 12, 0x0a000005u);
+	f[14 + 28 + 242] = 7;
+	CHECK(ingress(&p, f, n));
+	CHECK_EQ(p.g.lease, 0);
 }
 
 /**

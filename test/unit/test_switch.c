@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "loop.h"
+#include "pkt.h"
 #include "port.h"
 #include "switch.h"
 #include "unit.h"
@@ -478,6 +479,7 @@ static void test_local_service(void)
 static size_t ack(uint8_t *f, const uint8_t *chaddr, uint32_t yiaddr)
 {
 	uint8_t *ip = f + 14, *m = f + 14 + 28;
+	uint16_t sum;
 
 	memset(f, 0, 400);
 	memcpy(f, chaddr, 6);
@@ -503,6 +505,9 @@ static size_t ack(uint8_t *f, const uint8_t *chaddr, uint32_t yiaddr)
 	m[241] = 1;
 	m[242] = 5;
 	m[243] = 255;
+	sum = pkt_csum(ip, 20);
+	ip[10] = (uint8_t)(sum >> 8);
+	ip[11] = (uint8_t)sum;
 	return 14 + 28 + 300;
 }
 

@@ -51,6 +51,7 @@
 #define SWITCH_RELEARN_MS   1000u /* how often a busy source is re-learned */
 #define SWITCH_STALL_MS	    100u  /* a VM that takes nothing this long */
 #define SWITCH_MAX_RESERVED 2u	  /* MACs no VM may bind to */
+#define SWITCH_EARLY_DIV    4u	  /* a queue this full is written at once */
 
 /**
  * struct switch_port - what the switch knows of one port
@@ -338,6 +339,11 @@ static void switch_enqueue(struct port *dst, const uint8_t *frame, size_t len)
 	    (ip = guard_snoop(&sw.guard, &s->guard, frame, len)))
 		switch_take_lease(s, ip);
 	switch_mark_dirty(s);
+	/* A big burst is written as it comes, so the receiving VM works
+	 * while the sender is still being read, rather than after. */
+	if (dst->txq.used >= dst->txq.cap / SWITCH_EARLY_DIV &&
+	    !s->tx_blocked && switch_write(s) == PORT_TX_DEAD)
+		s->tx_blocked = true; /* switch_flush() closes it */
 }
 
 /**

@@ -70,6 +70,10 @@ struct conf {
 	unsigned int nconnect;
 	struct guard_conf guard; /* --guard, --isolate, --allow, --block... */
 	const char *socket_user; /* --socket-user */
+	const char *control_path;  /* --control, or SOCKET.ctl; NULL: none */
+	const char *control_group; /* --control-group */
+	const char *pcap_path;	   /* --pcap */
+	char control_buf[112];	   /* room for SOCKET.ctl */
 };
 
 /**

@@ -29,7 +29,7 @@ MACOS_MIN ?= 10.15
 # Platform backends are chosen here, never with #ifdef in the core.
 LINUX_ONLY_SRCS := src/loop_epoll.c src/tap.c src/nat.c
 MACOS_ONLY_SRCS := src/loop_kqueue.c src/vmnet.c
-PROGRAM_SRCS    := src/main.c src/client.c
+PROGRAM_SRCS    := src/main.c src/client.c src/vmnetctl.c
 CORE_SRCS := $(filter-out $(LINUX_ONLY_SRCS) $(MACOS_ONLY_SRCS) $(PROGRAM_SRCS),\
 	       $(wildcard src/*.c))
 # Everything the macOS build compiles (also what `make macos-syntax` checks).
@@ -51,7 +51,7 @@ LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard test/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(BUILD)/%)
 
-all: $(BINDIR)/socket_vmnet $(BINDIR)/socket_vmnet_client
+all: $(BINDIR)/socket_vmnet $(BINDIR)/socket_vmnet_client $(BINDIR)/socket_vmnetctl
 
 $(BUILD)/%.o: src/%.c | $(BUILD)
 	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
@@ -69,6 +69,9 @@ $(BINDIR)/socket_vmnet: $(BUILD)/main.o $(BUILD)/libsvmnet.a
 	$(CC) $(CFLAGS) $(TARGET_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BINDIR)/socket_vmnet_client: $(BUILD)/client.o $(BUILD)/libsvmnet.a
+	$(CC) $(CFLAGS) $(TARGET_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BINDIR)/socket_vmnetctl: $(BUILD)/vmnetctl.o $(BUILD)/libsvmnet.a
 	$(CC) $(CFLAGS) $(TARGET_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/test_%: $(BUILD)/test_%.o $(BUILD)/unit.o $(BUILD)/libsvmnet.a
@@ -238,12 +241,13 @@ format-check:
 # --- install -----------------------------------------------------------------------
 install.bin: all
 	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 socket_vmnet socket_vmnet_client $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 socket_vmnet socket_vmnet_client socket_vmnetctl $(DESTDIR)$(PREFIX)/bin/
 
 install.doc:
 	install -d $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0644 docs/socket_vmnet.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 0644 docs/socket_vmnet_client.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 docs/socket_vmnetctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
 LAUNCHD_DIR   ?= /Library/LaunchDaemons
 LAUNCHD_LABEL := io.github.socket-vmnet
@@ -282,14 +286,16 @@ endif
 
 uninstall.bin:
 	rm -f $(DESTDIR)$(PREFIX)/bin/socket_vmnet $(DESTDIR)$(PREFIX)/bin/socket_vmnet_client
+	rm -f $(DESTDIR)$(PREFIX)/bin/socket_vmnetctl
 
 uninstall.doc:
 	rm -f $(DESTDIR)$(PREFIX)/share/man/man8/socket_vmnet.8 $(DESTDIR)$(PREFIX)/share/man/man1/socket_vmnet_client.1
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/socket_vmnetctl.1
 
 uninstall: uninstall.bin uninstall.doc
 
 clean:
-	rm -rf build build-san socket_vmnet socket_vmnet_client
+	rm -rf build build-san socket_vmnet socket_vmnet_client socket_vmnetctl
 
 .PHONY: all unit drivers doubles check macos-syntax sanitize bench bench-smoke demo e2e \
 	format format-check install install.bin install.doc install.launchd \

@@ -440,13 +440,17 @@ static void capture_snapshot(struct capture_run *r, struct capture_stats *st)
  *
  * Does not wait: the writer writes what it holds, closes the file and
  * ends by itself.
+ *
+ * Return: a descriptor that becomes readable (end of file) once the
+ * writer has closed the file, for the caller to watch and close; -1 if no
+ * capture ran or none could be made
  */
-void capture_stop(void)
+int capture_stop(void)
 {
 	struct capture_run *r = cap.run;
 
 	if (!r)
-		return;
+		return -1;
 	capture_snapshot(r, &cap.last);
 	cap.last.running = false;
 	loop_hook_del(&cap.hook);
@@ -460,6 +464,7 @@ void capture_stop(void)
 		 (unsigned long long)cap.last.frames,
 		 (unsigned long long)cap.last.bytes,
 		 (unsigned long long)cap.last.dropped);
+	return fcntl(cap.done_fd, F_DUPFD_CLOEXEC, 0);
 }
 
 /**
@@ -490,7 +495,10 @@ void capture_get_stats(struct capture_stats *st)
  */
 void capture_fini(unsigned int wait_ms)
 {
-	capture_stop();
+	int fd = capture_stop();
+
+	if (fd >= 0)
+		close(fd);
 	if (cap.done_fd < 0)
 		return;
 	if (wait_ms) {

@@ -56,7 +56,7 @@ struct capture_stats {
 
 int capture_start(int fd, const struct capture_filter *f, char *err,
 		  size_t errlen);
-void capture_stop(void);
+int capture_stop(void);
 bool capture_running(void);
 void capture_frame(int src, int dst, const uint8_t *frame, size_t len);
 void capture_get_stats(struct capture_stats *st);

@@ -62,6 +62,8 @@
  * struct ctl_client - one control connection
  * @src:	its descriptor in the loop (fd -1: slot free)
  * @timer:	idle timeout, or (with @more) the continuation of a burst
+ * @wait:	what the answer waits for (fd -1: nothing)
+ * @hold:	the answer is ready but waits for @wait
  * @more:	the timer continues a burst rather than ending the client
  * @uid:	peer uid
  * @pid:	peer pid (-1 if unknown)
@@ -76,6 +78,8 @@
 struct ctl_client {
 	struct loop_source src;
 	struct loop_timer timer;
+	struct loop_source wait;
+	bool hold;
 	bool more;
 	long uid;
 	long pid;
@@ -298,6 +302,11 @@ static void ctl_close(struct ctl_client *c)
 	if (c->src.fd < 0)
 		return;
 	loop_timer_cancel(&c->timer);
+	if (c->wait.fd >= 0) {
+		loop_del(&c->wait);
+		close(c->wait.fd);
+		c->wait.fd = -1;
+	}
 	loop_del(&c->src);
 	close(c->src.fd);
 	c->src.fd = -1;
@@ -317,6 +326,12 @@ static void ctl_close(struct ctl_client *c)
  */
 static int ctl_write(struct ctl_client *c)
 {
+	if (c->hold) {
+		if (!loop_mod(&c->src, 0))
+			return 0;
+		ctl_close(c);
+		return -1;
+	}
 	while (c->out && c->outoff < c->outlen) {
 		ssize_t n = send(c->src.fd, c->out + c->outoff,
 				 c->outlen - c->outoff, CTL_NOSIGNAL);
@@ -348,6 +363,39 @@ static int ctl_write(struct ctl_client *c)
 }
 
 /**
+ * ctl_waited() - loop callback: what an answer waited for happened
+ * @src:	the client's wait source
+ * @events:	what is ready
+ */
+static void ctl_waited(struct loop_source *src, unsigned int events)
+{
+	struct ctl_client *c = container_of(src, struct ctl_client, wait);
+
+	loop_del(&c->wait);
+	close(c->wait.fd);
+	c->wait.fd = -1;
+	c->hold = false;
+	ctl_serve(c);
+}
+
+/**
+ * ctl_hold() - keep a client's answer until a descriptor is readable
+ * @c:		the client
+ * @fd:		the descriptor (the client's from now on)
+ */
+static void ctl_hold(struct ctl_client *c, int fd)
+{
+	c->wait.fd = fd;
+	c->wait.fn = ctl_waited;
+	if (loop_add(&c->wait, LOOP_IN)) {
+		close(fd);
+		c->wait.fd = -1;
+		return;
+	}
+	c->hold = true;
+}
+
+/**
  * ctl_answer() - answer one request line
  * @c:		the client
  * @line:	the line, without its newline
@@ -360,10 +408,14 @@ static int ctl_answer(struct ctl_client *c, const char *line, size_t len)
 	struct ctl_req r = {.fd = c->fd, .uid = c->uid};
 	char err[256];
 	bool ok = !ctl_parse_request(line, len, &r, err, sizeof(err));
-	size_t n = ctl_build(ok ? &r : NULL, err);
+	size_t n;
 
+	r.wait_fd = -1;
+	n = ctl_build(ok ? &r : NULL, err);
 	if (c->fd >= 0 && r.fd < 0)
 		c->fd = -1; /* the command kept the descriptor */
+	if (r.wait_fd >= 0)
+		ctl_hold(c, r.wait_fd);
 	if (!n || !(c->out = malloc(n))) {
 		ctl_close(c);
 		return -1;
@@ -583,6 +635,7 @@ static void ctl_add(int fd, long uid, long pid)
 		return;
 	}
 	memset(c, 0, sizeof(*c));
+	c->wait.fd = -1;
 	c->in = malloc(CTL_LINE_MAX);
 	c->src.fd = fd;
 	c->src.fn = ctl_ready;
@@ -653,7 +706,7 @@ int ctl_listen(const struct ctl_conf *c, char *err, size_t errlen)
 	}
 	ctl.scratch_cap = CTL_SCRATCH;
 	for (unsigned int i = 0; i < CTL_MAX_CLIENTS; i++)
-		ctl.cl[i].src.fd = -1;
+		ctl.cl[i].src.fd = ctl.cl[i].wait.fd = -1;
 	return sock_listener_open(&ctl.lis, c->path, SOCK_STREAM, &c->owner,
 				  ctl_accept, err, errlen);
 }

@@ -39,6 +39,8 @@
  * @fd:		a descriptor passed with the request (SCM_RIGHTS), or -1;
  *		a command that keeps it sets this to -1
  * @uid:	the client's uid
+ * @wait_fd:	set by a command whose answer must wait until this
+ *		descriptor is readable (it is closed then), else -1
  */
 struct ctl_req {
 	char cmd[CTL_NAME_MAX];
@@ -53,6 +55,7 @@ struct ctl_req {
 	uint64_t id;
 	int fd;
 	long uid;
+	int wait_fd;
 };
 
 /**

@@ -543,7 +543,7 @@ static int ctl_cmd_capture(struct ctl_req *r, struct json_wr *w, char *err,
 		if (!capture_running())
 			return err_set(err, errlen, "no capture is running");
 		switch_set_tap(NULL);
-		capture_stop();
+		r->wait_fd = capture_stop(); /* answer once the file is whole */
 	} else if (r->action[0] && strcmp(r->action, "status")) {
 		return err_set(err, errlen,
 			       "capture: start, stop or status, not \"%s\"",

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,7 +169,10 @@ static void vmnetctl_send(int s, const char *line, size_t len, int fd)
 		cm->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
 	}
-	if (sendmsg(s, &msg, 0) != (ssize_t)len)
+	/* A refused client may find the connection closed already: the
+	 * daemon's answer says why. */
+	if (sendmsg(s, &msg, 0) != (ssize_t)len && errno != EPIPE &&
+	    errno != ECONNRESET)
 		vmnetctl_die(1, "sending the request: %s", strerror(errno));
 }
 
@@ -809,6 +813,7 @@ int main(int argc, char **argv)
 	struct json_wr w;
 	int first = vmnetctl_options(argc, argv), fd;
 
+	signal(SIGPIPE, SIG_IGN);
 	json_wr_init(&w, req, sizeof(req));
 	fd = vmnetctl_request(&w, argc - first, argv + first);
 	if (w.overflow)

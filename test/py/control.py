@@ -436,6 +436,30 @@ def t_uids(ctx):
     check(rc == 1 and "permission denied" in err, (rc, out, err))
 
 
+@test("--user: the worker serves the control socket; --pcap from the start")
+def t_user_pcap(ctx):
+    if os.geteuid() != 0:
+        raise TestSkip("needs root")
+    pcap = ctx.path("start.pcap")
+    d = ctx.daemon("--user=nobody", "--pcap=" + pcap)
+    path = d.sock + ".ctl"
+    st = os.stat(path)
+    check(st.st_uid == 65534 and st.st_mode & 0o777 == 0o600,
+          "owner %d mode %o" % (st.st_uid, st.st_mode & 0o777))
+    a = ctl(d, "status")
+    check(a["pid"] != d.pid and a["capture"]["running"],
+          "answered by pid %d (monitor %d): %s" % (a["pid"], d.pid, a))
+    vm = ctx.stream(d, 4)
+    vm.marker()
+    check(wait_until(lambda: ctl(d, "status")["capture"]["frames"] >= 1, 3),
+          "the marker was not captured")
+    d.stop()
+    check(not os.path.exists(path), "the monitor left the control socket")
+    if shutil.which("tcpdump"):
+        lines = tcpdump(pcap)
+        check(len(lines) == 1 and fmt_mac(vm.mac) in lines[0], lines)
+
+
 # --- 6. abuse ------------------------------------------------------------
 
 class Flow:

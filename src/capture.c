@@ -26,7 +26,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#ifdef __APPLE__
+#include <pthread/pthread.h> /* where the SDK's <pthread.h> points */
+#else
 #include <pthread.h>
+#endif
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -134,8 +138,7 @@ static void capture_wait(struct capture_run *r, bool out)
  *
  * Return: bytes written, 0 if the descriptor is full, -1 on error
  */
-static ssize_t capture_write_some(struct capture_run *r, uint64_t h,
-				  uint64_t t)
+static ssize_t capture_write_some(struct capture_run *r, uint64_t h, uint64_t t)
 {
 	size_t off = (size_t)(h % r->size), n = (size_t)(t - h);
 	ssize_t w;
@@ -170,7 +173,8 @@ static void *capture_writer(void *arg)
 			if (atomic_load(&r->stop))
 				break;
 			atomic_store(&r->sleeping, true);
-			if (atomic_load(&r->tail) == h && !atomic_load(&r->stop))
+			if (atomic_load(&r->tail) == h &&
+			    !atomic_load(&r->stop))
 				capture_wait(r, false);
 			atomic_store(&r->sleeping, false);
 			continue;
@@ -226,7 +230,8 @@ static void capture_push(struct capture_run *r, const void *hdr, size_t hlen,
 			 const void *data, size_t len)
 {
 	uint64_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
-	uint64_t used = t - atomic_load_explicit(&r->head, memory_order_acquire);
+	uint64_t used =
+	    t - atomic_load_explicit(&r->head, memory_order_acquire);
 
 	if (r->size - used < hlen + len) {
 		r->st.dropped++;

@@ -42,10 +42,10 @@
 #include "loop.h"
 #include "sock.h"
 
-#define CTL_BURST   16u		/* requests of one client per wake-up */
-#define CTL_ACCEPTS 16u		/* connections accepted per wake-up */
+#define CTL_BURST   16u		 /* requests of one client per wake-up */
+#define CTL_ACCEPTS 16u		 /* connections accepted per wake-up */
 #define CTL_SCRATCH (256u << 10) /* first size of the answer buffer */
-#define CTL_MAX_FDS 4u		/* descriptors read from one message */
+#define CTL_MAX_FDS 4u		 /* descriptors read from one message */
 
 #ifdef MSG_NOSIGNAL
 #define CTL_NOSIGNAL MSG_NOSIGNAL
@@ -174,10 +174,12 @@ static int ctl_parse_args(const char *line, const struct json_tok *t,
 	if (ctl_get_name(line, t, "cmd", r->cmd, sizeof(r->cmd)) || !r->cmd[0])
 		return err_set(err, errlen, "\"cmd\" must be a command name");
 	if (ctl_get_name(line, t, "action", r->action, sizeof(r->action)))
-		return err_set(err, errlen, "\"action\" must be a short string");
+		return err_set(err, errlen,
+			       "\"action\" must be a short string");
 	if (ctl_get_name(line, t, "spec", r->spec, sizeof(r->spec)))
-		return err_set(err, errlen, "\"spec\" must be a string of at "
-					    "most %u bytes",
+		return err_set(err, errlen,
+			       "\"spec\" must be a string of at "
+			       "most %u bytes",
 			       CTL_SPEC_MAX - 1);
 	if ((n = ctl_get_num(line, t, "port", &r->port)) < 0 ||
 	    r->port > UINT32_MAX)
@@ -222,18 +224,21 @@ int ctl_parse_request(const char *line, size_t len, struct ctl_req *r,
 	r->fd = fd;
 	r->uid = uid;
 	if (n < 0)
-		return err_set(err, errlen, "not a JSON text (or more than %u "
-					    "values)",
+		return err_set(err, errlen,
+			       "not a JSON text (or more than %u "
+			       "values)",
 			       CTL_MAX_TOKENS);
 	if (t[0].type != JSON_OBJECT)
 		return err_set(err, errlen, "a request is a JSON object");
 	for (int i = 1; i < n; i++)
 		if (t[i].type == JSON_OBJECT || t[i].type == JSON_ARRAY)
-			return err_set(err, errlen, "a request is a flat "
-						    "object");
+			return err_set(err, errlen,
+				       "a request is a flat "
+				       "object");
 	if (ctl_get_num(line, t, "v", &v) < 0 || v != CTL_VERSION)
-		return err_set(err, errlen, "unsupported protocol version "
-					    "(this daemon speaks %u)",
+		return err_set(err, errlen,
+			       "unsupported protocol version "
+			       "(this daemon speaks %u)",
 			       CTL_VERSION);
 	return ctl_parse_args(line, t, r, err, errlen);
 }
@@ -528,7 +533,8 @@ static ssize_t ctl_read(struct ctl_client *c)
 			     .msg_controllen = sizeof(cbuf.buf)};
 	ssize_t n = recvmsg(c->src.fd, &msg, CTL_CLOEXEC);
 
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+	if (n < 0 &&
+	    (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return 0;
 	if (msg.msg_controllen && n >= 0)
 		ctl_take_fds(c, &msg);

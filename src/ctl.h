@@ -15,14 +15,14 @@
 
 #include "sock.h"
 
-#define CTL_VERSION	 1u	    /* protocol version */
-#define CTL_LINE_MAX	 65536u	    /* longest request line */
-#define CTL_MAX_CLIENTS	 128u	    /* control connections at once */
-#define CTL_TIMEOUT_MS	 30000u	    /* a client that does nothing this long */
-#define CTL_ANSWER_MAX	 (64u << 20) /* longest answer */
-#define CTL_NAME_MAX	 32u	    /* command and action names */
-#define CTL_SPEC_MAX	 256u	    /* a forward's SPEC */
-#define CTL_MAX_TOKENS	 64u	    /* JSON tokens of a request */
+#define CTL_VERSION	1u	    /* protocol version */
+#define CTL_LINE_MAX	65536u	    /* longest request line */
+#define CTL_MAX_CLIENTS 128u	    /* control connections at once */
+#define CTL_TIMEOUT_MS	30000u	    /* a client that does nothing this long */
+#define CTL_ANSWER_MAX	(64u << 20) /* longest answer */
+#define CTL_NAME_MAX	32u	    /* command and action names */
+#define CTL_SPEC_MAX	256u	    /* a forward's SPEC */
+#define CTL_MAX_TOKENS	64u	    /* JSON tokens of a request */
 
 /**
  * struct ctl_req - a parsed request

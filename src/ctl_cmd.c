@@ -460,9 +460,10 @@ static int ctl_cmd_leases(struct ctl_req *r, struct json_wr *w, char *err,
 				     (l.expire_ms - (int64_t)now) / 1000);
 		else
 			json_put_null(w, "expires_in_s");
-		json_put_str(w, "state", l.leased ? "leased"
-					 : l.expire_ms ? "expired"
-						       : "unused");
+		json_put_str(w, "state",
+			     l.leased	   ? "leased"
+			     : l.expire_ms ? "expired"
+					   : "unused");
 		json_put_bool(w, "reserved", l.reserved);
 		json_obj_end(w);
 	}
@@ -679,7 +680,8 @@ ctl_cmd_printf(struct ctl_cmd_text *t, const char *fmt, ...)
 static void ctl_cmd_family(struct ctl_cmd_text *t, const char *name,
 			   const char *type, const char *help)
 {
-	ctl_cmd_printf(t, "# HELP socket_vmnet_%s %s\n# TYPE socket_vmnet_%s %s\n",
+	ctl_cmd_printf(t,
+		       "# HELP socket_vmnet_%s %s\n# TYPE socket_vmnet_%s %s\n",
 		       name, help, name, type);
 }
 
@@ -721,9 +723,9 @@ static void ctl_cmd_port_metric(struct ctl_cmd_text *t, const char *name,
 		uint64_t v;
 
 		memcpy(&v, (const char *)&p->st + off, sizeof(v));
-		ctl_cmd_printf(t,
-			       "socket_vmnet_%s{port=\"%u\",kind=\"%s\"} %llu\n",
-			       name, p->id, p->ops->name, (unsigned long long)v);
+		ctl_cmd_printf(
+		    t, "socket_vmnet_%s{port=\"%u\",kind=\"%s\"} %llu\n", name,
+		    p->id, p->ops->name, (unsigned long long)v);
 	}
 }
 

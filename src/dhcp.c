@@ -682,8 +682,7 @@ int dhcp_reload_hosts(char *err, size_t errlen)
  * Return: true with @out filled in, false at the end (at once when the
  * server does not run)
  */
-bool dhcp_lease_next(uint32_t *pos, uint64_t now_ms,
-		     struct dhcp_pool_info *out)
+bool dhcp_lease_next(uint32_t *pos, uint64_t now_ms, struct dhcp_pool_info *out)
 {
 	return srv.up && dhcp_pool_next(pos, (int64_t)now_ms, out);
 }

@@ -144,7 +144,8 @@ static int json_scan_string(struct json_reader *r, enum json_type type)
 			return -1;
 		c = (unsigned char)r->s[r->pos + 1];
 		if (c == 'u') {
-			if (r->len - r->pos < 6 || !json_hex4(r->s + r->pos + 2))
+			if (r->len - r->pos < 6 ||
+			    !json_hex4(r->s + r->pos + 2))
 				return -1;
 			r->pos += 6;
 		} else if (strchr("\"\\/bfnrt", c) && c) {
@@ -221,7 +222,8 @@ static int json_scan_word(struct json_reader *r)
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
 		size_t n = strlen(words[i].w), start = r->pos;
 
-		if (r->len - r->pos >= n && !memcmp(r->s + r->pos, words[i].w, n)) {
+		if (r->len - r->pos >= n &&
+		    !memcmp(r->s + r->pos, words[i].w, n)) {
 			r->pos += n;
 			return json_new(r, words[i].type, start, r->pos);
 		}
@@ -750,8 +752,7 @@ void json_arr_end(struct json_wr *w)
  * @s:		the bytes (any; see the theory of operation)
  * @n:		how many
  */
-void json_put_strn(struct json_wr *w, const char *key, const char *s,
-		   size_t n)
+void json_put_strn(struct json_wr *w, const char *key, const char *s, size_t n)
 {
 	json_member(w, key);
 	json_quote(w, s, n);
@@ -779,9 +780,9 @@ void json_put_u64(struct json_wr *w, const char *key, uint64_t v)
 	char num[24];
 
 	json_member(w, key);
-	json_raw(w, num,
-		 (size_t)snprintf(num, sizeof(num), "%llu",
-				  (unsigned long long)v));
+	json_raw(
+	    w, num,
+	    (size_t)snprintf(num, sizeof(num), "%llu", (unsigned long long)v));
 }
 
 /**
@@ -795,7 +796,8 @@ void json_put_i64(struct json_wr *w, const char *key, int64_t v)
 	char num[24];
 
 	json_member(w, key);
-	json_raw(w, num, (size_t)snprintf(num, sizeof(num), "%lld", (long long)v));
+	json_raw(w, num,
+		 (size_t)snprintf(num, sizeof(num), "%lld", (long long)v));
 }
 
 /**

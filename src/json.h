@@ -78,8 +78,7 @@ void json_obj_begin(struct json_wr *w, const char *key);
 void json_obj_end(struct json_wr *w);
 void json_arr_begin(struct json_wr *w, const char *key);
 void json_arr_end(struct json_wr *w);
-void json_put_strn(struct json_wr *w, const char *key, const char *s,
-		   size_t n);
+void json_put_strn(struct json_wr *w, const char *key, const char *s, size_t n);
 void json_put_str(struct json_wr *w, const char *key, const char *s);
 void json_put_u64(struct json_wr *w, const char *key, uint64_t v);
 void json_put_i64(struct json_wr *w, const char *key, int64_t v);

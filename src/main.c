@@ -142,8 +142,7 @@ static void main_signal_ready(struct loop_source *src, unsigned int events)
 			loop_stop();
 		} else if (sigs[i] == SIGUSR1) {
 			main_status();
-		} else if (sigs[i] == SIGHUP &&
-			   main_reload(err, sizeof(err))) {
+		} else if (sigs[i] == SIGHUP && main_reload(err, sizeof(err))) {
 			log_warnx("reloading DHCP reservations: %s", err);
 		}
 	}
@@ -342,7 +341,9 @@ static int main_control(const struct conf *c, const struct uplink_info *info,
 	struct ctl_cmd_info ci = {
 	    .version = VERSION,
 	    .mode = net_mode_name(c->mode),
-	    .uplink = !info ? "none" : pf->vmnet_ids ? "vmnet" : "tap",
+	    .uplink = !info	      ? "none"
+		      : pf->vmnet_ids ? "vmnet"
+				      : "tap",
 	    .ifname = info ? info->ifname : "",
 	    .have_net = c->have_gateway,
 	    .gateway = ntohl(c->gateway.s_addr),
@@ -355,10 +356,10 @@ static int main_control(const struct conf *c, const struct uplink_info *info,
 
 	ctl_cmd_init(&ci);
 	if (c->pcap_path) {
-		m.pcap_fd = open(c->pcap_path,
-				 O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-				     O_NOFOLLOW,
-				 0640);
+		m.pcap_fd =
+		    open(c->pcap_path,
+			 O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+			 0640);
 		if (m.pcap_fd < 0)
 			return err_sys(err, errlen, "--pcap=%s", c->pcap_path);
 	}

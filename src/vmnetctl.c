@@ -71,36 +71,36 @@ struct vmnetctl_table {
  */
 static void vmnetctl_usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: socket_vmnetctl [--control=PATH | SOCKET] [--json] "
-		"COMMAND [ARGS]\n"
-		"Look inside a running socket_vmnet and steer it.\n\n"
-		"Commands:\n"
-		"  status                    version, uptime, mode, network, "
-		"totals\n"
-		"  ports                     each port: kind, peer, MACs, "
-		"addresses, counters\n"
-		"  fdb                       the MAC table\n"
-		"  leases                    DHCP leases and reservations\n"
-		"  forward list|add SPEC|remove SPEC\n"
-		"                            live port forwards (with user-mode "
-		"NAT)\n"
-		"  capture start FILE [--port=N] [--mac=MAC] [--max-bytes=N]\n"
-		"                            write frames to FILE (pcap; - for "
-		"stdout)\n"
-		"  capture stop | capture    stop the capture | show its state\n"
-		"  metrics                   counters, Prometheus text format\n"
-		"  disconnect PORT           close one port\n"
-		"  reload                    reread DHCP reservations (as "
-		"SIGHUP)\n\n"
-		"Options:\n"
-		"  --control=PATH            the control socket (default: "
-		"SOCKET.ctl, or " VMNETCTL_DEFAULT ")\n"
-		"  --json                    print the daemon's JSON answer\n"
-		"  --timeout=SECONDS         wait this long for an answer "
-		"(default: 10)\n"
-		"  -h, --help                show this text\n"
-		"  -v, --version             show the version\n");
+	fprintf(
+	    f, "Usage: socket_vmnetctl [--control=PATH | SOCKET] [--json] "
+	       "COMMAND [ARGS]\n"
+	       "Look inside a running socket_vmnet and steer it.\n\n"
+	       "Commands:\n"
+	       "  status                    version, uptime, mode, network, "
+	       "totals\n"
+	       "  ports                     each port: kind, peer, MACs, "
+	       "addresses, counters\n"
+	       "  fdb                       the MAC table\n"
+	       "  leases                    DHCP leases and reservations\n"
+	       "  forward list|add SPEC|remove SPEC\n"
+	       "                            live port forwards (with user-mode "
+	       "NAT)\n"
+	       "  capture start FILE [--port=N] [--mac=MAC] [--max-bytes=N]\n"
+	       "                            write frames to FILE (pcap; - for "
+	       "stdout)\n"
+	       "  capture stop | capture    stop the capture | show its state\n"
+	       "  metrics                   counters, Prometheus text format\n"
+	       "  disconnect PORT           close one port\n"
+	       "  reload                    reread DHCP reservations (as "
+	       "SIGHUP)\n\n"
+	       "Options:\n"
+	       "  --control=PATH            the control socket (default: "
+	       "SOCKET.ctl, or " VMNETCTL_DEFAULT ")\n"
+	       "  --json                    print the daemon's JSON answer\n"
+	       "  --timeout=SECONDS         wait this long for an answer "
+	       "(default: 10)\n"
+	       "  -h, --help                show this text\n"
+	       "  -v, --version             show the version\n");
 }
 
 /**
@@ -277,7 +277,8 @@ static void vmnetctl_exchange(const char *req, int fd)
 	if (strcmp(vmnetctl_get(0, "ok", msg, sizeof(msg)), "true")) {
 		if (vc.json)
 			printf("%.*s\n", (int)vc.len, vc.text);
-		vmnetctl_die(1, "%s", vmnetctl_get(0, "error", msg, sizeof(msg)));
+		vmnetctl_die(1, "%s",
+			     vmnetctl_get(0, "error", msg, sizeof(msg)));
 	}
 }
 
@@ -373,7 +374,8 @@ static int vmnetctl_items(const char *key, uint32_t *count)
 	return a + 1;
 }
 
-/* --- the commands ---------------------------------------------------------- */
+/* --- the commands ----------------------------------------------------------
+ */
 
 /**
  * vmnetctl_status() - print "status"
@@ -469,9 +471,9 @@ static char *vmnetctl_drops(int obj, char *buf, size_t len)
 		if (!json_u64(vc.text, &vc.t[i + 1], &v) || !v)
 			continue;
 		sum += v;
-		n += (size_t)snprintf(why + n, n < sizeof(why) ? sizeof(why) - n : 0,
-				      "%s%s=%llu", n ? "," : "", key,
-				      (unsigned long long)v);
+		n += (size_t)snprintf(
+		    why + n, n < sizeof(why) ? sizeof(why) - n : 0, "%s%s=%llu",
+		    n ? "," : "", key, (unsigned long long)v);
 	}
 	snprintf(buf, len, sum ? "%llu (%s)" : "%llu%s", sum, why);
 	return buf;
@@ -523,8 +525,8 @@ static void vmnetctl_fdb(void)
 	vmnetctl_row(&tb, "MAC", "PORT", "KIND", "AGE");
 	for (uint32_t k = 0; k < n; k++, i = (int)vc.t[i].next) {
 		char c[4][64];
-		uint64_t ms = strtoull(vmnetctl_get(i, "age_ms", c[3], 64),
-				       NULL, 10);
+		uint64_t ms =
+		    strtoull(vmnetctl_get(i, "age_ms", c[3], 64), NULL, 10);
 
 		snprintf(c[3], sizeof(c[3]), "%llu.%llus",
 			 (unsigned long long)ms / 1000,
@@ -555,16 +557,16 @@ static void vmnetctl_leases(void)
 			strcat(c[4], "s");
 		else
 			strcpy(c[4], "-");
-		vmnetctl_row(&tb, vmnetctl_get(i, "address", c[0], 64),
-			     vmnetctl_get(i, "mac", c[1], 64),
-			     vmnetctl_get(i, "hostname", c[2], 64)[0] ? c[2] : "-",
-			     vmnetctl_get(i, "client_id", c[3], VMNETCTL_CELL)[0]
-				 ? c[3]
-				 : "-",
-			     c[4], vmnetctl_get(i, "state", c[5], 64),
-			     strcmp(vmnetctl_get(i, "reserved", c[6], 64), "true")
-				 ? "no"
-				 : "yes");
+		vmnetctl_row(
+		    &tb, vmnetctl_get(i, "address", c[0], 64),
+		    vmnetctl_get(i, "mac", c[1], 64),
+		    vmnetctl_get(i, "hostname", c[2], 64)[0] ? c[2] : "-",
+		    vmnetctl_get(i, "client_id", c[3], VMNETCTL_CELL)[0] ? c[3]
+									 : "-",
+		    c[4], vmnetctl_get(i, "state", c[5], 64),
+		    strcmp(vmnetctl_get(i, "reserved", c[6], 64), "true")
+			? "no"
+			: "yes");
 	}
 	vmnetctl_print(&tb);
 }
@@ -577,9 +579,10 @@ static void vmnetctl_leases(void)
  */
 static int vmnetctl_capture_open(const char *file)
 {
-	int fd = strcmp(file, "-")
-		     ? open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)
-		     : dup(STDOUT_FILENO);
+	int fd =
+	    strcmp(file, "-")
+		? open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)
+		: dup(STDOUT_FILENO);
 
 	if (fd < 0)
 		vmnetctl_die(1, "%s: %s", file, strerror(errno));
@@ -630,8 +633,8 @@ static int vmnetctl_capture(struct json_wr *w, int argc, char **argv)
 
 	json_put_str(w, "action", action);
 	if (strcmp(action, "start")) {
-		if (argc > 1 || (strcmp(action, "stop") &&
-				 strcmp(action, "status")))
+		if (argc > 1 ||
+		    (strcmp(action, "stop") && strcmp(action, "status")))
 			vmnetctl_die(2, "usage: capture start FILE [OPTIONS] | "
 					"capture stop | capture");
 		return -1;
@@ -661,9 +664,11 @@ static int vmnetctl_request(struct json_wr *w, int argc, char **argv)
 	if (!strcmp(cmd, "capture")) {
 		fd = vmnetctl_capture(w, argc - 1, argv + 1);
 	} else if (!strcmp(cmd, "forward")) {
-		if (argc < 2 || argc > 3 || (argc == 3) == !strcmp(argv[1], "list"))
-			vmnetctl_die(2, "usage: forward list | forward add SPEC "
-					"| forward remove SPEC");
+		if (argc < 2 || argc > 3 ||
+		    (argc == 3) == !strcmp(argv[1], "list"))
+			vmnetctl_die(2,
+				     "usage: forward list | forward add SPEC "
+				     "| forward remove SPEC");
 		json_put_str(w, "action", argv[1]);
 		if (argc == 3)
 			json_put_str(w, "spec", argv[2]);
@@ -732,9 +737,9 @@ static void vmnetctl_show(const char *cmd)
  */
 static bool vmnetctl_known(const char *w)
 {
-	static const char *const cmds[] = {
-	    "status",  "ports",	  "fdb",	"leases", "forward",
-	    "capture", "metrics", "disconnect", "reload"};
+	static const char *const cmds[] = {"status",  "ports",	    "fdb",
+					   "leases",  "forward",    "capture",
+					   "metrics", "disconnect", "reload"};
 
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(cmds[i], w))
@@ -769,8 +774,9 @@ static int vmnetctl_options(int argc, char **argv)
 		} else if (o == 't') {
 			vc.timeout_ms = atoi(optarg) * 1000;
 			if (vc.timeout_ms <= 0)
-				vmnetctl_die(2, "--timeout=%s: not a number of "
-						"seconds",
+				vmnetctl_die(2,
+					     "--timeout=%s: not a number of "
+					     "seconds",
 					     optarg);
 		} else if (o == 'h') {
 			vmnetctl_usage(stdout);

@@ -59,7 +59,8 @@ static void fuzz_tokens(const char *s, size_t len)
 
 	for (int i = 0; i < n; i++) {
 		FUZZ_ASSERT(t[i].start <= t[i].end && t[i].end <= len);
-		FUZZ_ASSERT(t[i].next > (uint32_t)i && t[i].next <= (uint32_t)n);
+		FUZZ_ASSERT(t[i].next > (uint32_t)i &&
+			    t[i].next <= (uint32_t)n);
 		if (t[i].type == JSON_STRING &&
 		    t[i].end - t[i].start < sizeof(buf)) {
 			bool ok;
@@ -151,13 +152,34 @@ static uint64_t fuzz_next(uint64_t *s)
 /* Run the named files, or random inputs made of JSON pieces */
 int main(int argc, char **argv)
 {
-	static const char *const piece[] = {
-	    "{",	 "}",	    "[",	"]",	   ",",	      ":",
-	    "\"cmd\"",	 "\"v\"",   "\"port\"", "\"mac\"", "\"spec\"", "1",
-	    "-0",	 "1e5",	    "\"a\\u00e9\"",	   "\"\\ud83d\\ude00\"",
-	    "true",	 "null",    "\"status\"",	   "\"52:54:00:00:00:01\"",
-	    "\"\\\\\"", " ",	    "\"max_bytes\"",	   "18446744073709551616",
-	    "\"\\x\"",	 "\x01",    "\"action\"",	   "\"start\""};
+	static const char *const piece[] = {"{",
+					    "}",
+					    "[",
+					    "]",
+					    ",",
+					    ":",
+					    "\"cmd\"",
+					    "\"v\"",
+					    "\"port\"",
+					    "\"mac\"",
+					    "\"spec\"",
+					    "1",
+					    "-0",
+					    "1e5",
+					    "\"a\\u00e9\"",
+					    "\"\\ud83d\\ude00\"",
+					    "true",
+					    "null",
+					    "\"status\"",
+					    "\"52:54:00:00:00:01\"",
+					    "\"\\\\\"",
+					    " ",
+					    "\"max_bytes\"",
+					    "18446744073709551616",
+					    "\"\\x\"",
+					    "\x01",
+					    "\"action\"",
+					    "\"start\""};
 	static char in[4096];
 	uint64_t seed = 0x9e3779b97f4a7c15ull;
 
@@ -176,8 +198,9 @@ int main(int argc, char **argv)
 		unsigned int parts = (unsigned int)(fuzz_next(&seed) % 24);
 
 		for (unsigned int p = 0; p < parts; p++) {
-			const char *s = piece[fuzz_next(&seed) %
-					      (sizeof(piece) / sizeof(piece[0]))];
+			const char *s =
+			    piece[fuzz_next(&seed) %
+				  (sizeof(piece) / sizeof(piece[0]))];
 			size_t l = strlen(s);
 
 			if (n + l >= sizeof(in))

@@ -28,8 +28,9 @@ static int parse(const char *s, struct json_tok *t, unsigned int max)
  */
 static void test_reader_accepts(void)
 {
-	const char *s = " {\"a\": [1, -2.5e3, true, null], \"b\": {\"c\": \"x\"},"
-			" \"d\": false} ";
+	const char *s =
+	    " {\"a\": [1, -2.5e3, true, null], \"b\": {\"c\": \"x\"},"
+	    " \"d\": false} ";
 	struct json_tok t[32];
 	int n = parse(s, t, 32);
 	uint64_t u;
@@ -66,11 +67,17 @@ static void test_reader_accepts(void)
  */
 static void test_reader_refuses(void)
 {
-	static const char *const bad[] = {
-	    "",	     "{",	 "}",	     "[1,]",	  "{\"a\":1,}", "{\"a\"}",
-	    "{1:2}", "01",	 "1.",	     "-",	  "1e",		"tru",
-	    "\"a",   "\"\\x\"", "\"\\u12\"", "[1 2]",	  "{} {}",	"\"\x01\"",
-	    "nul",   "[}",	 "{]",	     "{\"a\":1 \"b\":2}"};
+	static const char *const bad[] = {"",		"{",
+					  "}",		"[1,]",
+					  "{\"a\":1,}", "{\"a\"}",
+					  "{1:2}",	"01",
+					  "1.",		"-",
+					  "1e",		"tru",
+					  "\"a",	"\"\\x\"",
+					  "\"\\u12\"",	"[1 2]",
+					  "{} {}",	"\"\x01\"",
+					  "nul",	"[}",
+					  "{]",		"{\"a\":1 \"b\":2}"};
 	struct json_tok t[64];
 	char deep[80];
 
@@ -149,30 +156,30 @@ static void test_requests(void)
 {
 	struct ctl_req r = {.fd = 5, .uid = 7};
 	char err[256];
-	const char *ok = "{\"v\":1,\"cmd\":\"capture\",\"action\":\"start\","
-			 "\"port\":3,\"mac\":\"52:54:00:00:00:01\",\"max_bytes\":"
-			 "1000,\"id\":9,\"future\":\"ignored\"}";
+	const char *ok =
+	    "{\"v\":1,\"cmd\":\"capture\",\"action\":\"start\","
+	    "\"port\":3,\"mac\":\"52:54:00:00:00:01\",\"max_bytes\":"
+	    "1000,\"id\":9,\"future\":\"ignored\"}";
 
 	CHECK_EQ(ctl_parse_request(ok, strlen(ok), &r, err, sizeof(err)), 0);
 	CHECK(!strcmp(r.cmd, "capture") && !strcmp(r.action, "start"));
 	CHECK(r.has_port && r.port == 3 && r.has_mac && r.mac[5] == 1);
 	CHECK(r.max_bytes == 1000 && r.has_id && r.id == 9);
 	CHECK(r.fd == 5 && r.uid == 7); /* kept */
-	CHECK_EQ(ctl_parse_request("{\"cmd\":\"status\"}", 16, &r, err,
-				   sizeof(err)),
-		 0); /* "v" may be left out */
+	CHECK_EQ(
+	    ctl_parse_request("{\"cmd\":\"status\"}", 16, &r, err, sizeof(err)),
+	    0); /* "v" may be left out */
 	CHECK(!r.has_port);
 	CHECK_EQ(ctl_parse_request("{\"v\":2,\"cmd\":\"status\"}", 22, &r, err,
 				   sizeof(err)),
 		 -1);
 	CHECK_STR_CONTAINS(err, "version");
-	CHECK_EQ(ctl_parse_request("{\"cmd\":{\"x\":1}}", 15, &r, err,
-				   sizeof(err)),
-		 -1);
+	CHECK_EQ(
+	    ctl_parse_request("{\"cmd\":{\"x\":1}}", 15, &r, err, sizeof(err)),
+	    -1);
 	CHECK_STR_CONTAINS(err, "flat");
 	CHECK_EQ(ctl_parse_request("[1]", 3, &r, err, sizeof(err)), -1);
-	CHECK_EQ(ctl_parse_request("{\"cmd\":1}", 9, &r, err, sizeof(err)),
-		 -1);
+	CHECK_EQ(ctl_parse_request("{\"cmd\":1}", 9, &r, err, sizeof(err)), -1);
 	CHECK_EQ(ctl_parse_request("{\"cmd\":\"x\",\"port\":-1}", 21, &r, err,
 				   sizeof(err)),
 		 -1);

@@ -1323,10 +1323,9 @@ static enum conf_result conf_control(struct conf_parser *p)
 	}
 	if (!c->control_path && c->socket_path) {
 		if (strlen(c->socket_path) + 4 > SUN_PATH_MAX) {
-			err_set(p->err, p->errlen,
-				"SOCKET.ctl is too long for a socket path; "
-				"give --control=PATH or --control=none");
-			return CONF_ERROR;
+			/* SOCKET itself is fine: go without (main says so). */
+			c->control_too_long = true;
+			return CONF_OK;
 		}
 		snprintf(c->control_buf, sizeof(c->control_buf), "%s.ctl",
 			 c->socket_path);

@@ -74,6 +74,7 @@ struct conf {
 	const char *control_group; /* --control-group */
 	const char *pcap_path;	   /* --pcap */
 	char control_buf[112];	   /* room for SOCKET.ctl */
+	bool control_too_long;	   /* SOCKET.ctl does not fit: no default */
 };
 
 /**

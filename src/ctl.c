@@ -474,7 +474,10 @@ static int ctl_lines(struct ctl_client *c)
 		if (k == CTL_BURST) {
 			c->more = true;
 			loop_timer_arm(&c->timer, 0);
-			return loop_mod(&c->src, 0);
+			if (!loop_mod(&c->src, 0))
+				return 0;
+			ctl_close(c);
+			return -1;
 		}
 		len = (size_t)(nl - c->in);
 		if (len && c->in[len - 1] == '\r')

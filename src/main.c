@@ -363,6 +363,10 @@ static int main_control(const struct conf *c, const struct uplink_info *info,
 		if (m.pcap_fd < 0)
 			return err_sys(err, errlen, "--pcap=%s", c->pcap_path);
 	}
+	if (c->control_too_long)
+		log_warnx("%s.ctl is too long for a socket path: no control "
+			  "socket (give --control=PATH)",
+			  c->socket_path);
 	if (!c->control_path)
 		return 0;
 	if (c->user) {

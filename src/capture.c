@@ -453,6 +453,7 @@ static void capture_snapshot(struct capture_run *r, struct capture_stats *st)
 int capture_stop(void)
 {
 	struct capture_run *r = cap.run;
+	int wake;
 
 	if (!r)
 		return -1;
@@ -463,8 +464,10 @@ int capture_stop(void)
 	if (cap.done_fd >= 0)
 		close(cap.done_fd);
 	cap.done_fd = r->done[0];
+	wake = r->wake[1];
+	/* From the store on, @r is the writer's: it may free it at once. */
 	atomic_store(&r->stop, true);
-	close(r->wake[1]); /* the writer wakes up; @r is its from now on */
+	close(wake); /* the writer wakes up */
 	log_info("capture stopped: %llu frames, %llu bytes, %llu dropped",
 		 (unsigned long long)cap.last.frames,
 		 (unsigned long long)cap.last.bytes,

@@ -30,7 +30,7 @@ MACOS_MIN ?= 10.15
 # Platform backends are chosen here, never with #ifdef in the core.
 LINUX_ONLY_SRCS := src/loop_epoll.c src/tap.c src/nat.c
 MACOS_ONLY_SRCS := src/loop_kqueue.c src/vmnet.c
-PROGRAM_SRCS    := src/main.c src/client.c
+PROGRAM_SRCS    := src/main.c src/client.c src/vmnetctl.c
 CORE_SRCS := $(filter-out $(LINUX_ONLY_SRCS) $(MACOS_ONLY_SRCS) $(PROGRAM_SRCS),\
 	       $(wildcard src/*.c))
 # Everything the macOS build compiles (also what `make macos-syntax` checks).
@@ -52,7 +52,7 @@ LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard test/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(BUILD)/%)
 
-all: $(BINDIR)/socket_vmnet $(BINDIR)/socket_vmnet_client
+all: $(BINDIR)/socket_vmnet $(BINDIR)/socket_vmnet_client $(BINDIR)/socket_vmnetctl
 
 $(BUILD)/%.o: src/%.c | $(BUILD)
 	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
@@ -70,6 +70,9 @@ $(BINDIR)/socket_vmnet: $(BUILD)/main.o $(BUILD)/libsvmnet.a
 	$(CC) $(CFLAGS) $(TARGET_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BINDIR)/socket_vmnet_client: $(BUILD)/client.o $(BUILD)/libsvmnet.a
+	$(CC) $(CFLAGS) $(TARGET_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BINDIR)/socket_vmnetctl: $(BUILD)/vmnetctl.o $(BUILD)/libsvmnet.a
 	$(CC) $(CFLAGS) $(TARGET_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/test_%: $(BUILD)/test_%.o $(BUILD)/unit.o $(BUILD)/libsvmnet.a
@@ -223,7 +226,7 @@ FUZZ_PORTS   := src/port.c src/switch.c src/fdb.c src/guard.c src/dhcpmsg.c \
 FUZZ_FILES   := src/dhcp_file.c src/dhcp_pool.c src/file.c $(FUZZ_BASE)
 FUZZ_DHCP    := src/dhcp.c src/dhcpmsg.c $(FUZZ_FILES)
 
-FUZZ_HARNESSES      := stream dgram guard dhcp gw leasefile bootptab conf
+FUZZ_HARNESSES      := stream dgram guard dhcp gw leasefile bootptab conf ctl
 FUZZ_SRCS_stream    := src/stream.c $(FUZZ_PORTS)
 FUZZ_SRCS_dgram     := src/dgram.c $(FUZZ_PORTS)
 FUZZ_SRCS_guard     := src/guard.c src/dhcpmsg.c $(FUZZ_BASE)
@@ -232,6 +235,8 @@ FUZZ_SRCS_gw        := src/gw.c src/arp.c src/icmp.c src/net.c $(FUZZ_DHCP)
 FUZZ_SRCS_leasefile := $(FUZZ_FILES)
 FUZZ_SRCS_bootptab  := $(FUZZ_FILES)
 FUZZ_SRCS_conf      := src/conf.c src/net.c src/guard.c src/dhcpmsg.c $(FUZZ_BASE)
+# the request parser links with the whole library (ctl.c calls into it)
+FUZZ_SRCS_ctl       := $(LIB_SRCS)
 
 FUZZ_BINS := $(FUZZ_HARNESSES:%=$(FUZZ_BUILD)/fuzz_%)
 
@@ -247,7 +252,7 @@ $(FUZZ_BUILD)/harness/%.o: test/fuzz/%.c
 define FUZZ_LINK
 $(FUZZ_BUILD)/fuzz_$(1): $(FUZZ_BUILD)/harness/fuzz_$(1).o \
 		$(patsubst src/%.c,$(FUZZ_BUILD)/obj/%.o,$(sort $(FUZZ_SRCS_$(1))))
-	$$(FUZZ_CC) -g $$(FUZZ_SAN) -fsanitize=fuzzer -o $$@ $$^
+	$$(FUZZ_CC) -g $$(FUZZ_SAN) -fsanitize=fuzzer -o $$@ $$^ -lpthread
 endef
 $(foreach h,$(FUZZ_HARNESSES),$(eval $(call FUZZ_LINK,$(h))))
 
@@ -295,12 +300,13 @@ format-check:
 # --- install -----------------------------------------------------------------------
 install.bin: all
 	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 socket_vmnet socket_vmnet_client $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 socket_vmnet socket_vmnet_client socket_vmnetctl $(DESTDIR)$(PREFIX)/bin/
 
 install.doc:
 	install -d $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0644 docs/socket_vmnet.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 0644 docs/socket_vmnet_client.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 docs/socket_vmnetctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
 LAUNCHD_DIR   ?= /Library/LaunchDaemons
 LAUNCHD_LABEL := io.github.socket-vmnet
@@ -339,14 +345,17 @@ endif
 
 uninstall.bin:
 	rm -f $(DESTDIR)$(PREFIX)/bin/socket_vmnet $(DESTDIR)$(PREFIX)/bin/socket_vmnet_client
+	rm -f $(DESTDIR)$(PREFIX)/bin/socket_vmnetctl
 
 uninstall.doc:
 	rm -f $(DESTDIR)$(PREFIX)/share/man/man8/socket_vmnet.8 $(DESTDIR)$(PREFIX)/share/man/man1/socket_vmnet_client.1
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/socket_vmnetctl.1
 
 uninstall: uninstall.bin uninstall.doc
 
 clean:
-	rm -rf build build-san $(FUZZ_BUILD) socket_vmnet socket_vmnet_client
+	rm -rf build build-san $(FUZZ_BUILD) socket_vmnet socket_vmnet_client \
+		socket_vmnetctl
 
 .PHONY: all unit drivers doubles check macos-syntax sanitize fuzz fuzz-build \
 	bench bench-smoke demo e2e \

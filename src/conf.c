@@ -1008,6 +1008,22 @@ static const struct conf_option conf_options[] = {
      .help = "once SOCKET listens, write the process ID to FILE and hold a "
 	     "lock on it (default: none)",
      .off = CONF_TEXT(pidfile)},
+    {.name = "control",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_path,
+     .argname = "PATH",
+     .section = CONF_SEC_SOCKETS,
+     .help = "control socket for socket_vmnetctl, mode 0600 (default: SOCKET "
+	     "with .ctl appended; none without SOCKET; \"none\": none)",
+     .off = CONF_TEXT(control_path)},
+    {.name = "control-group",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_text,
+     .argname = "GROUP",
+     .section = CONF_SEC_SOCKETS,
+     .help = "members of GROUP may use the control socket too (mode 0660; "
+	     "default: root and the daemon's user only)",
+     .off = CONF_TEXT(control_group)},
     /* Switch */
     {.name = "max-frame",
      .arg = CONF_ARG_REQUIRED,
@@ -1054,6 +1070,14 @@ static const struct conf_option conf_options[] = {
      .max = MAX_MAC_AGE,
      .dflt = CONF_DEFAULT_MAC_AGE},
     /* Other */
+    {.name = "pcap",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_text,
+     .argname = "FILE",
+     .section = CONF_SEC_OTHER,
+     .help = "write every frame passing the switch to FILE, a pcap file "
+	     "(see socket_vmnetctl capture)",
+     .off = CONF_TEXT(pcap_path)},
     {.name = "debug",
      .arg = CONF_ARG_NONE,
      .parse = conf_opt_flag,
@@ -1284,6 +1308,43 @@ static enum conf_result conf_positional(struct conf_parser *p, int argc,
 }
 
 /**
+ * conf_control() - the control socket's path: given, SOCKET.ctl, or none
+ * @p:		the parser, after SOCKET
+ *
+ * Return: CONF_OK, or CONF_ERROR with a message
+ */
+static enum conf_result conf_control(struct conf_parser *p)
+{
+	struct conf *c = p->c;
+
+	if (c->control_path && !strcmp(c->control_path, "none")) {
+		c->control_path = NULL;
+		return CONF_OK;
+	}
+	if (!c->control_path && c->socket_path) {
+		if (strlen(c->socket_path) + 4 > SUN_PATH_MAX) {
+			/* SOCKET itself is fine: go without (main says so). */
+			c->control_too_long = true;
+			return CONF_OK;
+		}
+		snprintf(c->control_buf, sizeof(c->control_buf), "%s.ctl",
+			 c->socket_path);
+		c->control_path = c->control_buf;
+	}
+	if (!c->control_path)
+		return CONF_OK;
+	if (conf_check_path("--control", c->control_path, p->err, p->errlen))
+		return CONF_ERROR;
+	if ((c->socket_path && !strcmp(c->control_path, c->socket_path)) ||
+	    (c->dgram_path && !strcmp(c->control_path, c->dgram_path))) {
+		err_set(p->err, p->errlen,
+			"--control must differ from SOCKET and --dgram-socket");
+		return CONF_ERROR;
+	}
+	return CONF_OK;
+}
+
+/**
  * conf_network() - complete and check the addressing of the VM network
  * @p:		the parser, after the options
  *
@@ -1419,6 +1480,8 @@ enum conf_result conf_parse(struct conf *c, int argc, char **argv, char *err,
 			return r;
 	}
 	r = conf_positional(&p, argc, argv);
+	if (r == CONF_OK)
+		r = conf_control(&p);
 	if (r == CONF_OK)
 		r = conf_network(&p);
 	if (r == CONF_OK)

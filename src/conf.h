@@ -68,8 +68,13 @@ struct conf {
 	const char *tap_name;	 /* --tap: Linux TAP device name */
 	const char *connect[CONF_MAX_CONNECT]; /* --connect: VM listens */
 	unsigned int nconnect;
-	struct guard_conf guard; /* --guard, --isolate, --allow, --block... */
-	const char *socket_user; /* --socket-user */
+	struct guard_conf guard;   /* --guard, --isolate, --allow, --block... */
+	const char *socket_user;   /* --socket-user */
+	const char *control_path;  /* --control, or SOCKET.ctl; NULL: none */
+	const char *control_group; /* --control-group */
+	const char *pcap_path;	   /* --pcap */
+	char control_buf[112];	   /* room for SOCKET.ctl */
+	bool control_too_long;	   /* SOCKET.ctl does not fit: no default */
 };
 
 /**

@@ -52,6 +52,8 @@
  * @has_server_id: option 54 was present
  * @server_id:	option 54
  * @want_name:	option 55 asks for the host name (option 12)
+ * @host:	option 12 the client sent (in the message), or NULL
+ * @host_len:	its length
  * @ip_src:	IPv4 source address
  * @sport:	UDP source port
  * @cl:		the client, as the pool knows it
@@ -70,6 +72,8 @@ struct dhcp_req {
 	bool has_server_id;
 	uint32_t server_id;
 	bool want_name;
+	const uint8_t *host;
+	uint8_t host_len;
 	uint32_t ip_src;
 	uint16_t sport;
 	struct dhcp_pool_client cl;
@@ -184,6 +188,12 @@ static bool dhcp_parse_opts(const struct dhcpmsg *m, struct dhcp_req *r)
 		case DHCPMSG_OPT_PARAMS:
 			if (o.len && memchr(o.val, DHCPMSG_OPT_HOSTNAME, o.len))
 				r->want_name = true;
+			break;
+		case DHCPMSG_OPT_HOSTNAME:
+			if (!r->host) {
+				r->host = o.val;
+				r->host_len = o.len;
+			}
 			break;
 		default:
 			break;
@@ -493,6 +503,8 @@ static enum dhcp_result dhcp_request(const struct dhcp_req *r, uint64_t now_ms,
 		if (!dhcp_pool_resv_free(v, now))
 			return dhcp_ignore();
 		dhcp_log_bind("ack", r, a, now_ms, false);
+		dhcp_pool_resv_bound(&r->cl,
+				     now + (int64_t)srv.lease_secs * 1000);
 		return dhcp_reply(r, DHCPMSG_ACK, a, true, v->name, out);
 	}
 
@@ -516,6 +528,8 @@ static enum dhcp_result dhcp_request(const struct dhcp_req *r, uint64_t now_ms,
 		dhcp_log_bind("ack", r, a, now_ms, true);
 		break;
 	}
+	if (r->host)
+		dhcp_pool_note_host(&r->cl, (const char *)r->host, r->host_len);
 	return dhcp_reply(r, DHCPMSG_ACK, a, true, NULL, out);
 }
 
@@ -657,6 +671,20 @@ int dhcp_reload_hosts(char *err, size_t errlen)
 	dhcp_pool_set_resv(v, n);
 	log_info("%s: %u reservations", srv.hosts_file, n);
 	return 0;
+}
+
+/**
+ * dhcp_lease_next() - walk the leases and reservations (for reading)
+ * @pos:	where the walk is; 0 to start
+ * @now_ms:	current time
+ * @out:	the next one
+ *
+ * Return: true with @out filled in, false at the end (at once when the
+ * server does not run)
+ */
+bool dhcp_lease_next(uint32_t *pos, uint64_t now_ms, struct dhcp_pool_info *out)
+{
+	return srv.up && dhcp_pool_next(pos, (int64_t)now_ms, out);
 }
 
 /**

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dhcp_pool.h"
 #include "pkt.h"
 
 #define DHCP_MAX_DNS	    3u	      /* DNS servers handed out */
@@ -104,6 +105,8 @@ uint64_t dhcp_tick(uint64_t now_ms);
 void dhcp_note_in_use(uint32_t a, const uint8_t *mac, uint64_t now_ms);
 int dhcp_reload_hosts(char *err, size_t errlen);
 void dhcp_stats(struct dhcp_stats *s);
+bool dhcp_lease_next(uint32_t *pos, uint64_t now_ms,
+		     struct dhcp_pool_info *out);
 void dhcp_fini(uint64_t now_ms);
 
 #endif /* DHCP_H */

@@ -69,6 +69,7 @@ enum dhcp_pool_state {
  * @keylen:	length of @key; 0 when no client is remembered
  * @mac:	hardware address of the last client
  * @key:	the last client's key
+ * @host:	the host name that client sent (option 12), cleaned, or empty
  */
 struct dhcp_pool_entry {
 	int64_t expire_ms;
@@ -78,6 +79,7 @@ struct dhcp_pool_entry {
 	uint8_t keylen;
 	uint8_t mac[PKT_ETH_ALEN];
 	uint8_t key[DHCP_POOL_KEY_MAX];
+	char host[DHCP_POOL_HOST_MAX];
 };
 
 /**
@@ -295,6 +297,7 @@ static void dhcp_pool_attach(uint32_t idx, const struct dhcp_pool_client *cl,
 			dhcp_pool_hash_remove(idx);
 		memcpy(l->key, cl->key, cl->keylen);
 		l->keylen = cl->keylen;
+		l->host[0] = '\0';
 		dhcp_pool_hash_insert(idx);
 	}
 	memcpy(l->mac, cl->mac, PKT_ETH_ALEN);
@@ -674,6 +677,15 @@ void dhcp_pool_set_resv(struct dhcp_pool_resv *v, unsigned int n)
 {
 	uint32_t idx;
 
+	/* What the old ones knew of their clients stays with the same
+	 * reservations. */
+	for (unsigned int i = 0; i < n; i++)
+		for (unsigned int j = 0; j < pool.nresv; j++)
+			if (!memcmp(v[i].mac, pool.resv[j].mac, PKT_ETH_ALEN) &&
+			    v[i].addr == pool.resv[j].addr) {
+				v[i].expire_ms = pool.resv[j].expire_ms;
+				v[i].client = pool.resv[j].client;
+			}
 	free(pool.resv);
 	pool.resv = v;
 	pool.nresv = n;
@@ -846,4 +858,148 @@ void dhcp_pool_mark_saved(void)
 {
 	pool.dirty = false;
 	pool.urgent = false;
+}
+
+/**
+ * dhcp_pool_key_id() - the client identifier inside a client key
+ * @key:	the key
+ * @keylen:	its length
+ * @out:	the lease description whose @id and @idlen are set
+ */
+static void dhcp_pool_key_id(const uint8_t *key, uint8_t keylen,
+			     struct dhcp_pool_info *out)
+{
+	if (keylen > 1 + PKT_ETH_ALEN && key[0] == DHCP_POOL_KEY_HWID) {
+		out->idlen = (uint8_t)(keylen - 1 - PKT_ETH_ALEN);
+		memcpy(out->id, key + 1 + PKT_ETH_ALEN, out->idlen);
+	}
+}
+
+/**
+ * dhcp_pool_resv_info() - describe a reservation
+ * @v:		the reservation
+ * @now:	current time
+ * @out:	filled in
+ */
+static void dhcp_pool_resv_info(const struct dhcp_pool_resv *v, int64_t now,
+				struct dhcp_pool_info *out)
+{
+	out->addr = v->addr;
+	memcpy(out->mac, v->mac, PKT_ETH_ALEN);
+	memcpy(out->host, v->name, sizeof(out->host));
+	out->expire_ms = v->expire_ms;
+	out->leased = v->expire_ms && v->expire_ms > now;
+	out->reserved = true;
+	if (v->expire_ms)
+		dhcp_pool_key_id(v->client.key, v->client.keylen, out);
+}
+
+/**
+ * dhcp_pool_info_at() - describe a pool entry
+ * @i:		the entry, below pool.n
+ * @now:	current time
+ * @out:	filled in
+ *
+ * Return: true if the entry is leased, or ended and still remembers its
+ * client
+ */
+static bool dhcp_pool_info_at(uint32_t i, int64_t now,
+			      struct dhcp_pool_info *out)
+{
+	const struct dhcp_pool_entry *e = dhcp_pool_at(i, now);
+
+	if (!e->keylen ||
+	    (e->state != DHCP_POOL_LEASED && e->state != DHCP_POOL_ENDED))
+		return false;
+	out->addr = pool.first + i;
+	memcpy(out->mac, e->mac, PKT_ETH_ALEN);
+	dhcp_pool_key_id(e->key, e->keylen, out);
+	memcpy(out->host, e->host, sizeof(e->host));
+	out->expire_ms = e->expire_ms;
+	out->leased = e->state == DHCP_POOL_LEASED;
+	return true;
+}
+
+/**
+ * dhcp_pool_next() - walk the leases, then the reservations (for reading)
+ * @pos:	where the walk is; 0 to start
+ * @now:	current time
+ * @out:	the next one
+ *
+ * Pool entries count if leased, or ended and still remembering their
+ * client; reservations always.
+ *
+ * Return: true with @out filled in, false at the end
+ */
+bool dhcp_pool_next(uint32_t *pos, int64_t now, struct dhcp_pool_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (; *pos < pool.n; (*pos)++) {
+		if (dhcp_pool_info_at(*pos, now, out)) {
+			(*pos)++;
+			return true;
+		}
+	}
+	if (*pos - pool.n >= pool.nresv)
+		return false;
+	dhcp_pool_resv_info(&pool.resv[*pos - pool.n], now, out);
+	(*pos)++;
+	return true;
+}
+
+/**
+ * dhcp_pool_clean_host() - copy a host name a client sent, made harmless
+ * @dst:	where it goes
+ * @cap:	its size
+ * @src:	the name (guest bytes)
+ * @len:	its length
+ *
+ * Letters, digits, '-', '_' and '.' are kept, anything else becomes '?'.
+ */
+static void dhcp_pool_clean_host(char *dst, size_t cap, const char *src,
+				 size_t len)
+{
+	size_t n = len < cap - 1 ? len : cap - 1;
+
+	for (size_t k = 0; k < n; k++) {
+		char c = src[k];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+			  c == '.';
+
+		dst[k] = ok ? c : '?';
+	}
+	dst[n] = '\0';
+}
+
+/**
+ * dhcp_pool_note_host() - remember the host name a client sent (option 12)
+ * @cl:		the client, which holds a pool lease
+ * @host:	the name (guest bytes, any)
+ * @len:	its length
+ */
+void dhcp_pool_note_host(const struct dhcp_pool_client *cl, const char *host,
+			 size_t len)
+{
+	uint32_t idx;
+
+	if (dhcp_pool_hash_find(cl->key, cl->keylen, &idx))
+		dhcp_pool_clean_host(pool.ent[idx].host,
+				     sizeof(pool.ent[idx].host), host, len);
+}
+
+/**
+ * dhcp_pool_resv_bound() - note that a reservation's address was
+ * acknowledged to its client
+ * @cl:		the client
+ * @expire:	when that lease ends
+ */
+void dhcp_pool_resv_bound(const struct dhcp_pool_client *cl, int64_t expire)
+{
+	for (unsigned int i = 0; i < pool.nresv; i++) {
+		if (!memcmp(pool.resv[i].mac, cl->mac, PKT_ETH_ALEN)) {
+			pool.resv[i].expire_ms = expire;
+			pool.resv[i].client = *cl;
+		}
+	}
 }

@@ -17,6 +17,7 @@
 
 #define DHCP_POOL_KEY_MAX  64u /* bytes of a client key */
 #define DHCP_POOL_NAME_MAX 63u /* reservation host name */
+#define DHCP_POOL_HOST_MAX 32u /* a client's own host name, NUL included */
 
 /**
  * struct dhcp_pool_client - who a lease belongs to
@@ -49,11 +50,39 @@ struct dhcp_pool_lease {
  * @mac:	the client's hardware address
  * @addr:	its address, inside the subnet, maybe outside the pool
  * @name:	its host name (option 12), NUL-terminated
+ * @expire_ms:	when the lease last acknowledged ends (0: none yet)
+ * @client:	the client of that acknowledgement
  */
 struct dhcp_pool_resv {
 	uint8_t mac[PKT_ETH_ALEN];
 	uint32_t addr;
 	char name[DHCP_POOL_NAME_MAX + 1];
+	int64_t expire_ms;
+	struct dhcp_pool_client client;
+};
+
+/**
+ * struct dhcp_pool_info - a lease or a reservation, for reading
+ * @addr:	the address
+ * @mac:	the client's hardware address
+ * @id:		its client identifier (option 61, maybe cut), if it sent one
+ * @idlen:	the identifier's length, 0 for none
+ * @host:	the host name the client sent, or the reservation's name, or
+ *		empty
+ * @expire_ms:	when the lease ends or ended (0: a reservation not used
+ *		since it was read)
+ * @leased:	the lease runs now
+ * @reserved:	a reservation
+ */
+struct dhcp_pool_info {
+	uint32_t addr;
+	uint8_t mac[PKT_ETH_ALEN];
+	uint8_t id[DHCP_POOL_KEY_MAX];
+	uint8_t idlen;
+	char host[DHCP_POOL_NAME_MAX + 1];
+	int64_t expire_ms;
+	bool leased;
+	bool reserved;
 };
 
 /**
@@ -95,6 +124,11 @@ void dhcp_pool_drop_dynamic(const struct dhcp_pool_client *cl, int64_t now);
 uint32_t dhcp_pool_size(void);
 bool dhcp_pool_get(uint32_t i, int64_t now, struct dhcp_pool_lease *l);
 bool dhcp_pool_restore(const struct dhcp_pool_lease *l, int64_t now);
+
+bool dhcp_pool_next(uint32_t *pos, int64_t now, struct dhcp_pool_info *out);
+void dhcp_pool_note_host(const struct dhcp_pool_client *cl, const char *host,
+			 size_t len);
+void dhcp_pool_resv_bound(const struct dhcp_pool_client *cl, int64_t expire);
 
 bool dhcp_pool_changed(bool *urgent);
 void dhcp_pool_mark_changed(bool urgent);

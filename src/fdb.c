@@ -182,3 +182,28 @@ void fdb_port_gone(struct fdb *f, unsigned int port)
 	if (port < f->max_ports)
 		f->port_gen[port]++;
 }
+
+/**
+ * fdb_next() - walk the live entries (for reading, not on the data path)
+ * @f:		the table
+ * @pos:	where the walk is; 0 to start
+ * @now_ms:	current time
+ * @e:		the next live entry, copied
+ *
+ * Return: true with @e filled in, false once every slot was seen
+ */
+bool fdb_next(const struct fdb *f, uint32_t *pos, uint64_t now_ms,
+	      struct fdb_entry *e)
+{
+	if (!f->tab)
+		return false;
+	while (*pos <= f->mask) {
+		const struct fdb_entry *x = &f->tab[(*pos)++];
+
+		if (fdb_live(f, x, now_ms)) {
+			*e = *x;
+			return true;
+		}
+	}
+	return false;
+}

@@ -57,5 +57,7 @@ enum fdb_learn_result fdb_learn(struct fdb *f, const uint8_t mac[6],
 				unsigned int port, uint64_t now_ms);
 int fdb_lookup(const struct fdb *f, const uint8_t mac[6], uint64_t now_ms);
 void fdb_port_gone(struct fdb *f, unsigned int port);
+bool fdb_next(const struct fdb *f, uint32_t *pos, uint64_t now_ms,
+	      struct fdb_entry *e);
 
 #endif /* FDB_H */

@@ -50,6 +50,35 @@ static const char *const guard_names[GUARD_NREASONS] = {
     [GUARD_R_DHCP_CHADDR] = "DHCP message for another client's MAC",
 };
 
+static const char *const guard_keys[GUARD_NREASONS] = {
+    [GUARD_PASS] = "passed",
+    [GUARD_R_SRC_MAC] = "src_mac",
+    [GUARD_R_VLAN] = "vlan",
+    [GUARD_R_ARP] = "arp",
+    [GUARD_R_GATEWAY] = "gateway",
+    [GUARD_R_DHCP_SERVER] = "dhcp_server",
+    [GUARD_R_RA] = "router_advert",
+    [GUARD_R_IP_SRC] = "ip_src",
+    [GUARD_R_DHCP_LIMIT] = "dhcp_limit",
+    [GUARD_R_MALFORMED] = "malformed",
+    [GUARD_R_ISOLATE] = "isolate",
+    [GUARD_R_BLOCKED] = "blocked",
+    [GUARD_R_MAC_TAKEN] = "mac_taken",
+    [GUARD_R_DHCP_CHADDR] = "dhcp_chaddr",
+};
+
+/**
+ * guard_reason_key() - a verdict as a short identifier (control socket,
+ * metrics)
+ * @r:		the verdict
+ *
+ * Return: lower case letters and underscores
+ */
+const char *guard_reason_key(enum guard_reason r)
+{
+	return r < GUARD_NREASONS ? guard_keys[r] : "unknown";
+}
+
 /**
  * guard_reason_name() - describe a verdict
  * @r:		the verdict

@@ -126,6 +126,7 @@ enum guard_reason guard_forward(const struct guard_conf *c, bool from_vm,
 uint32_t guard_snoop(const struct guard_conf *c, struct guard_port *g,
 		     const uint8_t *frame, size_t len);
 const char *guard_reason_name(enum guard_reason r);
+const char *guard_reason_key(enum guard_reason r);
 const char *guard_format_drops(const struct guard_port *g, char *buf,
 			       size_t len);
 int guard_parse_cidr(const char *text, struct guard_rule *r);

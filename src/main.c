@@ -22,6 +22,8 @@
 #include "gw.h"
 #include "host.h"
 #include "compat.h"
+#include "ctl.h"
+#include "ctl_cmd.h"
 #include "log.h"
 #include "net.h"
 #include "loop.h"
@@ -46,6 +48,7 @@
  * @gw_timer:	lease file writes put off
  * @hosts_file:	--dhcp-hosts, reread on SIGHUP
  * @host_on:	the host side is open
+ * @pcap_fd:	--pcap file, until the capture takes it (-1: none)
  */
 static struct main_state {
 	int sigpipe[2];
@@ -54,9 +57,11 @@ static struct main_state {
 	struct loop_timer gw_timer;
 	const char *hosts_file;
 	bool host_on;
+	int pcap_fd;
 } m = {
     .sigpipe = {-1, -1},
     .sigsrc = {.fd = -1},
+    .pcap_fd = -1,
 };
 
 /**
@@ -103,6 +108,24 @@ static void main_status(void)
 }
 
 /**
+ * main_reload() - SIGHUP, or the control socket's "reload": reread the
+ * DHCP reservations
+ * @err:	message buffer
+ * @errlen:	its size
+ *
+ * Return: 0, or -1 with @err set
+ */
+static int main_reload(char *err, size_t errlen)
+{
+	if (!m.gw_on || !m.hosts_file)
+		return 0;
+	if (gw_reload_hosts(err, errlen))
+		return -1;
+	log_info("DHCP reservations reloaded");
+	return 0;
+}
+
+/**
  * main_signal_ready() - loop callback: act on signals received
  * @src:	read end of the signal pipe
  * @events:	what is ready
@@ -119,12 +142,8 @@ static void main_signal_ready(struct loop_source *src, unsigned int events)
 			loop_stop();
 		} else if (sigs[i] == SIGUSR1) {
 			main_status();
-		} else if (sigs[i] == SIGHUP && m.gw_on && m.hosts_file) {
-			if (gw_reload_hosts(err, sizeof(err)))
-				log_warnx("reloading DHCP reservations: %s",
-					  err);
-			else
-				log_info("DHCP reservations reloaded");
+		} else if (sigs[i] == SIGHUP && main_reload(err, sizeof(err))) {
+			log_warnx("reloading DHCP reservations: %s", err);
 		}
 	}
 }
@@ -305,6 +324,70 @@ static int main_gateway(const struct conf *c, const struct uplink_info *info,
 }
 
 /**
+ * main_control() - open the control socket and the --pcap file
+ * @c:		configuration
+ * @info:	the host side, or NULL
+ * @pf:		what the host-side backend is
+ * @err:	message buffer
+ * @errlen:	its size
+ *
+ * Return: 0, or -1 with @err set
+ */
+static int main_control(const struct conf *c, const struct uplink_info *info,
+			const struct uplink_caps *pf, char *err, size_t errlen)
+{
+	struct ctl_conf cc = {.path = c->control_path,
+			      .owner = {.uid = -1, .mode = 0600}};
+	struct ctl_cmd_info ci = {
+	    .version = VERSION,
+	    .mode = net_mode_name(c->mode),
+	    .uplink = !info	      ? "none"
+		      : pf->vmnet_ids ? "vmnet"
+				      : "tap",
+	    .ifname = info ? info->ifname : "",
+	    .have_net = c->have_gateway,
+	    .gateway = ntohl(c->gateway.s_addr),
+	    .mask = ntohl(c->mask.s_addr),
+	    .dhcp_first = ntohl(c->gateway.s_addr) + 1,
+	    .dhcp_last = ntohl(c->dhcp_end.s_addr),
+	    .dhcp = m.gw_on,
+	    .reload = main_reload,
+	};
+
+	ctl_cmd_init(&ci);
+	if (c->pcap_path) {
+		m.pcap_fd =
+		    open(c->pcap_path,
+			 O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+			 0640);
+		if (m.pcap_fd < 0)
+			return err_sys(err, errlen, "--pcap=%s", c->pcap_path);
+	}
+	if (c->control_too_long)
+		log_warnx("%s.ctl is too long for a socket path: no control "
+			  "socket (give --control=PATH)",
+			  c->socket_path);
+	if (!c->control_path)
+		return 0;
+	if (c->user) {
+		struct passwd *pw = getpwnam(c->user);
+
+		if (pw)
+			cc.owner.uid = (long)pw->pw_uid;
+	}
+	if (c->control_group) {
+		if (sock_resolve_group(c->control_group, &cc.group, err,
+				       errlen))
+			return -1;
+		cc.has_group = true;
+		cc.owner.gid = cc.group;
+		cc.owner.strict_gid = true;
+		cc.owner.mode = 0660;
+	}
+	return ctl_listen(&cc, err, errlen);
+}
+
+/**
  * main_setup() - create ports, sockets and the pidfile
  * @c:		configuration
  * @err:	message buffer
@@ -382,6 +465,8 @@ static int main_setup(const struct conf *c, char *err, size_t errlen)
 		err_set(err, errlen, "out of memory");
 		return -1;
 	}
+	if (main_control(c, m.host_on ? &info : NULL, &pf, err, errlen))
+		return -1;
 	if (pidfile_create(c->pidfile, err, errlen))
 		return -1;
 	return 0;
@@ -393,6 +478,8 @@ static int main_setup(const struct conf *c, char *err, size_t errlen)
 static void main_stop_switch(void)
 {
 	stream_connect_stop();
+	ctl_close_clients();
+	ctl_cmd_fini();
 	port_close_all("daemon stopping");
 	if (m.gw_on)
 		gw_fini(loop_now());
@@ -406,6 +493,10 @@ static void main_undo_setup(void)
 {
 	stream_unlisten();
 	dgram_unlisten();
+	ctl_unlisten();
+	if (m.pcap_fd >= 0)
+		close(m.pcap_fd);
+	m.pcap_fd = -1;
 	if (m.host_on)
 		uplink_close();
 	m.host_on = false;
@@ -434,6 +525,10 @@ static void main_monitor_init(void)
 	port_drop_fds();
 	stream_drop_fd();
 	dgram_drop_fd();
+	ctl_drop_fd();
+	if (m.pcap_fd >= 0)
+		close(m.pcap_fd);
+	m.pcap_fd = -1;
 }
 
 /**
@@ -452,6 +547,14 @@ static int main_run(const struct conf *c)
 	m.gw_timer.fn = main_gw_tick;
 	if (m.gw_on)
 		main_gw_tick(&m.gw_timer);
+	if (m.pcap_fd >= 0) {
+		char err[256];
+		int fd = m.pcap_fd;
+
+		m.pcap_fd = -1; /* the capture's now */
+		if (ctl_cmd_capture_fd(fd, err, sizeof(err)))
+			log_warnx("--pcap: %s", err);
+	}
 	if (loop_run() < 0) {
 		log_err("event loop failed");
 		ret = 1;

@@ -11,6 +11,9 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+#if defined(__APPLE__) || defined(__FreeBSD__)
+#include <sys/ucred.h>
+#endif
 
 #include "err.h"
 #include "compat.h"
@@ -88,6 +91,54 @@ void sock_peer_creds(int fd, long *uid, long *pid)
 	(void)pid;
 	if (!getpeereid(fd, &u, &g))
 		*uid = (long)u;
+#endif
+}
+
+/**
+ * sock_peer_in_group() - tell whether the peer of a UNIX socket is in a
+ * group
+ * @fd:		a connected UNIX socket
+ * @gid:	the group
+ *
+ * Looks at the peer's effective and supplementary groups as the kernel
+ * recorded them at connect() (SO_PEERGROUPS on Linux, LOCAL_PEERCRED on
+ * macOS and the BSDs); no user database is read.
+ *
+ * Return: true if the peer is a member
+ */
+bool sock_peer_in_group(int fd, gid_t gid)
+{
+#if defined(SO_PEERGROUPS)
+	gid_t groups[256];
+	socklen_t len = sizeof(groups);
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+
+	if (!getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) &&
+	    cred.gid == gid)
+		return true;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len))
+		return false;
+	for (size_t i = 0; i < len / sizeof(gid_t); i++)
+		if (groups[i] == gid)
+			return true;
+	return false;
+#elif defined(LOCAL_PEERCRED)
+	struct xucred xu;
+	socklen_t len = sizeof(xu);
+
+	if (getsockopt(fd, SOL_LOCAL, LOCAL_PEERCRED, &xu, &len) ||
+	    xu.cr_version != XUCRED_VERSION)
+		return false;
+	for (int i = 0; i < xu.cr_ngroups && i < NGROUPS; i++)
+		if (xu.cr_groups[i] == gid)
+			return true;
+	return false;
+#else
+	uid_t u;
+	gid_t g;
+
+	return !getpeereid(fd, &u, &g) && g == gid;
 #endif
 }
 
@@ -220,6 +271,28 @@ static int sock_clear_path(const char *path, int type, char *err, size_t errlen)
 }
 
 /**
+ * sock_give() - give a socket file to the owner and group asked for
+ * @path:	the file
+ * @o:		the owner (@o->uid, -1 to keep) and group (@o->gid if
+ *		@o->strict_gid)
+ * @err:	message buffer
+ * @errlen:	its size
+ *
+ * Return: 0, or -1 with @err set
+ */
+static int sock_give(const char *path, const struct sock_owner *o, char *err,
+		     size_t errlen)
+{
+	uid_t u = o->uid >= 0 ? (uid_t)o->uid : (uid_t)-1;
+	gid_t g = o->strict_gid ? o->gid : (gid_t)-1;
+
+	if ((o->uid >= 0 || o->strict_gid) && chown(path, u, g))
+		return err_sys(err, errlen, "cannot give %s to uid %ld gid %ld",
+			       path, o->uid, o->strict_gid ? (long)g : -1L);
+	return 0;
+}
+
+/**
  * sock_listen_unix() - create a socket file for VMs to attach to
  * @path:	file name
  * @type:	SOCK_STREAM (listening) or SOCK_DGRAM (bound)
@@ -258,7 +331,10 @@ int sock_listen_unix(const char *path, int type, const struct sock_owner *o,
 		goto fail_fd;
 	}
 	umask(old);
-	if (o->uid >= 0) {
+	if (o->mode) {
+		if (sock_give(path, o, err, errlen))
+			goto fail_file;
+	} else if (o->uid >= 0) {
 		if (chown(path, (uid_t)o->uid, (gid_t)-1)) {
 			err_sys(err, errlen, "cannot give %s to uid %ld", path,
 				o->uid);
@@ -272,7 +348,7 @@ int sock_listen_unix(const char *path, int type, const struct sock_owner *o,
 		}
 		log_warn("cannot give %s to group %ld", path, (long)o->gid);
 	}
-	if (chmod(path, o->uid >= 0 ? 0700 : 0770)) {
+	if (chmod(path, o->mode ? o->mode : o->uid >= 0 ? 0700 : 0770)) {
 		err_sys(err, errlen, "chmod %s", path);
 		goto fail_file;
 	}

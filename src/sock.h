@@ -17,6 +17,7 @@ int sock_set_buffers(int fd);
 int sock_set_sndbuf(int fd, int bytes);
 bool sock_dgram_alive(const struct sockaddr_un *sa, unsigned int len);
 void sock_peer_creds(int fd, long *uid, long *pid);
+bool sock_peer_in_group(int fd, gid_t gid);
 int sock_resolve_group(const char *name, gid_t *gid, char *err, size_t errlen);
 /**
  * struct sock_owner - who may use the daemon's socket files
@@ -24,11 +25,14 @@ int sock_resolve_group(const char *name, gid_t *gid, char *err, size_t errlen);
  * @strict_gid:	failing to set the group is an error (it was asked for)
  * @uid:	with --socket-user: the only user given access (mode 0700),
  *		else -1
+ * @mode:	0 for the above; else this mode, the owner @uid (if not -1)
+ *		and the group @gid (if @strict_gid) (the control socket)
  */
 struct sock_owner {
 	gid_t gid;
 	bool strict_gid;
 	long uid;
+	unsigned int mode;
 };
 
 int sock_listen_unix(const char *path, int type, const struct sock_owner *o,

@@ -68,6 +68,8 @@
  * @last_src_ms: when it was learned
  * @last_moved:	fdb move counter at that time
  * @waits:	times this port had to wait
+ * @ip4:	IPv4 addresses the port announced by ARP, a ring
+ * @nip4:	how many were recorded (the ring holds the last ones)
  * @guard:	the guards' state of the port
  */
 struct switch_port {
@@ -84,6 +86,8 @@ struct switch_port {
 	uint64_t last_src_ms;
 	uint64_t last_moved;
 	uint64_t waits;
+	uint32_t ip4[SWITCH_IP4_SEEN];
+	unsigned int nip4;
 	struct guard_port guard;
 };
 
@@ -101,6 +105,7 @@ struct switch_port {
  * @nreserved:	how many
  * @droplog:	rate limit of "queue full" debug lines
  * @hook:	the loop's before-sleep hook that runs switch_flush()
+ * @tap:	sees every frame (packet capture), or NULL
  */
 static struct switch_state {
 	struct switch_port *ports;
@@ -115,6 +120,7 @@ static struct switch_state {
 	unsigned int nreserved;
 	struct log_limit droplog;
 	struct loop_hook hook;
+	switch_tap_fn tap;
 } sw;
 
 /**
@@ -356,8 +362,11 @@ static void switch_reply(void *arg, const uint8_t *frame, size_t len)
 {
 	struct port *p = arg;
 
-	if (p->open)
-		switch_enqueue(p, frame, len);
+	if (!p->open)
+		return;
+	if (sw.tap)
+		sw.tap(SWITCH_TAP_LOCAL, (int)p->id, frame, len);
+	switch_enqueue(p, frame, len);
 }
 
 /**
@@ -384,6 +393,24 @@ static void switch_learn(struct port *src, const uint8_t *mac, uint64_t now)
 	memcpy(s->last_src, mac, PKT_ETH_ALEN);
 	s->last_src_ms = now;
 	s->last_moved = sw.fdb.moved;
+}
+
+/**
+ * switch_note_arp() - remember the IPv4 address a port announces by ARP
+ * @src:	the port (a VM's)
+ * @e:		the frame's Ethernet header, an ARP frame the guards passed
+ */
+static void switch_note_arp(struct port *src, const struct pkt_eth *e)
+{
+	struct switch_port *s = switch_of(src);
+	struct pkt_arp a;
+
+	if (!pkt_arp_parse(e->payload, e->payload_len, &a) || !a.spa)
+		return;
+	for (unsigned int i = 0; i < s->nip4 && i < SWITCH_IP4_SEEN; i++)
+		if (s->ip4[i] == a.spa)
+			return;
+	s->ip4[s->nip4++ % SWITCH_IP4_SEEN] = a.spa;
 }
 
 /**
@@ -601,10 +628,14 @@ enum switch_result switch_input(struct port *src, const uint8_t *frame,
 			 : (int)src->id;
 	if (switch_must_wait(src, to, frame, len, now))
 		return SWITCH_WAIT;
+	if (sw.tap)
+		sw.tap((int)src->id, to >= 0 ? to : SWITCH_TAP_ALL, frame, len);
 	src->st.rx_frames++;
 	src->st.rx_bytes += len;
 	if (src->kind != PORT_HOST && !switch_guard(src, &e, frame, len))
 		return SWITCH_DONE;
+	if (e.type == PKT_ETHERTYPE_ARP && src->kind != PORT_HOST)
+		switch_note_arp(src, &e);
 	switch_learn(src, e.src, now);
 	if (sw.local && src->kind != PORT_HOST &&
 	    sw.local(frame, len, now, switch_reply, src))
@@ -836,4 +867,44 @@ void switch_log_status(void)
 const struct switch_stats *switch_get_stats(void)
 {
 	return &sw.st;
+}
+
+/**
+ * switch_set_tap() - show every frame passing the switch to a function
+ * @fn:		the tap (packet capture), or NULL for none
+ *
+ * The tap sees each frame a port hands the switch once, before the guards
+ * (so it sees what they drop too), and each frame the local service sends.
+ */
+void switch_set_tap(switch_tap_fn fn)
+{
+	sw.tap = fn;
+}
+
+/**
+ * switch_port_info() - read what the switch knows of a port
+ * @p:		an open port
+ * @out:	filled in
+ */
+void switch_port_info(const struct port *p, struct switch_port_info *out)
+{
+	const struct switch_port *s = switch_of(p);
+	unsigned int n = s->nip4 < SWITCH_IP4_SEEN ? s->nip4 : SWITCH_IP4_SEEN;
+
+	memset(out, 0, sizeof(*out));
+	out->waits = s->waits;
+	out->stalled = switch_stalled(s, loop_now());
+	for (unsigned int i = 0; i < n; i++)
+		out->ip4[i] = s->ip4[(s->nip4 - n + i) % SWITCH_IP4_SEEN];
+	out->nip4 = n;
+}
+
+/**
+ * switch_get_fdb() - the forwarding database, for reading (fdb_next())
+ *
+ * Return: the table
+ */
+const struct fdb *switch_get_fdb(void)
+{
+	return &sw.fdb;
 }

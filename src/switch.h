@@ -62,6 +62,36 @@ typedef bool (*switch_local_fn)(const uint8_t *frame, size_t len,
 				uint64_t now_ms, switch_reply_fn reply,
 				void *arg);
 
+/* The ends of a frame as the tap sees them */
+#define SWITCH_TAP_ALL	 (-1) /* destination: flooded to every other port */
+#define SWITCH_TAP_LOCAL (-2) /* source: the local service (the gateway) */
+
+/**
+ * switch_tap_fn - sees every frame passing the switch (packet capture)
+ * @src:	the port it came from, or SWITCH_TAP_LOCAL
+ * @dst:	the learned port it goes to, or SWITCH_TAP_ALL
+ * @frame:	the frame, valid during the call only
+ * @len:	its length, at least an Ethernet header
+ */
+typedef void (*switch_tap_fn)(int src, int dst, const uint8_t *frame,
+			      size_t len);
+
+#define SWITCH_IP4_SEEN 4u /* IPv4 addresses remembered per port */
+
+/**
+ * struct switch_port_info - what the switch knows of a port, for reading
+ * @waits:	times the port had to wait for a busy destination
+ * @stalled:	its peer has taken nothing for a while (see switch.c)
+ * @ip4:	IPv4 addresses it announced by ARP, host order, latest last
+ * @nip4:	how many
+ */
+struct switch_port_info {
+	uint64_t waits;
+	bool stalled;
+	uint32_t ip4[SWITCH_IP4_SEEN];
+	unsigned int nip4;
+};
+
 int switch_init(unsigned int max_ports, unsigned int mac_age_s,
 		const struct guard_conf *guard);
 void switch_fini(void);
@@ -77,5 +107,8 @@ void switch_flush(void);
 void switch_log_port(const struct port *p, const char *what, const char *why);
 void switch_log_status(void);
 const struct switch_stats *switch_get_stats(void);
+void switch_set_tap(switch_tap_fn fn);
+void switch_port_info(const struct port *p, struct switch_port_info *out);
+const struct fdb *switch_get_fdb(void);
 
 #endif /* SWITCH_H */

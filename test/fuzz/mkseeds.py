@@ -398,6 +398,22 @@ def conf_seeds():
     return {k: b"\0".join(a.encode() for a in v) for k, v in lines.items()}
 
 
+def ctl_seeds():
+    """Control requests, one JSON object per line (docs/CONTROL.md)."""
+    reqs = {
+        "status": '{"v":1,"cmd":"status"}',
+        "ports": '{"v":1,"cmd":"ports"}',
+        "disconnect": '{"v":1,"cmd":"disconnect","port":3}',
+        "capture": '{"v":1,"cmd":"capture","action":"start","port":1,'
+                   '"mac":"52:54:00:12:34:56","max_bytes":1048576}',
+        "forward": '{"v":1,"cmd":"forward","action":"add",'
+                   '"spec":"tcp:127.0.0.1:8080:192.168.105.2:80"}',
+        "escapes": '{"v":1,"cmd":"st\\u0061tus","x":[1,{"y":null}],'
+                   '"z":"\\n\\t\\"","f":-1.5e3,"t":true}',
+    }
+    return {k: v.encode() + b"\n" for k, v in reqs.items()}
+
+
 def main():
     """Write every corpus."""
     write("stream", stream_seeds())
@@ -408,6 +424,7 @@ def main():
     write("leasefile", leasefile_seeds())
     write("bootptab", bootptab_seeds())
     write("conf", conf_seeds())
+    write("ctl", ctl_seeds())
     return 0
 
 

@@ -340,6 +340,33 @@ static void test_path_length(void)
 }
 
 /**
+ * test_control() - the control socket's path: default, given, none
+ */
+static void test_control(void)
+{
+	static char longest[SUN_MAX + 1];
+
+	CHECK_EQ(PARSE("/run/s"), CONF_OK);
+	CHECK(c.control_path && !strcmp(c.control_path, "/run/s.ctl"));
+	CHECK_EQ(PARSE("--control=/run/c", "--control-group=g", "--pcap=/f",
+		       "/run/s"),
+		 CONF_OK);
+	CHECK(!strcmp(c.control_path, "/run/c") &&
+	      !strcmp(c.control_group, "g") && !strcmp(c.pcap_path, "/f"));
+	CHECK_EQ(PARSE("--control=none", "/run/s"), CONF_OK);
+	CHECK(!c.control_path);
+	CHECK_EQ(PARSE("--fd=3"), CONF_OK);
+	CHECK(!c.control_path);
+	CHECK_EQ(PARSE("--fd=3", "--control=/run/c"), CONF_OK);
+	CHECK(c.control_path && !strcmp(c.control_path, "/run/c"));
+	EXPECT_ERROR("--control must differ", "--control=/run/s", "/run/s");
+	memset(longest, 'a', SUN_MAX);
+	longest[0] = '/';
+	CHECK_EQ(PARSE(longest), CONF_OK); /* no room for .ctl: none */
+	CHECK(!c.control_path && c.control_too_long);
+}
+
+/**
  * test_gateway_defaults() - dhcp-end and mask derived from the gateway
  */
 static void test_gateway_defaults(void)
@@ -1028,6 +1055,7 @@ static const struct unit_test tests[] = {
     {"bad_options", test_bad_options},
     {"positional", test_positional},
     {"path_length", test_path_length},
+    {"control", test_control},
     {"gateway_defaults", test_gateway_defaults},
     {"upstream_rules", test_upstream_rules},
     {"bad_addresses", test_bad_addresses},

@@ -122,7 +122,7 @@ static void ctl_serve(struct ctl_client *c);
  * @buf:	where it goes (empty if absent)
  * @len:	its size
  *
- * Return: 0, or -1 if present but not a string that fits
+ * Return: 0, or -1 if present but not a string of printable ASCII that fits
  */
 static int ctl_get_name(const char *line, const struct json_tok *t,
 			const char *key, char *buf, size_t len)
@@ -133,6 +133,10 @@ static int ctl_get_name(const char *line, const struct json_tok *t,
 	buf[0] = '\0';
 	if (i >= 0)
 		json_str(line, &t[i], buf, len, &ok);
+	/* Names and specs are printable ASCII words: nothing else is ever
+	 * valid, and it keeps log lines and answers plain. */
+	for (const char *c = buf; ok && *c; c++)
+		ok = *c > 0x20 && *c < 0x7f;
 	return ok ? 0 : -1;
 }
 

@@ -10,7 +10,6 @@
 #                   elsewhere) for arm64 macOS 14 and x86_64 macOS 10.15
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
-PREFIX  ?= /opt/socket_vmnet
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
@@ -21,6 +20,9 @@ DEPFLAGS = -MMD -MP
 BUILD   ?= build
 BINDIR  ?= .
 UNAME_S := $(shell uname -s)
+# /opt/socket_vmnet on macOS (Lima's place); /usr/local on Linux, where
+# systemd finds the units (/usr for packages: debian/rules)
+PREFIX  ?= $(if $(filter Darwin,$(UNAME_S)),/opt/socket_vmnet,/usr/local)
 # Oldest macOS the build runs on (docs/MACOS.md); arm64 starts at 11.0
 # whatever is asked. Without it clang targets the build machine's release.
 MACOS_MIN ?= 10.15
@@ -272,12 +274,66 @@ uninstall.launchd:
 	fi
 	rm -f $(DESTDIR)$(LAUNCHD_PLIST)
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/socket_vmnet
+	rmdir $(DESTDIR)/var/log/socket_vmnet 2>/dev/null || true
+
+# systemd (Linux): the units, with the binary's path and the sandbox
+# (systemd/sandbox.conf) filled in, and the socket_vmnet user and group
+# (sysusers.d). Under /usr or /usr/local they go where systemd looks for
+# that prefix, for any other prefix under /etc. Without DESTDIR, as root,
+# install makes the user and group, uninstall stops the units and removes
+# them (not if the socket-vmnet package is installed).
+SYSTEMD_UNITS  := socket_vmnet.service socket_vmnet.socket \
+		  socket_vmnet@.service socket_vmnet@.socket
+SYSTEMD_LIB    := $(if $(filter /usr /usr/local,$(PREFIX)),$(PREFIX)/lib,/etc)
+UNITDIR        ?= $(if $(filter /usr /usr/local,$(PREFIX)),$(PREFIX)/lib/systemd,/etc/systemd)/system
+SYSUSERSDIR    ?= $(SYSTEMD_LIB)/sysusers.d
+DOCDIR         ?= $(PREFIX)/share/doc/socket_vmnet
+SYSTEMD_FILTER  = sed -e 's|@BINDIR@|$(PREFIX)/bin|g' \
+		  -e '/@SANDBOX@/{r systemd/sandbox.conf' -e 'd;}'
+SYSTEMD_LIVE    = [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && [ -d /run/systemd/system ]
+
+install.systemd:
+	@[ "$(UNAME_S)" = Linux ] || { echo "install.systemd: Linux only" >&2; exit 1; }
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(DOCDIR)/examples
+	for u in $(SYSTEMD_UNITS); do \
+		$(SYSTEMD_FILTER) systemd/$$u > $(DESTDIR)$(UNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	install -m 0644 systemd/socket_vmnet.sysusers $(DESTDIR)$(SYSUSERSDIR)/socket_vmnet.conf
+	$(SYSTEMD_FILTER) systemd/isolated.conf > $(DESTDIR)$(DOCDIR)/examples/isolated.conf
+	install -m 0644 systemd/example.conf $(DESTDIR)$(DOCDIR)/examples/NAME.conf
+	chmod 0644 $(DESTDIR)$(DOCDIR)/examples/isolated.conf
+	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+		systemd-sysusers $(SYSUSERSDIR)/socket_vmnet.conf 2>/dev/null || \
+		getent passwd socket_vmnet >/dev/null || \
+		useradd --system --user-group --home-dir /nonexistent \
+			--shell /usr/sbin/nologin socket_vmnet; \
+	fi
+	if $(SYSTEMD_LIVE); then systemctl daemon-reload; fi
+
+uninstall.systemd:
+	if $(SYSTEMD_LIVE); then \
+		systemctl stop 'socket_vmnet@*.socket' 'socket_vmnet@*.service' \
+			socket_vmnet.socket socket_vmnet.service; \
+		systemctl disable $(SYSTEMD_UNITS); true; \
+	fi
+	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(SYSTEMD_UNITS))
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/socket_vmnet.conf
+	rm -rf $(DESTDIR)$(DOCDIR)
+	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && \
+	   ! dpkg-query -W socket-vmnet >/dev/null 2>&1 && \
+	   getent passwd socket_vmnet >/dev/null; then \
+		userdel socket_vmnet; \
+		! getent group socket_vmnet >/dev/null || groupdel socket_vmnet; \
+	fi
+	if $(SYSTEMD_LIVE); then systemctl daemon-reload; fi
 
 ifeq ($(UNAME_S),Darwin)
 install: install.bin install.doc install.launchd
 uninstall: uninstall.launchd
 else
-install: install.bin install.doc
+install: install.bin install.doc install.systemd
+uninstall: uninstall.systemd
 endif
 
 uninstall.bin:
@@ -286,13 +342,17 @@ uninstall.bin:
 uninstall.doc:
 	rm -f $(DESTDIR)$(PREFIX)/share/man/man8/socket_vmnet.8 $(DESTDIR)$(PREFIX)/share/man/man1/socket_vmnet_client.1
 
+# A prefix of our own (/opt/socket_vmnet) goes once it is empty.
 uninstall: uninstall.bin uninstall.doc
+	case "$(PREFIX)" in */socket_vmnet) [ ! -d $(DESTDIR)$(PREFIX) ] || \
+		find $(DESTDIR)$(PREFIX) -depth -type d -empty -delete;; esac
 
 clean:
 	rm -rf build build-san socket_vmnet socket_vmnet_client
 
 .PHONY: all unit drivers doubles check macos-syntax sanitize bench bench-smoke demo e2e \
 	format format-check install install.bin install.doc install.launchd \
-	uninstall uninstall.bin uninstall.doc uninstall.launchd clean
+	install.systemd uninstall uninstall.bin uninstall.doc uninstall.launchd \
+	uninstall.systemd clean
 
 -include $(wildcard $(BUILD)/*.d)

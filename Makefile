@@ -185,20 +185,36 @@ macos-syntax:
 	if [ $$rc -ne 0 ]; then echo "macos-syntax: FAILED" >&2; exit 1; fi; \
 	echo "macos-syntax: ok"
 
-# make check runs it wherever clang is (SKIP_MACOS_SYNTAX=1 leaves it out).
+# make check runs it wherever clang and an SDK are; otherwise it names it
+# among what it left out (SKIP_MACOS_SYNTAX=1 leaves it out too).
 HAVE_SYNTAX_CC := $(if $(SKIP_MACOS_SYNTAX),,$(shell command -v $(MACOS_SYNTAX_CC) 2>/dev/null))
+HAVE_SYNTAX := $(if $(HAVE_SYNTAX_CC),$(wildcard $(MACOS_SDK)/usr/include))
+SYNTAX_LEFT_OUT := $(if $(HAVE_SYNTAX),,macos-syntax: $(if $(SKIP_MACOS_SYNTAX),SKIP_MACOS_SYNTAX=1,$(if $(HAVE_SYNTAX_CC),no macOS SDK at $(MACOS_SDK) (MACOS_SDK=DIR),no $(MACOS_SYNTAX_CC))))
+
+# --- packages ----------------------------------------------------------------------
+# make check and make demo first install the Debian packages they need
+# (scripts/deps; the list: scripts/packages): as root with apt-get, else
+# they print the command and stop. As root make check needs the root suites'
+# packages too. SKIP_DEPS=1 leaves the check out.
+DEPS_CHECK := check $(if $(filter 0,$(shell id -u)),check-root)
+deps.check deps.demo:
+	$(if $(filter Linux,$(UNAME_S)),scripts/deps $(if $(filter deps.demo,$@),build demo,build $(DEPS_CHECK)))
 
 # --- test runs ---------------------------------------------------------------------
-check: all unit drivers doubles $(if $(HAVE_SYNTAX_CC),macos-syntax)
-	BUILD=$(BUILD) test/run-tests
+# After the packages, a new make: it sees the tools they brought.
+check: deps.check
+	$(MAKE) check.run
 
-# Sanitizer pass: a separate build tree (binaries included), the unit tests
-# and the integration tests against the instrumented daemon.
+check.run: all unit drivers doubles $(if $(HAVE_SYNTAX),macos-syntax)
+	BUILD=$(BUILD) LEFT_OUT="$(SYNTAX_LEFT_OUT)" test/run-tests
+
+# Sanitizer pass: a separate build tree (binaries included), the unit tests,
+# the integration and activation tests against the instrumented daemon.
 SAN_FLAGS = -O1 -g $(SAN_RT)
 sanitize:
 	$(MAKE) BUILD=build-san BINDIR=build-san CFLAGS="$(SAN_FLAGS)" \
 		LDFLAGS="-fsanitize=address,undefined" all unit
-	BUILD=build-san SKIP_QEMU=1 SKIP_DOUBLES=1 \
+	BUILD=build-san SUITES="unit integration activation" \
 		SOCKET_VMNET=build-san/socket_vmnet \
 		SOCKET_VMNET_CLIENT=build-san/socket_vmnet_client test/run-tests
 
@@ -219,7 +235,8 @@ bench-smoke: $(BINDIR)/socket_vmnet $(BUILD)/bench-gen
 # Real guests (QEMU + Debian's cloud kernel, built into .cache/guest on
 # first use): make demo shows two guests on one switch, make e2e runs the
 # end-to-end suite (root).
-demo: all
+demo: deps.demo
+	$(MAKE) all
 	test/guest/demo.sh
 
 e2e: all
@@ -350,7 +367,8 @@ uninstall: uninstall.bin uninstall.doc
 clean:
 	rm -rf build build-san socket_vmnet socket_vmnet_client
 
-.PHONY: all unit drivers doubles check macos-syntax sanitize bench bench-smoke demo e2e \
+.PHONY: all unit drivers doubles check check.run deps.check deps.demo \
+	macos-syntax sanitize bench bench-smoke demo e2e \
 	format format-check install install.bin install.doc install.launchd \
 	install.systemd uninstall uninstall.bin uninstall.doc uninstall.launchd \
 	uninstall.systemd clean

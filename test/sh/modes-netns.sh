@@ -40,8 +40,8 @@ NET=10.201 # VM subnets are $NET.N.0/24, one per test, only inside namespaces
 . "$(dirname "$0")/lib.sh"
 
 skip() {
-	if [ "${CI:-}" = true ]; then
-		echo "FAIL: cannot run: $* (CI=true)"
+	if [ "${CI:-}" = true ] || [ "${REQUIRE_QEMU:-}" = 1 ]; then
+		echo "FAIL: cannot run: $* (CI=true or REQUIRE_QEMU=1)"
 		echo "modes: 0 passed, 1 failed"
 		exit 1
 	fi

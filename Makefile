@@ -364,6 +364,14 @@ uninstall: uninstall.bin uninstall.doc
 	case "$(PREFIX)" in */socket_vmnet) [ ! -d $(DESTDIR)$(PREFIX) ] || \
 		find $(DESTDIR)$(PREFIX) -depth -type d -empty -delete;; esac
 
+# The Debian package, built from a copy of the tree (the files git knows)
+# so nothing is written beside it: $(BUILD)/deb/socket-vmnet_*.deb.
+deb:
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
+	git ls-files -co --exclude-standard | tar -cf - -T - | tar -xf - -C $(BUILD)/deb/src
+	cd $(BUILD)/deb/src && dpkg-buildpackage -b -us -uc
+	ls $(BUILD)/deb/*.deb
+
 clean:
 	rm -rf build build-san socket_vmnet socket_vmnet_client
 
@@ -371,6 +379,6 @@ clean:
 	macos-syntax sanitize bench bench-smoke demo e2e \
 	format format-check install install.bin install.doc install.launchd \
 	install.systemd uninstall uninstall.bin uninstall.doc uninstall.launchd \
-	uninstall.systemd clean
+	uninstall.systemd deb clean
 
 -include $(wildcard $(BUILD)/*.d)

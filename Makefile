@@ -364,6 +364,11 @@ uninstall: uninstall.bin uninstall.doc
 	case "$(PREFIX)" in */socket_vmnet) [ ! -d $(DESTDIR)$(PREFIX) ] || \
 		find $(DESTDIR)$(PREFIX) -depth -type d -empty -delete;; esac
 
+# The package built, linted, installed with apt, checked and purged (CI:
+# it changes the system; root).
+check-deb:
+	BUILD=$(BUILD) test/sh/deb.sh
+
 # The Debian package, built from a copy of the tree (the files git knows)
 # so nothing is written beside it: $(BUILD)/deb/socket-vmnet_*.deb.
 deb:
@@ -379,6 +384,6 @@ clean:
 	macos-syntax sanitize bench bench-smoke demo e2e \
 	format format-check install install.bin install.doc install.launchd \
 	install.systemd uninstall uninstall.bin uninstall.doc uninstall.launchd \
-	uninstall.systemd deb clean
+	uninstall.systemd deb check-deb clean
 
 -include $(wildcard $(BUILD)/*.d)

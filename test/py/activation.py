@@ -18,6 +18,7 @@ Last line: "activation: N passed, N failed". Binary: $SOCKET_VMNET.
 """
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -54,10 +55,10 @@ def activated(ctx, sock_path, listen, datagram=False, fdname=None,
                       ready=False)
 
 
-def wait_file(path, timeout=5.0):
-    """The inode of @path once it exists (the activator made it)."""
-    check(wait_until(lambda: os.path.exists(path), timeout),
-          "%s never appeared" % path)
+def wait_file(d, path):
+    """The inode of @path once the activator listens on it (it says so
+    after listen())."""
+    d.wait_log(r"Listening on %s as" % re.escape(path))
     return os.stat(path).st_ino
 
 
@@ -73,7 +74,7 @@ def exchange(a, b):
 def t_stream(ctx):
     path = ctx.path("sock")
     d = activated(ctx, "sock", path)
-    ino = wait_file(path)
+    ino = wait_file(d, path)
     vm1 = d.connect("vm1", mac(1), learn_port=False)   # starts the daemon
     d.wait_ready()
     check(d.log_has(r"sock: socket passed by the service manager"),
@@ -97,7 +98,7 @@ def t_stream(ctx):
 def t_dgram(ctx):
     dpath = ctx.path("dgram")
     d = activated(ctx, "sock", dpath, datagram=True, dgram="dgram")
-    ino = wait_file(dpath)
+    ino = wait_file(d, dpath)
     vm1 = ctx.dgram(dpath, 1)
     vm1.gw = GW
     vm1.dhcp()                                          # starts the daemon
@@ -126,7 +127,7 @@ def t_dgram(ctx):
 def t_by_name(ctx):
     path = ctx.path("from-manager")
     d = activated(ctx, "never-made", path, fdname="socket")
-    wait_file(path)
+    wait_file(d, path)
     vm1 = d.connect("vm1", mac(1), path=path, learn_port=False)
     d.wait_ready()
     vm1.dhcp()
@@ -143,7 +144,7 @@ def t_user(ctx):
         raise TestSkip("needs root (--user)")
     path = ctx.path("sock")
     d = activated(ctx, "sock", path, args=["--user=nobody"])
-    ino = wait_file(path)
+    ino = wait_file(d, path)
     vm1 = d.connect("vm1", mac(1), learn_port=False)
     d.wait_ready()
     check(d.log_has(r"running as user nobody"), "no privilege drop logged")

@@ -100,7 +100,7 @@ mkdir -p "$T/run"
 systemd-socket-activate -l "$sock" /usr/bin/socket_vmnet --vmnet-mode=isolated \
 	--vmnet-gateway=10.47.0.1 --pidfile="$T/run/pid" "$sock" >"$T/daemon.log" 2>&1 &
 act=$!
-if eventually "the activator listens on $sock" test -S "$sock"; then
+if eventually "the activator listens on $sock" grep -q "Listening on $sock" "$T/daemon.log"; then
 	check "a VM on the installed, socket-activated daemon gets a lease" \
 		python3 - "$sock" <<'EOF'
 import sys

@@ -39,15 +39,7 @@ MAC_A1=02:5e:13:00:00:a1
 MAC_A2=02:5e:13:00:00:a2
 MAC_B1=02:5e:13:00:00:b1
 
-skip() {
-	if [ "${CI:-}" = true ] || [ "${REQUIRE_QEMU:-}" = 1 ]; then
-		echo "FAIL: cannot run: $* (CI=true or REQUIRE_QEMU=1)"
-		echo "multihost: 0 passed, 1 failed"
-		exit 1
-	fi
-	echo "multihost: cannot run: $*"
-	exit 77
-}
+skip() { cannot_run multihost "$@"; }
 
 [ "$(id -u)" = 0 ] || skip "needs root"
 [ -c /dev/net/tun ] || skip "no /dev/net/tun"
@@ -83,17 +75,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
-
-# bad NAME [LOG...]: count a failure and show the ends of the logs
-bad() {
-	local name=$1 f
-	shift
-	FAILED=$((FAILED + 1))
-	echo "FAIL: $name"
-	for f in "$@"; do
-		[ -f "$f" ] && tail -n 15 "$f" | sed "s|^|    $(basename "$f"): |"
-	done
-}
 
 mkns() {
 	ip netns add "$1" || skip "cannot create network namespaces"
@@ -157,12 +138,7 @@ plug() {
 	ip -n "$1" tuntap add dev "$2" mode tap &&
 		ip -n "$1" link set "$2" address "$3" &&
 		ip -n "$1" link set "$2" up &&
-		ip netns exec "$1" qemu-system-x86_64 -M none -nodefaults -display none \
-			-netdev tap,id=t,ifname="$2",script=no,downscript=no \
-			-netdev hubport,id=h1,hubid=0,netdev=t \
-			-netdev stream,id=s,server=off,addr.type=unix,addr.path="$4" \
-			-netdev hubport,id=h2,hubid=0,netdev=s \
-			-daemonize -pidfile "$TMP/$1.qpid" >>"$TMP/qemu.log" 2>&1
+		qemu_plug "$1" "$2" "$4" "$TMP/$1.qpid" "$TMP/qemu.log"
 }
 cat >"$TMP/udhcpc.sh" <<'EOF'
 #!/bin/sh

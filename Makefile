@@ -372,6 +372,7 @@ check-deb:
 # The Debian package, built from a copy of the tree (the files git knows)
 # so nothing is written beside it: $(BUILD)/deb/socket-vmnet_*.deb.
 deb:
+	scripts/deps build deb
 	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
 	git ls-files -co --exclude-standard | tar -cf - -T - | tar -xf - -C $(BUILD)/deb/src
 	cd $(BUILD)/deb/src && dpkg-buildpackage -b -us -uc

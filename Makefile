@@ -337,6 +337,9 @@ uninstall.systemd:
 	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(SYSTEMD_UNITS))
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/socket_vmnet.conf
 	rm -rf $(DESTDIR)$(DOCDIR)
+	# the directories install made, if nothing else uses them
+	rmdir $(DESTDIR)$(UNITDIR) $(dir $(DESTDIR)$(UNITDIR)) \
+		$(DESTDIR)$(SYSUSERSDIR) 2>/dev/null || true
 	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && \
 	   ! dpkg-query -W socket-vmnet >/dev/null 2>&1 && \
 	   getent passwd socket_vmnet >/dev/null; then \

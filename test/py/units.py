@@ -18,18 +18,18 @@ Needs root, ip, setpriv and nft; exits 77 when it cannot run (a failure
 with CI=true or REQUIRE_QEMU=1). Last line: "units: N passed, N failed".
 """
 
+import glob
 import os
-import re
 import shutil
 import signal
 import subprocess
 import sys
-import time
 
 from svmlib import (REPO, SVM, Suite, TestFailure, check, mac, netns_add,
                     netns_del, run, wait_until)
 
 NET = "10.203"
+NAT_STATE_DIR = "/run/socket_vmnet-nat"   # src/nat.h
 SUITE = Suite("units", timeout=60)
 
 
@@ -118,7 +118,12 @@ def lifecycle(ctx, d, ns, vm_check):
     d.close_vms()
     rc = d.stop(timeout=5)
     if rc is None:
-        for k in kids:           # the monitor was killed; by their ids
+        # The monitor was killed: the worker follows it (PR_SET_PDEATHSIG)
+        # and the NAT keeper undoes the setup; what is still there after
+        # that is killed, by its id.
+        wait_until(lambda: not any(os.path.exists("/proc/%d" % k)
+                                   for k in kids), 5)
+        for k in kids:
             try:
                 os.kill(k, signal.SIGKILL)
             except ProcessLookupError:
@@ -158,10 +163,19 @@ def vm_static_ping(peer):
     return fn
 
 
+def forget_nat_state(ino):
+    """Remove what shared mode recorded for the namespace with inode @ino
+    in NAT_STATE_DIR, should a daemon have been killed before it could."""
+    for f in glob.glob("%s/nat-%d-*" % (NAT_STATE_DIR, ino)) + \
+            glob.glob("%s/ip_forward-%d.*" % (NAT_STATE_DIR, ino)):
+        os.unlink(f)
+
+
 def with_ns(fn):
     """Run @fn(ctx, ns) in a fresh namespace."""
     def t(ctx):
         ns = netns_add("svmu-%d" % os.getpid())
+        ctx.defer(forget_nat_state, os.stat("/run/netns/" + ns).st_ino)
         ctx.defer(netns_del, ns)
         fn(ctx, ns)
     t.__name__ = fn.__name__

@@ -11,7 +11,6 @@
 #                   elsewhere) for arm64 macOS 14 and x86_64 macOS 10.15
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
-PREFIX  ?= /opt/socket_vmnet
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
@@ -22,6 +21,9 @@ DEPFLAGS = -MMD -MP
 BUILD   ?= build
 BINDIR  ?= .
 UNAME_S := $(shell uname -s)
+# /opt/socket_vmnet on macOS (Lima's place); /usr/local on Linux, where
+# systemd finds the units (/usr for packages: debian/rules)
+PREFIX  ?= $(if $(filter Darwin,$(UNAME_S)),/opt/socket_vmnet,/usr/local)
 # Oldest macOS the build runs on (docs/MACOS.md); arm64 starts at 11.0
 # whatever is asked. Without it clang targets the build machine's release.
 MACOS_MIN ?= 10.15
@@ -187,20 +189,36 @@ macos-syntax:
 	if [ $$rc -ne 0 ]; then echo "macos-syntax: FAILED" >&2; exit 1; fi; \
 	echo "macos-syntax: ok"
 
-# make check runs it wherever clang is (SKIP_MACOS_SYNTAX=1 leaves it out).
+# make check runs it wherever clang and an SDK are; otherwise it names it
+# among what it left out (SKIP_MACOS_SYNTAX=1 leaves it out too).
 HAVE_SYNTAX_CC := $(if $(SKIP_MACOS_SYNTAX),,$(shell command -v $(MACOS_SYNTAX_CC) 2>/dev/null))
+HAVE_SYNTAX := $(if $(HAVE_SYNTAX_CC),$(wildcard $(MACOS_SDK)/usr/include))
+SYNTAX_LEFT_OUT := $(if $(HAVE_SYNTAX),,macos-syntax: $(if $(SKIP_MACOS_SYNTAX),SKIP_MACOS_SYNTAX=1,$(if $(HAVE_SYNTAX_CC),no macOS SDK at $(MACOS_SDK) (MACOS_SDK=DIR),no $(MACOS_SYNTAX_CC))))
+
+# --- packages ----------------------------------------------------------------------
+# make check and make demo first install the Debian packages they need
+# (scripts/deps; the list: scripts/packages): as root with apt-get, else
+# they print the command and stop. As root make check needs the root suites'
+# packages too. SKIP_DEPS=1 leaves the check out.
+DEPS_CHECK := check $(if $(filter 0,$(shell id -u)),check-root)
+deps.check deps.demo:
+	$(if $(filter Linux,$(UNAME_S)),scripts/deps $(if $(filter deps.demo,$@),build demo,build $(DEPS_CHECK)))
 
 # --- test runs ---------------------------------------------------------------------
-check: all unit drivers doubles $(if $(HAVE_SYNTAX_CC),macos-syntax)
-	BUILD=$(BUILD) test/run-tests
+# After the packages, a new make: it sees the tools they brought.
+check: deps.check
+	$(MAKE) check.run
 
-# Sanitizer pass: a separate build tree (binaries included), the unit tests
-# and the integration tests against the instrumented daemon.
+check.run: all unit drivers doubles $(if $(HAVE_SYNTAX),macos-syntax)
+	BUILD=$(BUILD) LEFT_OUT="$(SYNTAX_LEFT_OUT)" test/run-tests
+
+# Sanitizer pass: a separate build tree (binaries included), the unit tests,
+# the integration and activation tests against the instrumented daemon.
 SAN_FLAGS = -O1 -g $(SAN_RT)
 sanitize:
 	$(MAKE) BUILD=build-san BINDIR=build-san CFLAGS="$(SAN_FLAGS)" \
 		LDFLAGS="-fsanitize=address,undefined" all unit
-	BUILD=build-san SKIP_QEMU=1 SKIP_DOUBLES=1 \
+	BUILD=build-san SUITES="unit integration activation" \
 		SOCKET_VMNET=build-san/socket_vmnet \
 		SOCKET_VMNET_CLIENT=build-san/socket_vmnet_client test/run-tests
 
@@ -279,7 +297,8 @@ bench-smoke: $(BINDIR)/socket_vmnet $(BUILD)/bench-gen
 # Real guests (QEMU + Debian's cloud kernel, built into .cache/guest on
 # first use): make demo shows two guests on one switch, make e2e runs the
 # end-to-end suite (root).
-demo: all
+demo: deps.demo
+	$(MAKE) all
 	test/guest/demo.sh
 
 e2e: all
@@ -335,12 +354,69 @@ uninstall.launchd:
 	fi
 	rm -f $(DESTDIR)$(LAUNCHD_PLIST)
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/socket_vmnet
+	rmdir $(DESTDIR)/var/log/socket_vmnet 2>/dev/null || true
+
+# systemd (Linux): the units, with the binary's path and the sandbox
+# (systemd/sandbox.conf) filled in, and the socket_vmnet user and group
+# (sysusers.d). Under /usr or /usr/local they go where systemd looks for
+# that prefix, for any other prefix under /etc. Without DESTDIR, as root,
+# install makes the user and group, uninstall stops the units and removes
+# them (not if the socket-vmnet package is installed).
+SYSTEMD_UNITS  := socket_vmnet.service socket_vmnet.socket \
+		  socket_vmnet@.service socket_vmnet@.socket
+SYSTEMD_LIB    := $(if $(filter /usr /usr/local,$(PREFIX)),$(PREFIX)/lib,/etc)
+UNITDIR        ?= $(if $(filter /usr /usr/local,$(PREFIX)),$(PREFIX)/lib/systemd,/etc/systemd)/system
+SYSUSERSDIR    ?= $(SYSTEMD_LIB)/sysusers.d
+DOCDIR         ?= $(PREFIX)/share/doc/socket_vmnet
+SYSTEMD_FILTER  = sed -e 's|@BINDIR@|$(PREFIX)/bin|g' \
+		  -e '/@SANDBOX@/{r systemd/sandbox.conf' -e 'd;}'
+SYSTEMD_LIVE    = [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && [ -d /run/systemd/system ]
+
+install.systemd:
+	@[ "$(UNAME_S)" = Linux ] || { echo "install.systemd: Linux only" >&2; exit 1; }
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(DOCDIR)/examples
+	for u in $(SYSTEMD_UNITS); do \
+		$(SYSTEMD_FILTER) systemd/$$u > $(DESTDIR)$(UNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	install -m 0644 systemd/socket_vmnet.sysusers $(DESTDIR)$(SYSUSERSDIR)/socket_vmnet.conf
+	$(SYSTEMD_FILTER) systemd/isolated.conf > $(DESTDIR)$(DOCDIR)/examples/isolated.conf
+	install -m 0644 systemd/example.conf $(DESTDIR)$(DOCDIR)/examples/NAME.conf
+	chmod 0644 $(DESTDIR)$(DOCDIR)/examples/isolated.conf
+	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+		systemd-sysusers $(SYSUSERSDIR)/socket_vmnet.conf 2>/dev/null || \
+		getent passwd socket_vmnet >/dev/null || \
+		useradd --system --user-group --home-dir /nonexistent \
+			--shell /usr/sbin/nologin socket_vmnet; \
+	fi
+	if $(SYSTEMD_LIVE); then systemctl daemon-reload; fi
+
+uninstall.systemd:
+	if $(SYSTEMD_LIVE); then \
+		systemctl stop 'socket_vmnet@*.socket' 'socket_vmnet@*.service' \
+			socket_vmnet.socket socket_vmnet.service; \
+		systemctl disable $(SYSTEMD_UNITS); true; \
+	fi
+	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(SYSTEMD_UNITS))
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/socket_vmnet.conf
+	rm -rf $(DESTDIR)$(DOCDIR)
+	# the directories install made, if nothing else uses them
+	rmdir $(DESTDIR)$(UNITDIR) $(dir $(DESTDIR)$(UNITDIR)) \
+		$(DESTDIR)$(SYSUSERSDIR) 2>/dev/null || true
+	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && \
+	   ! dpkg-query -W socket-vmnet >/dev/null 2>&1 && \
+	   getent passwd socket_vmnet >/dev/null; then \
+		userdel socket_vmnet; \
+		! getent group socket_vmnet >/dev/null || groupdel socket_vmnet; \
+	fi
+	if $(SYSTEMD_LIVE); then systemctl daemon-reload; fi
 
 ifeq ($(UNAME_S),Darwin)
 install: install.bin install.doc install.launchd
 uninstall: uninstall.launchd
 else
-install: install.bin install.doc
+install: install.bin install.doc install.systemd
+uninstall: uninstall.systemd
 endif
 
 uninstall.bin:
@@ -351,15 +427,33 @@ uninstall.doc:
 	rm -f $(DESTDIR)$(PREFIX)/share/man/man8/socket_vmnet.8 $(DESTDIR)$(PREFIX)/share/man/man1/socket_vmnet_client.1
 	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/socket_vmnetctl.1
 
+# A prefix of our own (/opt/socket_vmnet) goes once it is empty.
 uninstall: uninstall.bin uninstall.doc
+	case "$(PREFIX)" in */socket_vmnet) [ ! -d $(DESTDIR)$(PREFIX) ] || \
+		find $(DESTDIR)$(PREFIX) -depth -type d -empty -delete;; esac
+
+# The package built, linted, installed with apt, checked and purged (CI:
+# it changes the system; root).
+check-deb:
+	BUILD=$(BUILD) test/sh/deb.sh
+
+# The Debian package, built from a copy of the tree (the files git knows)
+# so nothing is written beside it: $(BUILD)/deb/socket-vmnet_*.deb.
+deb:
+	scripts/deps build deb
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
+	git ls-files -co --exclude-standard | tar -cf - -T - | tar -xf - -C $(BUILD)/deb/src
+	cd $(BUILD)/deb/src && dpkg-buildpackage -b -us -uc
+	ls $(BUILD)/deb/*.deb
 
 clean:
 	rm -rf build build-san $(FUZZ_BUILD) socket_vmnet socket_vmnet_client \
 		socket_vmnetctl
 
-.PHONY: all unit drivers doubles check macos-syntax sanitize fuzz fuzz-build \
-	bench bench-smoke demo e2e \
+.PHONY: all unit drivers doubles check check.run deps.check deps.demo \
+	macos-syntax sanitize fuzz fuzz-build bench bench-smoke demo e2e \
 	format format-check install install.bin install.doc install.launchd \
-	uninstall uninstall.bin uninstall.doc uninstall.launchd clean
+	install.systemd uninstall uninstall.bin uninstall.doc uninstall.launchd \
+	uninstall.systemd deb check-deb clean
 
 -include $(wildcard $(BUILD)/*.d $(FUZZ_BUILD)/obj/*.d $(FUZZ_BUILD)/harness/*.d)

@@ -13,6 +13,28 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/**
+ * compat_flags() - make a descriptor close-on-exec, maybe non-blocking
+ * @fd:		the descriptor (closed on failure)
+ * @nonblock:	make it non-blocking
+ *
+ * Return: @fd, or -1 with errno set
+ */
+static inline int compat_flags(int fd, int nonblock)
+{
+	if (fd < 0)
+		return -1;
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) ||
+	    (nonblock && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK))) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
 #if defined(__linux__)
 
 /**
@@ -52,28 +74,6 @@ static inline int compat_pipe(int fds[2])
 }
 
 #else /* not Linux */
-
-/**
- * compat_flags() - make a new descriptor close-on-exec, maybe non-blocking
- * @fd:		the descriptor (closed on failure)
- * @nonblock:	make it non-blocking
- *
- * Return: @fd, or -1 with errno set
- */
-static inline int compat_flags(int fd, int nonblock)
-{
-	if (fd < 0)
-		return -1;
-	if (fcntl(fd, F_SETFD, FD_CLOEXEC) ||
-	    (nonblock && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK))) {
-		int e = errno;
-
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	return fd;
-}
 
 static inline int compat_socket(int domain, int type, int nonblock)
 {

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "activate.h"
 #include "err.h"
 #include "conf.h"
 #include "dgram.h"
@@ -403,6 +404,7 @@ static int main_setup(const struct conf *c, char *err, size_t errlen)
 				   .strict_gid = c->socket_group != NULL};
 	struct guard_conf guard = c->guard;
 
+	activate_init(); /* before anything forks: sockets from systemd */
 	if (loop_init() || main_signals()) {
 		err_sys(err, errlen, "event loop");
 		return -1;
@@ -461,6 +463,7 @@ static int main_setup(const struct conf *c, char *err, size_t errlen)
 		return -1;
 	if (c->dgram_path && dgram_listen(c->dgram_path, &owner, err, errlen))
 		return -1;
+	activate_done();
 	if (stream_connect_start(c->connect, c->nconnect)) {
 		err_set(err, errlen, "out of memory");
 		return -1;

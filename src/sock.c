@@ -15,6 +15,7 @@
 #include <sys/ucred.h>
 #endif
 
+#include "activate.h"
 #include "err.h"
 #include "compat.h"
 #include "log.h"
@@ -367,6 +368,38 @@ fail_fd:
 }
 
 /**
+ * sock_listener_fd() - the socket a listener serves: passed or made
+ * @l:		the listener
+ * @path:	the file
+ * @type:	SOCK_STREAM or SOCK_DGRAM
+ * @o:		owner and group of a file made here
+ * @err:	message buffer
+ * @errlen:	its size
+ *
+ * A socket the service manager passed for @path (or for the role: "socket"
+ * for the stream socket, "dgram" for the datagram one) is taken as it is;
+ * otherwise the file is made.
+ *
+ * Return: the descriptor, or -1 with @err set
+ */
+static int sock_listener_fd(struct sock_listener *l, const char *path, int type,
+			    const struct sock_owner *o, char *err,
+			    size_t errlen)
+{
+	int fd;
+
+	if (activate_take(path, type, type == SOCK_STREAM ? "socket" : "dgram",
+			  &fd, err, errlen))
+		return -1;
+	l->given = fd >= 0;
+	if (fd < 0)
+		return sock_listen_unix(path, type, o, err, errlen);
+	if (type == SOCK_DGRAM)
+		sock_set_buffers(fd);
+	return fd;
+}
+
+/**
  * sock_listener_open() - create a socket file and watch it in the loop
  * @l:		the listener (its src.fd must be -1)
  * @path:	the file
@@ -382,7 +415,7 @@ int sock_listener_open(struct sock_listener *l, const char *path, int type,
 		       const struct sock_owner *o, loop_fn fn, char *err,
 		       size_t errlen)
 {
-	int fd = sock_listen_unix(path, type, o, err, errlen);
+	int fd = sock_listener_fd(l, path, type, o, err, errlen);
 
 	if (fd < 0)
 		return -1;
@@ -391,7 +424,8 @@ int sock_listener_open(struct sock_listener *l, const char *path, int type,
 	if (loop_add(&l->src, LOOP_IN) < 0) {
 		err_sys(err, errlen, "cannot watch %s", path);
 		close(fd);
-		unlink(path);
+		if (!l->given)
+			unlink(path);
 		l->src.fd = -1;
 		return -1;
 	}
@@ -417,7 +451,8 @@ void sock_listener_drop_fd(struct sock_listener *l)
 
 /**
  * sock_listener_close() - stop listening and remove the file
- * @l:		the listener (closed already is fine)
+ * @l:		the listener (closed already is fine); a file the service
+ *		manager made stays
  */
 void sock_listener_close(struct sock_listener *l)
 {
@@ -426,7 +461,7 @@ void sock_listener_close(struct sock_listener *l)
 		close(l->src.fd);
 		l->src.fd = -1;
 	}
-	if (l->path && unlink(l->path) && errno != ENOENT)
+	if (l->path && !l->given && unlink(l->path) && errno != ENOENT)
 		log_warn("cannot remove %s", l->path);
 	l->path = NULL;
 }

@@ -41,11 +41,14 @@ int sock_listen_unix(const char *path, int type, const struct sock_owner *o,
 /**
  * struct sock_listener - a socket file the daemon serves, in the loop
  * @src:	its event source (fd -1 when closed)
- * @path:	the file, removed when the listener closes
+ * @path:	the file, removed when the listener closes unless @given
+ * @given:	the socket came from the service manager (activate.h): the
+ *		file is the manager's, never removed or recreated
  */
 struct sock_listener {
 	struct loop_source src;
 	const char *path;
+	bool given;
 };
 
 int sock_listener_open(struct sock_listener *l, const char *path, int type,

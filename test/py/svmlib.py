@@ -1055,7 +1055,8 @@ class Suite:
     Each test gets a fresh Ctx and at most @timeout seconds (SIGALRM), and
     prints "ok", "skip" or "FAIL" with its time; a failure shows where and
     the daemons' logs.  With @finish, ctx.finish() ends each test (daemons
-    must stop cleanly).  A skip counts as a failure when CI=true.
+    must stop cleanly).  A skip counts as a failure when CI=true or
+    REQUIRE_QEMU=1 (test/run-tests sets it as root).
     Arguments: -k WORD (or WORD) runs the tests whose name has WORD (any of
     them), --list lists them.  The last line is "NAME: N passed, N
     failed"; the exit code 1 if anything failed.  @binaries must exist
@@ -1110,7 +1111,8 @@ class Suite:
             signal.alarm(0)
             logs = ctx.logs() if status == "FAIL" else ""
             ctx.cleanup()
-        if status == "skip" and os.environ.get("CI") == "true":
+        if status == "skip" and (os.environ.get("CI") == "true" or
+                                 os.environ.get("REQUIRE_QEMU") == "1"):
             status = "FAIL"
         dt = time.monotonic() - t0
         if status == "ok":

@@ -39,15 +39,7 @@ NET=10.201 # VM subnets are $NET.N.0/24, one per test, only inside namespaces
 
 . "$(dirname "$0")/lib.sh"
 
-skip() {
-	if [ "${CI:-}" = true ]; then
-		echo "FAIL: cannot run: $* (CI=true)"
-		echo "modes: 0 passed, 1 failed"
-		exit 1
-	fi
-	echo "modes: skipped: $*"
-	exit 77
-}
+skip() { cannot_run modes "$@"; }
 
 [ "$(id -u)" = 0 ] || skip "needs root"
 [ -c /dev/net/tun ] || skip "no /dev/net/tun"
@@ -124,19 +116,6 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
 # ------------------------------------------------------------------ helpers
-# bad NAME [LOGFILE...]: count a failure, show the end of the given logs
-bad() {
-	local name=$1 f
-	shift
-	FAILED=$((FAILED + 1))
-	echo "FAIL: $name"
-	for f in "$@"; do
-		[ -f "$f" ] || continue
-		echo "    --- ${f#"$TMP"/}"
-		tail -n 15 "$f" | sed 's/^/    /'
-	done
-}
-
 # alive PID: the process exists and is not a zombie
 alive() {
 	local st
@@ -233,12 +212,7 @@ plug() {
 			ip -n "$ns" link set "$tap" address "$mac" &&
 			ip -n "$ns" link set "$tap" up || return 1
 	fi
-	ip netns exec "$ns" qemu-system-x86_64 -M none -nodefaults -display none \
-		-netdev tap,id=t,ifname="$tap",script=no,downscript=no \
-		-netdev hubport,id=h1,hubid=0,netdev=t \
-		-netdev stream,id=s,server=off,addr.type=unix,addr.path="$sock" \
-		-netdev hubport,id=h2,hubid=0,netdev=s \
-		-daemonize -pidfile "$pf" >>"$TMP/qemu.log" 2>&1
+	qemu_plug "$ns" "$tap" "$sock" "$pf" "$TMP/qemu.log"
 }
 
 unplug() {

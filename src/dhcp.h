@@ -38,6 +38,7 @@
  * @lease_file:	file the leases are kept in across restarts, or NULL
  * @pending:	optional: called when a lease file write had to be put off;
  *		dhcp_tick() is then due
+ * @ids_per_mac: most addresses one MAC holds at once; 0 for no bound
  *
  * Addresses outside @first..@last are never handed out except to the
  * clients they are reserved for in @hosts_file.
@@ -56,6 +57,7 @@ struct dhcp_conf {
 	const char *hosts_file;
 	const char *lease_file;
 	void (*pending)(void);
+	unsigned int ids_per_mac;
 };
 
 /**

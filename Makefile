@@ -3,6 +3,7 @@
 #   make check      build and run every test (unit, integration, doubles,
 #                   and as root the namespace and QEMU suites)
 #   make sanitize   the unit and integration tests against an ASan+UBSan build
+#   make soak       the ASan+UBSan daemon under churn for SOAK_SECONDS (600)
 #   make fuzz       build the libFuzzer harnesses (clang) and run each briefly
 #   make bench      compare with vde_switch, QEMU's hub and a socketpair
 #   make macos-syntax  compile every macOS source against a macOS SDK
@@ -200,6 +201,16 @@ sanitize:
 		SOCKET_VMNET=build-san/socket_vmnet \
 		SOCKET_VMNET_CLIENT=build-san/socket_vmnet_client test/run-tests
 
+# Soak run (test/py/soak.py): the ASan+UBSan daemon of build-san/ under
+# every kind of churn for SOAK_SECONDS (default 600; CI runs 120), checked
+# for lost frames, descriptor and memory growth and sanitizer reports.
+SOAK_SECONDS ?= 600
+soak:
+	$(MAKE) BUILD=build-san BINDIR=build-san CFLAGS="$(SAN_FLAGS)" \
+		LDFLAGS="-fsanitize=address,undefined" all
+	SOAK_SECONDS=$(SOAK_SECONDS) SOCKET_VMNET=build-san/socket_vmnet \
+		python3 test/py/soak.py
+
 # Benchmarks against vde_switch, QEMU's hub and a bare socketpair
 # (docs/PERFORMANCE.md): make bench (about 9 min; root for the end-to-end
 # part), make bench-smoke (every case once, seconds; run by CI).
@@ -291,7 +302,7 @@ uninstall: uninstall.bin uninstall.doc
 clean:
 	rm -rf build build-san socket_vmnet socket_vmnet_client
 
-.PHONY: all unit drivers doubles check macos-syntax sanitize bench bench-smoke demo e2e \
+.PHONY: all unit drivers doubles check macos-syntax sanitize soak bench bench-smoke demo e2e \
 	format format-check install install.bin install.doc install.launchd \
 	uninstall uninstall.bin uninstall.doc uninstall.launchd clean
 

@@ -549,7 +549,7 @@ static void nat_orphan(const char *path, const struct nat_state *st)
 		log_warn("%s: cannot record the leftover table ip %s", path,
 			 st->table);
 	else
-		log_warnx("nft table ip %s is left; the next start of "
+		log_warnx("nft table ip %s may be left; the next start of "
 			  "socket_vmnet deletes it",
 			  st->table);
 }

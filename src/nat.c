@@ -32,6 +32,16 @@
  * process is dead (nat_recover(), in every mode) and undoes what it lists;
  * after a reboot, /run is empty and so is the ruleset.
  *
+ * Setup is a transaction: the state file is written before ip_forward or
+ * the ruleset changes, so a kill at any step leaves a record. When nft
+ * fails, or is killed (possibly after its transaction went in), the table
+ * is deleted at once; a record whose table could not be deleted is kept
+ * with pid 0 (nat_orphan()), which no live process has, for the next start
+ * to retry. A host-mode start also deletes its subnet's table when no live
+ * daemon owns it, record or not (nat_recover_net()). Rules added to our
+ * table later (port forwards) go with it. The TAP needs no record: it is
+ * not persistent, and the kernel deletes it with the last descriptor.
+ *
  * Only IPv4 is handled: no IPv6 forwarding or NAT66 is set up.
  *
  * Other firewalls: nftables evaluates every base chain registered on a hook.

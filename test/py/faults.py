@@ -332,6 +332,15 @@ def start_fails(ctx, ns, wrapper, why):
     return d
 
 
+def killed_nft(ctx, tag, script):
+    """A shared-mode start in a new namespace, with @script as nft, that
+    fails because nft was killed; returns the namespace and the wrapper."""
+    w = fake_nft(ctx, script)
+    ns = netns(ctx, tag)
+    start_fails(ctx, ns, w, r"nft failed \(signal 9\)")
+    return ns, w
+
+
 @test("7 nft-fails: shared mode exits 1, nothing left")
 def nft_fails(ctx):
     w = fake_nft(ctx, 'cat >/dev/null; echo "fake nft: refused" >&2; exit 1')
@@ -353,10 +362,9 @@ def nft_fails(ctx):
 @test("8 nft-killed: killed after its transaction, the daemon undoes it")
 def nft_killed(ctx):
     # the run that creates the table is killed once it is in
-    w = fake_nft(ctx, 'S=$(cat); printf "%s\\n" "$S" | "$REAL" "$@" || '
-                 'exit; case "$S" in *masquerade*) kill -9 $$;; esac')
-    ns = netns(ctx, "nftk")
-    start_fails(ctx, ns, w, r"nft failed \(signal 9\)")
+    ns, _ = killed_nft(ctx, "nftk", 'S=$(cat); printf "%s\\n" "$S" | '
+                       '"$REAL" "$@" || exit; case "$S" in *masquerade*) '
+                       'kill -9 $$;; esac')
     expect_clean(ns, "after nft was killed")
 
 
@@ -364,16 +372,15 @@ def nft_killed(ctx):
 def nft_leftover(ctx):
     # every run that creates the table is killed once it is in; every
     # other run is killed before doing anything
-    w = fake_nft(ctx, 'S=$(cat); case "$S" in *masquerade*) '
-                 'printf "%s\\n" "$S" | "$REAL" "$@";; esac; kill -9 $$')
-    ns = netns(ctx, "nftl")
+    ns, w = killed_nft(ctx, "nftl", 'S=$(cat); case "$S" in *masquerade*) '
+                       'printf "%s\\n" "$S" | "$REAL" "$@";; esac; kill -9 $$')
     for keep_state in (True, False):
-        start_fails(ctx, ns, w, r"nft failed \(signal 9\)")
+        if not keep_state:
+            start_fails(ctx, ns, w, r"nft failed \(signal 9\)")
         check(TABLE in nft_tables(ns), "the fake nft did not leave a table")
         check(state_files(ns), "no state file records the leftover table")
         if not keep_state:
-            for n in state_files(ns):
-                os.unlink(os.path.join(NAT_DIR, n))
+            remove_state_files(ns)
         h = ctx.daemon("--vmnet-mode=host", "--vmnet-gateway=10.49.0.1",
                        netns=ns)
         check(TABLE not in nft_tables(ns), "host-mode start left the table "

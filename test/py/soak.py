@@ -172,7 +172,10 @@ class Soak:
                                     struct.pack(">Q", self.sent) + pad))
                     self.sent += 1
             except OSError as e:
-                self.pair_error = "A: %r" % e
+                if not self.stop.is_set():   # not the daemon stopping
+                    self.pair_error = "A: %r at %s" % (
+                        e, time.strftime("%H:%M:%S"))
+                return
 
     def pair_recv(self):
         self.b.history = _Sink()      # keep nothing: this runs for long
@@ -180,7 +183,9 @@ class Soak:
             try:
                 f = self.b.recv(0.5)
             except (OSError, Closed) as e:
-                self.pair_error = "B: %r" % e
+                if not self.stop.is_set():   # not the daemon stopping
+                    self.pair_error = "B: %r after %d frames, at %s" % (
+                        e, self.got, time.strftime("%H:%M:%S"))
                 return
             if f is None:
                 continue
@@ -190,7 +195,9 @@ class Soak:
             seq = struct.unpack(">Q", f[14:22])[0]
             if seq != self.got:
                 self.pair_error = ("B got frame %d, expected %d (lost or "
-                                   "reordered)" % (seq, self.got))
+                                   "reordered), at %s" % (
+                                       seq, self.got,
+                                       time.strftime("%H:%M:%S")))
                 return
             with self.cond:
                 self.got += 1
@@ -331,6 +338,13 @@ class Soak:
         self.a.send(eth(BCAST, self.a.mac, ETH_P_TEST, b"sweep"))
         ports = wait_until(lambda: self.status_ports() == 2 and 2, 15, 0.2)
         ports = ports or self.status_ports()
+        if ports != 2:      # say which ports stayed
+            text = self.d.log()
+            heads = list(svmlib.STATUS_RE.finditer(text))
+            if heads:
+                for m in svmlib.PORT_STATUS_RE.findall(
+                        text, heads[-1].end())[:ports]:
+                    print("soak:   port %s: %s" % m)
         time.sleep(0.5)   # let the last closes settle before sampling
         fds, rss = self.d.fd_count(), self.rss()
         print("soak: %s: %d ports, %d descriptors, RSS %.1f MiB" % (
@@ -451,12 +465,15 @@ def main():
     s = Soak(seconds, binary)
     print("soak: %s for %.0f s in %s" % (binary, seconds, s.dir), flush=True)
     try:
+        passed, failed = 0, 1
         passed, failed = s.report(*s.run())
     finally:
         s.stop.set()
         if s.d.alive():
             s.d.stop(timeout=10)
-        if not os.environ.get("SOAK_KEEP"):
+        if failed or os.environ.get("SOAK_KEEP"):
+            print("soak: files kept in %s" % s.dir)
+        else:
             shutil.rmtree(s.dir, ignore_errors=True)
     summary("soak", passed, failed)
     return 1 if failed else 0

@@ -314,22 +314,35 @@ static int exchange(const struct cmsg *m, uint64_t now)
 	return msg_type(&rep);
 }
 
+/* DISCOVER (@m), then a message of @type for what was offered; @answer
+ * gets the type of the reply to that (0 for none). Returns the address
+ * offered, or 0. */
+static uint32_t offer_then(struct cmsg *m, uint8_t type, uint64_t now,
+			   int *answer)
+{
+	uint32_t a;
+
+	m->type = 1;
+	if (exchange(m, now) != 2)
+		return 0;
+	a = rep.yiaddr;
+	m->type = type;
+	m->req_addr = a;
+	m->server_id = NET(1);
+	*answer = exchange(m, now);
+	return a;
+}
+
 /* DISCOVER then REQUEST for what was offered; returns the address or 0. */
 static uint32_t lease(const uint8_t *mac, uint64_t now)
 {
-	struct cmsg m = {.type = 1, .xid = 42};
+	struct cmsg m = {.xid = 42};
+	int answer = 0;
 	uint32_t a;
 
 	memcpy(m.mac, mac, 6);
-	if (exchange(&m, now) != 2)
-		return 0;
-	a = rep.yiaddr;
-	m.type = 3;
-	m.req_addr = a;
-	m.server_id = NET(1);
-	if (exchange(&m, now) != 5 || rep.yiaddr != a)
-		return 0;
-	return a;
+	a = offer_then(&m, 3, now, &answer);
+	return answer == 5 && rep.yiaddr == a ? a : 0;
 }
 
 static uint32_t discover(const uint8_t *mac, uint64_t now)
@@ -916,17 +929,13 @@ static void test_decline(void)
  * was offered (0 if nothing). */
 static uint32_t offer_decline(const uint8_t *mac, uint8_t id, uint64_t now)
 {
-	struct cmsg m = {.type = 1, .xid = 9, .cid = &id, .cidlen = 1};
+	struct cmsg m = {.xid = 9, .cid = &id, .cidlen = 1};
+	int answer = 0;
 	uint32_t a;
 
 	memcpy(m.mac, mac, 6);
-	if (exchange(&m, now) != 2)
-		return 0;
-	a = rep.yiaddr;
-	m.type = 4;
-	m.req_addr = a;
-	m.server_id = NET(1);
-	CHECK_EQ(exchange(&m, now), 0);
+	a = offer_then(&m, 4, now, &answer);
+	CHECK_EQ(answer, 0);
 	return a;
 }
 
@@ -966,7 +975,7 @@ static void test_decline_bound(void)
 static void test_ids_per_mac(void)
 {
 	struct gw_conf c = base_conf();
-	struct cmsg m = {.type = 1, .xid = 5, .cidlen = 1};
+	struct cmsg m = {.xid = 5, .cidlen = 1};
 	uint8_t a[6], x[6], id;
 	uint32_t got[8];
 
@@ -978,13 +987,11 @@ static void test_ids_per_mac(void)
 	m.cid = &id;
 	CHECK_EQ(start(&c), 0);
 	for (id = 0; id < 8; id++) {
-		m.type = 1;
-		CHECK_EQ(exchange(&m, T0 + id), 2);
-		got[id] = rep.yiaddr;
-		m.type = 3;
-		m.req_addr = got[id];
-		m.server_id = NET(1);
-		CHECK_EQ(exchange(&m, T0 + id), 5);
+		int answer = 0;
+
+		got[id] = offer_then(&m, 3, T0 + id, &answer);
+		CHECK(got[id] != 0);
+		CHECK_EQ(answer, 5);
 		m.req_addr = 0;
 		m.server_id = 0;
 	}

@@ -32,7 +32,11 @@
  * that is not honoured: the address stays the client's, which is offered
  * it again. So one MAC parks at most ids_per_mac + DHCP_POOL_DECLINE_MAX
  * addresses, whatever it sends. A DECLINED entry keeps the MAC that
- * declined it, for that count.
+ * declined it, for that count. The bounds are per MAC because the server
+ * knows no ports; the guards bind each port to one MAC (and to
+ * ids_per_mac client identifiers), so at the mac and strict levels this
+ * is a bound per port as well. With --guard=off a VM may use many MACs,
+ * and nothing holds it to one share of the pool.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -110,6 +110,7 @@ class Soak:
         self.pair_error = None
         self.cond = threading.Condition()
         self.last_status = ""
+        self.dhcp_why = {}                   # failed DHCP attempts, by why
 
     # -- helpers ----------------------------------------------------------------
 
@@ -264,8 +265,11 @@ class Soak:
         try:
             try:
                 ip = vm.dhcp()
-            except svmlib.TestFailure:
+            except svmlib.TestFailure as e:
                 self.bump("dhcp_failed")
+                why = "no ACK" if "ACK" in str(e) else "no OFFER"
+                with self.lock:
+                    self.dhcp_why[why] = self.dhcp_why.get(why, 0) + 1
                 return
             if random.random() < 0.7:
                 vm.send(eth(BCAST, vm.mac, ETH_P_IP, udp(
@@ -451,6 +455,11 @@ class Soak:
               "requests" % (c["stream"], c["half"], c["badlen"], c["dgram"],
                             c["dhcp"], c["dhcp_failed"], c["malformed"],
                             c["hup"], c["control"]))
+        if self.dhcp_why:
+            print("soak: DHCP attempts that failed: %s (counted, not "
+                  "checked: the reservations change under the clients)"
+                  % ", ".join("%s %d" % kv for kv in
+                                     sorted(self.dhcp_why.items())))
         print("soak: descriptors: min %d max %d; RSS min %.1f max %.1f MiB "
               "(%d samples)" % (min(fds), max(fds), min(rss) / 1048576.0,
                                 max(rss) / 1048576.0, len(self.samples)))

@@ -3,6 +3,7 @@
 #   make check      build and run every test (unit, integration, doubles,
 #                   and as root the namespace and QEMU suites)
 #   make sanitize   the unit and integration tests against an ASan+UBSan build
+#   make soak       the ASan+UBSan daemon under churn for SOAK_SECONDS (600)
 #   make fuzz       build the libFuzzer harnesses (clang) and run each
 #                   FUZZ_SECONDS (60), FUZZ_JOBS (2) at a time
 #   make bench      compare with vde_switch, QEMU's hub and a socketpair
@@ -280,6 +281,16 @@ fuzz: fuzz-build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) \
 		test/fuzz/run $(FUZZ_BUILD) $(FUZZ_HARNESSES)
 
+# Soak run (test/py/soak.py): the ASan+UBSan daemon of build-san/ under
+# every kind of churn for SOAK_SECONDS (default 600; CI runs 120), checked
+# for lost frames, descriptor and memory growth and sanitizer reports.
+SOAK_SECONDS ?= 600
+soak:
+	$(MAKE) BUILD=build-san BINDIR=build-san CFLAGS="$(SAN_FLAGS)" \
+		LDFLAGS="-fsanitize=address,undefined" all
+	SOAK_SECONDS=$(SOAK_SECONDS) SOCKET_VMNET=build-san/socket_vmnet \
+		python3 test/py/soak.py
+
 # Benchmarks against vde_switch, QEMU's hub and a bare socketpair
 # (docs/PERFORMANCE.md): make bench (about 9 min; root for the end-to-end
 # part), make bench-smoke (every case once, seconds; run by CI).
@@ -451,7 +462,7 @@ clean:
 		socket_vmnetctl
 
 .PHONY: all unit drivers doubles check check.run deps.check deps.demo \
-	macos-syntax sanitize fuzz fuzz-build bench bench-smoke demo e2e \
+	macos-syntax sanitize soak fuzz fuzz-build bench bench-smoke demo e2e \
 	format format-check install install.bin install.doc install.launchd \
 	install.systemd uninstall uninstall.bin uninstall.doc uninstall.launchd \
 	uninstall.systemd deb check-deb clean

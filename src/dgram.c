@@ -27,6 +27,7 @@
 #include "log.h"
 #include "loop.h"
 #include "pkt.h"
+#include "exhaust.h"
 #include "port.h"
 #include "sock.h"
 #include "switch.h"
@@ -50,6 +51,7 @@
  * @peers:	hash of peer address -> port id (-1: empty)
  * @peer_mask:	hash size - 1
  * @st:		counters
+ * @recv_pause:	receiving on the shared socket after it failed
  */
 static struct dgram_state {
 	size_t max_frame;
@@ -61,9 +63,11 @@ static struct dgram_state {
 	int *peers;
 	unsigned int peer_mask;
 	struct dgram_stats st;
+	struct exhaust_pause recv_pause;
 } dgram = {
     .max_frame = 65549,
     .sock = {.src = {.fd = -1}},
+    .recv_pause = {.what = "receive on the datagram socket"},
 };
 
 static enum port_tx dgram_flush(struct port *p);
@@ -361,9 +365,13 @@ static int dgram_receive(int fd, struct port *own)
 				port_close(own, strerror(errno));
 				return -1;
 			}
-			log_warn("datagram socket");
+			/* whatever it is, retrying at once fails again */
+			exhaust_pause_fail(&dgram.recv_pause, &dgram.sock.src,
+					   LOOP_IN, errno);
 			return 0;
 		}
+		if (!own)
+			exhaust_pause_ok(&dgram.recv_pause);
 		if (dgram_batch(own, n) < 0)
 			return -1;
 		if ((unsigned int)n < DGRAM_BATCH)
@@ -600,5 +608,6 @@ void dgram_drop_fd(void)
  */
 void dgram_unlisten(void)
 {
+	exhaust_pause_cancel(&dgram.recv_pause);
 	sock_listener_close(&dgram.sock);
 }

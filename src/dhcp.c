@@ -561,14 +561,24 @@ static enum dhcp_result dhcp_release(const struct dhcp_req *r, uint64_t now_ms)
  */
 static enum dhcp_result dhcp_decline(const struct dhcp_req *r, uint64_t now_ms)
 {
-	char ip[ADDR_IP4_STRLEN];
+	char ip[ADDR_IP4_STRLEN], mac[ADDR_MAC_STRLEN];
+	enum dhcp_pool_decline_result d = DHCP_POOL_NOT_HELD;
 
-	if ((r->has_server_id && r->server_id != srv.gw) || !r->has_req_addr ||
-	    !dhcp_pool_decline(&r->cl, r->req_addr, (int64_t)now_ms))
+	if ((!r->has_server_id || r->server_id == srv.gw) && r->has_req_addr)
+		d = dhcp_pool_decline(&r->cl, r->req_addr, (int64_t)now_ms);
+	if (d == DHCP_POOL_NOT_HELD)
 		return dhcp_ignore();
-	if (log_limit_ok(&srv.warn_limit, now_ms))
-		log_warnx("dhcp: %s declined (in use by another host?)",
-			  addr_ip4_fmt(r->req_addr, ip));
+	if (!log_limit_ok(&srv.warn_limit, now_ms))
+		return DHCP_DROPPED;
+	addr_ip4_fmt(r->req_addr, ip);
+	addr_mac_fmt(r->cl.mac, mac);
+	if (d == DHCP_POOL_DECLINE_LIMIT)
+		log_warnx("dhcp: %s declined %s, but too many of its declined "
+			  "addresses rest already: it stays %s's",
+			  mac, ip, mac);
+	else
+		log_warnx("dhcp: %s declined %s (in use by another host?)", mac,
+			  ip);
 	return DHCP_DROPPED;
 }
 
@@ -762,6 +772,7 @@ int dhcp_init(const struct dhcp_conf *c, uint64_t now_ms, char *err,
 		err_set(err, errlen, "out of memory");
 		goto fail;
 	}
+	dhcp_pool_set_ids_per_mac(c->ids_per_mac);
 	if (srv.hosts_file) {
 		if (dhcp_file_read_hosts(srv.hosts_file, srv.gw, srv.mask, &v,
 					 &n, err, errlen) < 0)

@@ -39,6 +39,7 @@
  * @lease_file:	file the leases are kept in across restarts, or NULL
  * @pending:	optional: called when a lease file write had to be put off;
  *		dhcp_tick() is then due
+ * @ids_per_mac: most addresses one MAC holds at once; 0 for no bound
  *
  * Addresses outside @first..@last are never handed out except to the
  * clients they are reserved for in @hosts_file.
@@ -57,6 +58,7 @@ struct dhcp_conf {
 	const char *hosts_file;
 	const char *lease_file;
 	void (*pending)(void);
+	unsigned int ids_per_mac;
 };
 
 /**

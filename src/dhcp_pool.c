@@ -22,6 +22,21 @@
  * given to anybody else and need no lease state: the pool only marks the
  * entries they own. Changes worth writing to the lease file set a dirty
  * flag (urgent for a new binding), which the server reads and clears.
+ *
+ * Bounds, so that one VM cannot hold the pool: a hardware address holds
+ * at most ids_per_mac addresses (offered or leased) at once, one per
+ * client key (the guards allow a port that many DHCP client identities);
+ * a new key of an address that holds as many already takes over from its
+ * oldest one. And at most DHCP_POOL_DECLINE_MAX of the addresses it
+ * declined rest at once (DHCP_POOL_DECLINE_HOLD_MS each); a DECLINE beyond
+ * that is not honoured: the address stays the client's, which is offered
+ * it again. So one MAC parks at most ids_per_mac + DHCP_POOL_DECLINE_MAX
+ * addresses, whatever it sends. A DECLINED entry keeps the MAC that
+ * declined it, for that count. The bounds are per MAC because the server
+ * knows no ports; the guards bind each port to one MAC (and to
+ * ids_per_mac client identifiers), so at the mac and strict levels this
+ * is a bound per port as well. With --guard=off a VM may use many MACs,
+ * and nothing holds it to one share of the pool.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +45,7 @@
 
 #define DHCP_POOL_OFFER_HOLD_MS	  30000	 /* an OFFER holds its address */
 #define DHCP_POOL_DECLINE_HOLD_MS 600000 /* a DECLINEd address rests */
+#define DHCP_POOL_DECLINE_MAX	  3u	 /* resting at once per MAC */
 
 /*
  * Client key kinds: [0][chaddr], or [3][chaddr][client identifier, cut to
@@ -95,6 +111,7 @@ struct dhcp_pool_entry {
  * @nresv:	how many
  * @dirty:	something the lease file keeps changed since the last write
  * @urgent:	among the changes is a new binding: write at once
+ * @ids_per_mac: most addresses one hardware address holds, 0 for no bound
  */
 struct dhcp_pool {
 	struct dhcp_pool_entry *ent;
@@ -108,6 +125,7 @@ struct dhcp_pool {
 	unsigned int nresv;
 	bool dirty;
 	bool urgent;
+	unsigned int ids_per_mac;
 };
 
 static struct dhcp_pool pool;
@@ -277,6 +295,62 @@ static void dhcp_pool_forget(uint32_t idx, int64_t now)
 }
 
 /**
+ * dhcp_pool_count_mac() - count the entries of a hardware address in a state
+ * @mac:	the hardware address
+ * @held:	count OFFERED and LEASED entries (else DECLINED ones)
+ * @now:	current time
+ * @oldest:	set to the held entry that expires first (with @held)
+ *
+ * Return: how many entries there are
+ */
+static unsigned int dhcp_pool_count_mac(const uint8_t *mac, bool held,
+					int64_t now, uint32_t *oldest)
+{
+	unsigned int n = 0;
+
+	for (uint32_t i = 0; i < pool.n; i++) {
+		const struct dhcp_pool_entry *l = dhcp_pool_at(i, now);
+		bool match = held ? dhcp_pool_held(l) && l->keylen
+				  : l->state == DHCP_POOL_DECLINED;
+
+		if (!match || memcmp(l->mac, mac, PKT_ETH_ALEN))
+			continue;
+		if (held && (!n || l->expire_ms < pool.ent[*oldest].expire_ms))
+			*oldest = i;
+		n++;
+	}
+	return n;
+}
+
+/**
+ * dhcp_pool_bound_mac() - make room for one more key of a hardware address
+ * @mac:	the hardware address, about to hold one more address
+ * @now:	current time
+ *
+ * While it holds ids_per_mac addresses or more, the one that expires first
+ * ends and forgets its client (the same VM under another client key).
+ */
+static void dhcp_pool_bound_mac(const uint8_t *mac, int64_t now)
+{
+	uint32_t oldest = 0;
+
+	if (!pool.ids_per_mac)
+		return;
+	while (dhcp_pool_count_mac(mac, true, now, &oldest) >= pool.ids_per_mac)
+		dhcp_pool_forget(oldest, now);
+}
+
+/**
+ * dhcp_pool_set_ids_per_mac() - bound the addresses one MAC holds at once
+ * @n:		most addresses offered or leased to one hardware address
+ *		(the guards' --dhcp-clients); 0 for no bound
+ */
+void dhcp_pool_set_ids_per_mac(unsigned int n)
+{
+	pool.ids_per_mac = n;
+}
+
+/**
  * dhcp_pool_attach() - make an entry remember a client, and only that entry
  * @idx:	the entry
  * @cl:		the client
@@ -293,6 +367,8 @@ static void dhcp_pool_attach(uint32_t idx, const struct dhcp_pool_client *cl,
 	if (!dhcp_pool_is(l, cl)) {
 		if (dhcp_pool_hash_find(cl->key, cl->keylen, &other))
 			dhcp_pool_forget(other, now);
+		else
+			dhcp_pool_bound_mac(cl->mac, now);
 		if (l->keylen)
 			dhcp_pool_hash_remove(idx);
 		memcpy(l->key, cl->key, cl->keylen);
@@ -606,22 +682,27 @@ bool dhcp_pool_release(const struct dhcp_pool_client *cl, uint32_t a,
  * @a:		the address
  * @now:	current time
  *
- * The address forgets the client and rests for DHCP_POOL_DECLINE_HOLD_MS.
+ * The address forgets the client and rests for DHCP_POOL_DECLINE_HOLD_MS,
+ * unless DHCP_POOL_DECLINE_MAX addresses declined by the same hardware
+ * address rest already: then it stays the client's.
  *
- * Return: true if @a was declined
+ * Return: see enum dhcp_pool_decline_result (0 when @a is not @cl's)
  */
-bool dhcp_pool_decline(const struct dhcp_pool_client *cl, uint32_t a,
-		       int64_t now)
+enum dhcp_pool_decline_result
+dhcp_pool_decline(const struct dhcp_pool_client *cl, uint32_t a, int64_t now)
 {
 	uint32_t idx;
 	struct dhcp_pool_entry *l = dhcp_pool_held_by(cl, a, now, &idx);
 
 	if (!l)
-		return false;
+		return DHCP_POOL_NOT_HELD;
+	if (dhcp_pool_count_mac(cl->mac, false, now, NULL) >=
+	    DHCP_POOL_DECLINE_MAX)
+		return DHCP_POOL_DECLINE_LIMIT;
 	dhcp_pool_forget(idx, now);
 	l->state = DHCP_POOL_DECLINED;
 	l->expire_ms = now + DHCP_POOL_DECLINE_HOLD_MS;
-	return true;
+	return DHCP_POOL_DECLINED_OK;
 }
 
 /**

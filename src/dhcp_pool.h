@@ -99,6 +99,19 @@ enum dhcp_pool_bind_result {
 	DHCP_POOL_REFUSED,
 };
 
+/**
+ * enum dhcp_pool_decline_result - what dhcp_pool_decline() did
+ * @DHCP_POOL_NOT_HELD:		nothing: the address is not the client's
+ * @DHCP_POOL_DECLINED_OK:	the address rests, the client has none
+ * @DHCP_POOL_DECLINE_LIMIT:	not honoured: its MAC declined too many
+ *				addresses lately; the address stays its own
+ */
+enum dhcp_pool_decline_result {
+	DHCP_POOL_NOT_HELD = 0,
+	DHCP_POOL_DECLINED_OK,
+	DHCP_POOL_DECLINE_LIMIT,
+};
+
 int dhcp_pool_init(uint32_t first, uint32_t size, uint32_t gateway,
 		   uint32_t lease_secs);
 void dhcp_pool_fini(void);
@@ -112,8 +125,9 @@ enum dhcp_pool_bind_result dhcp_pool_bind(const struct dhcp_pool_client *cl,
 					  uint32_t a, int64_t now);
 bool dhcp_pool_release(const struct dhcp_pool_client *cl, uint32_t a,
 		       int64_t now);
-bool dhcp_pool_decline(const struct dhcp_pool_client *cl, uint32_t a,
-		       int64_t now);
+enum dhcp_pool_decline_result
+dhcp_pool_decline(const struct dhcp_pool_client *cl, uint32_t a, int64_t now);
+void dhcp_pool_set_ids_per_mac(unsigned int n);
 bool dhcp_pool_note_in_use(uint32_t a, const uint8_t *mac, int64_t now);
 
 void dhcp_pool_set_resv(struct dhcp_pool_resv *v, unsigned int n);

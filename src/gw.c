@@ -119,6 +119,7 @@ static void gw_dhcp_conf(const struct gw_conf *c, struct dhcp_conf *d)
 	d->first = ntohl(c->dhcp_first.s_addr);
 	d->last = ntohl(c->dhcp_last.s_addr);
 	d->max_leases = c->max_leases;
+	d->ids_per_mac = c->dhcp_clients;
 	memcpy(d->mac, c->mac, PKT_ETH_ALEN);
 	d->mtu = c->mtu;
 	d->ndns = c->ndns;

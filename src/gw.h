@@ -44,6 +44,8 @@
  *		at most GW_MAX_POOL
  * @pending:	optional: called when a lease file write had to be put off
  *		(writes are at most once a second); gw_tick() is then due
+ * @dhcp_clients: most addresses one MAC holds at once (--dhcp-clients);
+ *		0 for no bound
  *
  * Addresses outside @dhcp_first..@dhcp_last are never handed out except to
  * the clients they are reserved for in @hosts_file.
@@ -64,6 +66,7 @@ struct gw_conf {
 	const char *lease_file;
 	unsigned int max_leases;
 	void (*pending)(void);
+	unsigned int dhcp_clients;
 };
 
 /**

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "exhaust.h"
 #include "host.h"
 #include "log.h"
 #include "loop.h"
@@ -23,10 +24,14 @@
 /**
  * struct host_state - the host-side port
  * @port:	the port, while open
+ * @read_pause:	reading, after the backend failed with an error
  */
 static struct host_state {
 	struct port *port;
-} host;
+	struct exhaust_pause read_pause;
+} host = {
+    .read_pause = {.what = "host side read"},
+};
 
 static enum port_tx host_flush(struct port *p);
 static void host_close(void);
@@ -87,10 +92,14 @@ static void host_ready(struct loop_source *src, unsigned int events)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
+			/* LOOP_OUT too: a spurious one costs a flush that
+			 * puts the interest right */
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				log_warn("host side read");
+				exhaust_pause_fail(&host.read_pause, &p->src,
+						   LOOP_IN | LOOP_OUT, errno);
 			break;
 		}
+		exhaust_pause_ok(&host.read_pause);
 		if (n < (ssize_t)PKT_ETH_HLEN) {
 			p->st.rx_bad++;
 			continue;
@@ -139,6 +148,7 @@ static void host_close(void)
 {
 	if (!host.port)
 		return;
+	exhaust_pause_cancel(&host.read_pause);
 	loop_del(&host.port->src);
 	port_close(host.port, "daemon stopping");
 	host.port = NULL;

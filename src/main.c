@@ -17,6 +17,7 @@
 
 #include "activate.h"
 #include "err.h"
+#include "exhaust.h"
 #include "conf.h"
 #include "dgram.h"
 #include "guard.h"
@@ -293,6 +294,7 @@ static int main_gateway(const struct conf *c, const struct uplink_info *info,
 	g.pending = main_gw_pending;
 	m.hosts_file = c->dhcp_hosts;
 	g.lease_file = c->lease_file;
+	g.dhcp_clients = c->guard.dhcp_clients; /* addresses one MAC holds */
 	if (info) {
 		memcpy(g.mac, info->mac, 6);
 	} else {
@@ -613,6 +615,7 @@ int main(int argc, char **argv)
 	if (!c.have_gateway)
 		c.have_gateway =
 		    net_mode_default(c.mode, &c.gateway, &c.mask, &c.dhcp_end);
+	exhaust_raise_nofile(c.max_ports); /* one descriptor per stream port */
 	if (main_setup(&c, err, sizeof(err))) {
 		log_errx("%s", err);
 		main_stop_switch();

@@ -32,6 +32,16 @@
  * process is dead (nat_recover(), in every mode) and undoes what it lists;
  * after a reboot, /run is empty and so is the ruleset.
  *
+ * Setup is a transaction: the state file is written before ip_forward or
+ * the ruleset changes, so a kill at any step leaves a record. When nft
+ * fails, or is killed (possibly after its transaction went in), the table
+ * is deleted at once; a record whose table could not be deleted is kept
+ * with pid 0 (nat_orphan()), which no live process has, for the next start
+ * to retry. A host-mode start also deletes its subnet's table when no live
+ * daemon owns it, record or not (nat_recover_net()). Rules added to our
+ * table later (port forwards) go with it. The TAP needs no record: it is
+ * not persistent, and the kernel deletes it with the last descriptor.
+ *
  * Only IPv4 is handled: no IPv6 forwarding or NAT66 is set up.
  *
  * Other firewalls: nftables evaluates every base chain registered on a hook.
@@ -531,6 +541,30 @@ static int nat_forward_enable(unsigned long long netns, char *err,
 }
 
 /**
+ * nat_orphan() - keep a state file whose table could not be deleted
+ * @path:	the state file
+ * @st:		what it records
+ *
+ * Rewritten with pid 0, which names no live process: ip_forward no longer
+ * counts it as a user, and every later start (in any mode) tries again to
+ * delete the table it lists. Must be called with the lock held.
+ */
+static void nat_orphan(const char *path, const struct nat_state *st)
+{
+	struct nat_state orphan = *st;
+
+	orphan.pid = 0;
+	orphan.start = 0;
+	if (nat_state_write(path, &orphan) < 0)
+		log_warn("%s: cannot record the leftover table ip %s", path,
+			 st->table);
+	else
+		log_warnx("nft table ip %s may be left; the next start of "
+			  "socket_vmnet deletes it",
+			  st->table);
+}
+
+/**
  * nat_undo_locked() - undo one daemon's changes, as its state file lists
  * @path:	the state file
  * @st:		what it records
@@ -542,9 +576,12 @@ static int nat_forward_enable(unsigned long long netns, char *err,
 static void nat_undo_locked(const char *path, const struct nat_state *st,
 			    unsigned long long netns)
 {
-	if (nat_delete_table(st->table) == 0)
+	if (nat_delete_table(st->table) == 0) {
 		log_info("nft table ip %s deleted", st->table);
-	unlink(path);
+		unlink(path);
+	} else {
+		nat_orphan(path, st);
+	}
 	nat_forward_release(netns);
 }
 
@@ -695,6 +732,62 @@ static void nat_start_keeper(void)
 }
 
 /**
+ * nat_names() - name the table and the state file of a subnet
+ * @net:	the subnet's network address
+ * @prefix:	its prefix length
+ * @netns:	the network namespace, from nat_netns()
+ * @table:	set to the table's name (64 bytes)
+ * @path:	set to the state file's path (PATH_MAX bytes)
+ */
+static void nat_names(struct in_addr net, unsigned int prefix,
+		      unsigned long long netns, char table[64],
+		      char path[PATH_MAX])
+{
+	uint32_t a = ntohl(net.s_addr);
+	char netstr[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &net, netstr, sizeof(netstr));
+	snprintf(table, 64, "socket_vmnet_%u_%u_%u_%u_%u", a >> 24,
+		 (a >> 16) & 255, (a >> 8) & 255, a & 255, prefix);
+	snprintf(path, PATH_MAX, "%s/nat-%llu-%s-%u.state", NAT_STATE_DIR,
+		 netns, netstr, prefix);
+}
+
+/**
+ * nat_recover_net() - undo what shared mode left for one subnet
+ * @net:	the subnet's network address
+ * @prefix:	its prefix length
+ *
+ * For a start in another mode on a subnet a shared-mode daemon served:
+ * after nat_recover(), deletes the subnet's table unless a live daemon
+ * owns it, also when no state file lists it (the state directory was
+ * removed). Quiet when there is no such table or no nft at all.
+ */
+void nat_recover_net(struct in_addr net, unsigned int prefix)
+{
+	char table[64], path[PATH_MAX], script[128], err[600];
+	struct nat_state st;
+	int lock;
+
+	lock = nat_lock(err, sizeof(err));
+	if (lock < 0) {
+		log_debug("leftover check skipped: %s", err);
+		return;
+	}
+	nat_names(net, prefix, nat_netns(), table, path);
+	if (nat_state_read(path, &st) < 0 || !nat_alive(&st)) {
+		snprintf(script, sizeof(script), "delete table ip %s\n", table);
+		if (nat_run_nft(script, err, sizeof(err)) == 0)
+			log_warnx("deleted nft table ip %s, left by an earlier "
+				  "shared-mode start on this subnet",
+				  table);
+		else
+			log_debug("no leftover table ip %s: %s", table, err);
+	}
+	close(lock);
+}
+
+/**
  * nat_start() - turn on forwarding and masquerading for the VM subnet
  * @ifname:	the TAP device carrying the subnet
  * @net:	the subnet's network address
@@ -725,7 +818,6 @@ static void nat_start_keeper(void)
 int nat_start(const char *ifname, struct in_addr net, unsigned int prefix,
 	      char *err, size_t errlen)
 {
-	uint32_t a = ntohl(net.s_addr);
 	char netstr[INET_ADDRSTRLEN], script[1024];
 	struct nat_state old;
 	int lock;
@@ -746,12 +838,8 @@ int nat_start(const char *ifname, struct in_addr net, unsigned int prefix,
 	nat.netns = nat_netns();
 	nat.st.pid = (long)getpid();
 	nat.st.start = nat_proc_start(nat.st.pid);
-	snprintf(nat.st.table, sizeof(nat.st.table),
-		 "socket_vmnet_%u_%u_%u_%u_%u", a >> 24, (a >> 16) & 255,
-		 (a >> 8) & 255, a & 255, prefix);
+	nat_names(net, prefix, nat.netns, nat.st.table, nat.path);
 	snprintf(nat.st.ifname, sizeof(nat.st.ifname), "%s", ifname);
-	snprintf(nat.path, sizeof(nat.path), "%s/nat-%llu-%s-%u.state",
-		 NAT_STATE_DIR, nat.netns, netstr, prefix);
 
 	lock = nat_lock(err, errlen);
 	if (lock < 0)
@@ -802,8 +890,10 @@ int nat_start(const char *ifname, struct in_addr net, unsigned int prefix,
 		 "}\n",
 		 nat.st.table, netstr, prefix, ifname);
 	if (nat_run_nft(script, err, errlen) < 0) {
-		unlink(nat.path);
-		nat_forward_release(nat.netns);
+		/* nft may have been killed after its transaction went in, or
+		 * a table of that name may be a leftover: delete it, or keep
+		 * the record for the next start (nat_undo_locked()). */
+		nat_undo_locked(nat.path, &nat.st, nat.netns);
 		close(lock);
 		return -1;
 	}

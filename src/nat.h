@@ -20,5 +20,6 @@ int nat_start(const char *ifname, struct in_addr net, unsigned int prefix,
 	      char *err, size_t errlen);
 void nat_stop(void);
 void nat_recover(void);
+void nat_recover_net(struct in_addr net, unsigned int prefix);
 
 #endif /* NAT_H */

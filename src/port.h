@@ -120,6 +120,8 @@ struct port_peer {
  *		port wait for a busy destination (until ops->resume)
  * @tx_waiting:	the port kind's last write found the peer full; it waits
  *		for its descriptor (or a timer) to write the rest
+ * @rx_partial_ms: stream ports: when the incomplete frame at the end of
+ *		@rxbuf last got bytes (0: none, or the port waits)
  * @peer:	datagram ports: the peer and the retry timer
  * @uid:	peer credentials (SO_PEERCRED), -1 if unknown
  * @pid:	peer process, -1 if unknown
@@ -140,6 +142,7 @@ struct port {
 	size_t rxcap;
 	bool rx_waiting;
 	bool tx_waiting;
+	uint64_t rx_partial_ms;
 	struct port_peer peer;
 	long uid;
 	long pid;

@@ -26,6 +26,7 @@
 
 #include "err.h"
 #include "compat.h"
+#include "exhaust.h"
 #include "log.h"
 #include "loop.h"
 #include "pkt.h"
@@ -38,6 +39,7 @@
 #define STREAM_READS	    8u		 /* reads per wake-up, for fairness */
 #define STREAM_ACCEPTS	    64u		 /* accepts per wake-up */
 #define STREAM_RECONNECT_MS 1000u	 /* retry delay of --connect */
+#define STREAM_PARTIAL_MS   20000u /* an incomplete frame waits this long */
 
 /**
  * struct stream_target - a VM the daemon connects to (--connect)
@@ -60,6 +62,8 @@ struct stream_target {
  * @max_frame:	largest frame accepted from and sent to VMs
  * @listener:	SOCKET, while listening
  * @uid:	--socket-user: the only uid accepted, else -1
+ * @accept_pause: accept() on SOCKET while descriptors are short
+ * @partial_timer: closes ports whose incomplete frame waited too long
  */
 static struct stream_state {
 	struct stream_target *targets;
@@ -67,10 +71,13 @@ static struct stream_state {
 	size_t max_frame;
 	struct sock_listener listener;
 	long uid;
+	struct exhaust_pause accept_pause;
+	struct loop_timer partial_timer;
 } stream = {
     .max_frame = 65549,
     .listener = {.src = {.fd = -1}},
     .uid = -1,
+    .accept_pause = {.what = "accept on SOCKET"},
 };
 
 static enum port_tx stream_flush(struct port *p);
@@ -181,6 +188,75 @@ static int stream_update_events(struct port *p)
 }
 
 /**
+ * stream_is() - tell whether a port is one of ours
+ * @p:		an open port
+ *
+ * Return: true for accepted, --fd and --connect stream ports
+ */
+static bool stream_is(const struct port *p)
+{
+	return p->ops == &stream_ops || p->ops == &stream_fd_ops ||
+	       p->ops == &stream_connect_ops;
+}
+
+/**
+ * stream_partial_sweep() - timer: close the ports whose incomplete frame
+ * got no byte for STREAM_PARTIAL_MS
+ * @t:		the stream module's partial-frame timer
+ *
+ * A peer that sends half a frame and then nothing holds a port slot and
+ * nothing else (its socket is not read from in a loop, and nobody waits
+ * for it); this gives the slot back. Re-armed for the next port due.
+ */
+static void stream_partial_sweep(struct loop_timer *t)
+{
+	uint64_t now = loop_now(), next = 0;
+	unsigned int i = 0;
+
+	while (i < port_count()) {
+		struct port *p = port_active(i);
+
+		if (!stream_is(p) || !p->rx_partial_ms || p->rx_waiting) {
+			i++;
+			continue;
+		}
+		if (now - p->rx_partial_ms >= STREAM_PARTIAL_MS) {
+			log_warnx("port %u: an incomplete frame (%zu bytes) "
+				  "got no more bytes for %u s",
+				  p->id, p->rxlen, STREAM_PARTIAL_MS / 1000);
+			/* the last open port moves to position i */
+			port_close(p, "incomplete frame timed out");
+			continue;
+		}
+		if (!next || p->rx_partial_ms + STREAM_PARTIAL_MS < next)
+			next = p->rx_partial_ms + STREAM_PARTIAL_MS;
+		i++;
+	}
+	if (next)
+		loop_timer_arm(t, next - now);
+}
+
+/**
+ * stream_note_partial() - note whether a port holds an incomplete frame
+ * @p:		the port, after its buffer was parsed
+ *
+ * Called when bytes arrived or the port went on after waiting: either way
+ * the peer made progress, so the partial frame's clock starts again.
+ */
+static void stream_note_partial(struct port *p)
+{
+	if (!p->rxlen || p->rx_waiting) {
+		p->rx_partial_ms = 0;
+		return;
+	}
+	p->rx_partial_ms = loop_now();
+	if (!stream.partial_timer.deadline_ms) {
+		stream.partial_timer.fn = stream_partial_sweep;
+		loop_timer_arm(&stream.partial_timer, STREAM_PARTIAL_MS);
+	}
+}
+
+/**
  * stream_consume() - switch the complete frames in a port's receive buffer
  * @p:		the port
  *
@@ -204,6 +280,7 @@ static int stream_consume(struct port *p)
 	p->rxlen -= (size_t)used;
 	if (p->rxlen && used)
 		memmove(p->rxbuf, p->rxbuf + used, p->rxlen);
+	stream_note_partial(p);
 	if (p->rx_waiting)
 		stream_update_events(p);
 	return 0;
@@ -458,11 +535,15 @@ static void stream_accept(struct loop_source *src, unsigned int events)
 		int fd = compat_accept(src->fd);
 
 		if (fd < 0) {
+			/* EMFILE, ENFILE, ENOBUFS, ENOMEM...: the connection
+			 * stays in the backlog and the listener readable */
 			if (errno != EAGAIN && errno != EWOULDBLOCK &&
 			    errno != EINTR && errno != ECONNABORTED)
-				log_warn("accept");
+				exhaust_pause_fail(&stream.accept_pause, src,
+						   LOOP_IN, errno);
 			return;
 		}
+		exhaust_pause_ok(&stream.accept_pause);
 		if (stream.uid >= 0) {
 			long uid = -1, pid = -1;
 
@@ -514,5 +595,7 @@ void stream_drop_fd(void)
  */
 void stream_unlisten(void)
 {
+	exhaust_pause_cancel(&stream.accept_pause);
+	loop_timer_cancel(&stream.partial_timer);
 	sock_listener_close(&stream.listener);
 }

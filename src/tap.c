@@ -449,6 +449,8 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 	}
 	/* Creating the TAP proved the privileges: undo a crash's leftovers */
 	nat_recover();
+	if (c->mode == NET_MODE_HOST)
+		nat_recover_net(net, (unsigned int)prefix);
 	if (tap_set_mtu(mtu, err, errlen) < 0)
 		goto fail;
 	if (c->mode == NET_MODE_BRIDGED) {

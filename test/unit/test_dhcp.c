@@ -314,22 +314,35 @@ static int exchange(const struct cmsg *m, uint64_t now)
 	return msg_type(&rep);
 }
 
+/* DISCOVER (@m), then a message of @type for what was offered; @answer
+ * gets the type of the reply to that (0 for none). Returns the address
+ * offered, or 0. */
+static uint32_t offer_then(struct cmsg *m, uint8_t type, uint64_t now,
+			   int *answer)
+{
+	uint32_t a;
+
+	m->type = 1;
+	if (exchange(m, now) != 2)
+		return 0;
+	a = rep.yiaddr;
+	m->type = type;
+	m->req_addr = a;
+	m->server_id = NET(1);
+	*answer = exchange(m, now);
+	return a;
+}
+
 /* DISCOVER then REQUEST for what was offered; returns the address or 0. */
 static uint32_t lease(const uint8_t *mac, uint64_t now)
 {
-	struct cmsg m = {.type = 1, .xid = 42};
+	struct cmsg m = {.xid = 42};
+	int answer = 0;
 	uint32_t a;
 
 	memcpy(m.mac, mac, 6);
-	if (exchange(&m, now) != 2)
-		return 0;
-	a = rep.yiaddr;
-	m.type = 3;
-	m.req_addr = a;
-	m.server_id = NET(1);
-	if (exchange(&m, now) != 5 || rep.yiaddr != a)
-		return 0;
-	return a;
+	a = offer_then(&m, 3, now, &answer);
+	return answer == 5 && rep.yiaddr == a ? a : 0;
 }
 
 static uint32_t discover(const uint8_t *mac, uint64_t now)
@@ -909,6 +922,83 @@ static void test_decline(void)
 	/* after the rest it is usable again (b renews meanwhile) */
 	CHECK_EQ(lease(b, T0 + 500000), NET(3));
 	CHECK_EQ(lease(x, T0 + 10 + 600000), NET(2));
+	gw_fini(T0);
+}
+
+/* DISCOVER with a client id, take the offer, DECLINE it; returns what
+ * was offered (0 if nothing). */
+static uint32_t offer_decline(const uint8_t *mac, uint8_t id, uint64_t now)
+{
+	struct cmsg m = {.xid = 9, .cid = &id, .cidlen = 1};
+	int answer = 0;
+	uint32_t a;
+
+	memcpy(m.mac, mac, 6);
+	a = offer_then(&m, 4, now, &answer);
+	CHECK_EQ(answer, 0);
+	return a;
+}
+
+/* One VM repeating DISCOVER, DECLINE with its two client ids cannot
+ * empty the pool: three of its declines are honoured, after which each id
+ * is offered the address it declined; it parks 3 + 2 addresses at most,
+ * and other VMs still get offers. */
+static void test_decline_bound(void)
+{
+	struct gw_conf c = base_conf();
+	uint32_t seen = 0; /* bit n: NET(n) was offered to a */
+	unsigned int parked = 0;
+	uint8_t a[6], x[6];
+
+	c.dhcp_last.s_addr = htonl(NET(30)); /* 29 addresses */
+	c.dhcp_clients = 2;
+	mac_of(a, 1);
+	mac_of(x, 2);
+	CHECK_EQ(start(&c), 0);
+	for (unsigned int i = 0; i < 60; i++) {
+		uint32_t got = offer_decline(a, (uint8_t)(i & 1), T0 + i);
+
+		CHECK(got >= NET(2) && got <= NET(30));
+		seen |= 1u << (got - NET(0));
+	}
+	for (uint32_t b = seen; b; b &= b - 1)
+		parked++;
+	CHECK_EQ(parked, 5);
+	CHECK(lease(x, T0 + 100) != 0);
+	/* the rest ends after ten minutes: declines count again */
+	CHECK(offer_decline(a, 7, T0 + 600000 + 100) != 0);
+	gw_fini(T0);
+}
+
+/* One MAC holds at most --dhcp-clients addresses at once, however many
+ * client ids it uses: a new id takes over from its oldest lease. */
+static void test_ids_per_mac(void)
+{
+	struct gw_conf c = base_conf();
+	struct cmsg m = {.xid = 5, .cidlen = 1};
+	uint8_t a[6], x[6], id;
+	uint32_t got[8];
+
+	c.dhcp_last.s_addr = htonl(NET(5)); /* .2-.5: 4 addresses */
+	c.dhcp_clients = 2;
+	mac_of(a, 1);
+	mac_of(x, 2);
+	memcpy(m.mac, a, 6);
+	m.cid = &id;
+	CHECK_EQ(start(&c), 0);
+	for (id = 0; id < 8; id++) {
+		int answer = 0;
+
+		got[id] = offer_then(&m, 3, T0 + id, &answer);
+		CHECK(got[id] != 0);
+		CHECK_EQ(answer, 5);
+		m.req_addr = 0;
+		m.server_id = 0;
+	}
+	/* two addresses are a's at most: two others remain for x and more */
+	CHECK(lease(x, T0 + 100) != 0);
+	mac_of(x, 3);
+	CHECK(lease(x, T0 + 100) != 0);
 	gw_fini(T0);
 }
 
@@ -1796,6 +1886,8 @@ static const struct unit_test tests[] = {
     {"other_server", test_other_server},
     {"inform", test_inform},
     {"decline", test_decline},
+    {"decline bound", test_decline_bound},
+    {"addresses per MAC", test_ids_per_mac},
     {"reservations", test_reservations},
     {"hosts_errors", test_hosts_errors},
     {"persistence", test_persistence},

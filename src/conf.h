@@ -12,10 +12,10 @@
 #include <stdio.h>
 #include <netinet/in.h>
 
+#include "fwd.h"
 #include "guard.h"
 #include "net.h"
-
-struct uplink_caps;
+#include "uplink.h"
 
 #define CONF_MAX_FDS	       64
 #define CONF_MAX_CONNECT       64
@@ -70,6 +70,10 @@ struct conf {
 	unsigned int nconnect;
 	struct guard_conf guard; /* --guard, --isolate, --allow, --block... */
 	const char *socket_user; /* --socket-user */
+	enum uplink_nat nat;	 /* --nat */
+	bool no_host_loopback;	 /* --host-loopback=no */
+	struct fwd_spec forwards[FWD_MAX]; /* --forward, in order given */
+	unsigned int nforwards;
 };
 
 /**

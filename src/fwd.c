@@ -23,8 +23,9 @@
 #include "fwd.h"
 #include "net.h"
 
-#define FWD_FIELDS 5u /* proto, host address, host port, guest address, port   \
-		       */
+#define FWD_FIELDS                                                             \
+	5u /* proto, host address, host port, guest address, port              \
+	    */
 #define FWD_TEXT_MAX 64u
 #define FWD_LOOPBACK 0x7f000001u /* 127.0.0.1, the default host address */
 #define FWD_SYNTAX   "[tcp:|udp:][HOSTADDR:]HOSTPORT:GUESTADDR:GUESTPORT"

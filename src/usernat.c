@@ -301,9 +301,6 @@ static void usernat_run(void)
 	un.running = true;
 	slirp_pollfds_poll(un.slirp, 0, usernat_get_revents, NULL);
 	un.gen++;
-	for (size_t i = 0; i < un.nfds; i++)
-		if (un.fds[i])
-			un.fds[i]->revents = 0;
 	slirp_pollfds_fill(un.slirp, &timeout, usernat_add_poll, NULL);
 	usernat_sync_fds();
 	un.running = false;
@@ -581,9 +578,13 @@ static int usernat_open(const struct uplink_conf *c, struct uplink_info *info,
 	if (un.slirp)
 		return err_set(err, errlen,
 			       "the user-mode NAT is already open");
-	if (c->mode != NET_MODE_SHARED || !c->rx)
+	if (c->mode != NET_MODE_SHARED)
 		return err_set(err, errlen,
 			       "the user-mode NAT runs shared mode only");
+	if (!c->rx)
+		return err_set(err, errlen,
+			       "the user-mode NAT needs a receiver for its "
+			       "frames");
 	if (net_check_subnet(gw, ntohl(c->mask.s_addr), NET_WORDS_PLAIN, err,
 			     errlen) < 0)
 		return -1;

@@ -508,25 +508,32 @@ while time.monotonic() < end:
 '''
 
 
+def helper(tmp, ns, tag, script, args, ready="LISTENING"):
+    """A helper process (DNS_PY, http.server...) in namespace ns; returns a
+    function that reads its log. Waits until its log has @ready."""
+    path = os.path.join(tmp, "%s.py" % tag)
+    with open(path, "w") as f:
+        f.write(script)
+    out = os.path.join(tmp, "%s.log" % tag)
+    with open(out, "w") as log:
+        proc = REAPER.spawn(["ip", "netns", "exec", ns, sys.executable, "-u", path] + args,
+                            stdout=log, stderr=subprocess.STDOUT)
+
+    def text():
+        with open(out, errors="replace") as f:
+            return f.read()
+    if not wait_until(lambda: ready in text() or proc.poll() is not None, 10) \
+            or ready not in text():
+        raise TestFailure("%s in %s did not start: %s" % (tag, ns, text()))
+    return text
+
+
 class Server:
     """The TCP server in a namespace: answers "hello NAME" with
     "pong NAME from PEER-IP", so the guest learns what address it came from."""
 
     def __init__(self, tmp, ns, addr, port):
-        path = os.path.join(tmp, "server.py")
-        with open(path, "w") as f:
-            f.write(SERVER_PY)
-        self.out = os.path.join(tmp, "server-%s.log" % ns)
-        with open(self.out, "w") as log:
-            self.proc = REAPER.spawn(["ip", "netns", "exec", ns, sys.executable, "-u", path,
-                                      addr, str(port)], stdout=log, stderr=subprocess.STDOUT)
-        if not wait_until(lambda: "LISTENING" in self.text() or self.proc.poll() is not None, 10) \
-                or "LISTENING" not in self.text():
-            raise TestFailure("TCP server in %s did not start: %s" % (ns, self.text()))
-
-    def text(self):
-        with open(self.out, errors="replace") as f:
-            return f.read()
+        self.text = helper(tmp, ns, "server-%s" % ns, SERVER_PY, [addr, str(port)])
 
 
 DNS_PY = r'''
@@ -557,26 +564,6 @@ while time.monotonic() < end:
            socket.inet_aton(answer)) if hit else b""
     s.sendto(hdr + q[12:i + 5] + ans, a)
 '''
-
-
-def helper(tmp, ns, tag, script, args, ready="LISTENING"):
-    """A helper process (DNS_PY, http.server...) in namespace ns; returns a
-    function that reads its log. Waits until its log has @ready."""
-    path = os.path.join(tmp, "%s.py" % tag)
-    with open(path, "w") as f:
-        f.write(script)
-    out = os.path.join(tmp, "%s.log" % tag)
-    with open(out, "w") as log:
-        proc = REAPER.spawn(["ip", "netns", "exec", ns, sys.executable, "-u", path] + args,
-                            stdout=log, stderr=subprocess.STDOUT)
-
-    def text():
-        with open(out, errors="replace") as f:
-            return f.read()
-    if not wait_until(lambda: ready in text() or proc.poll() is not None, 10) \
-            or ready not in text():
-        raise TestFailure("%s in %s did not start: %s" % (tag, ns, text()))
-    return text
 
 
 HTTP_PY = r'''
@@ -893,15 +880,7 @@ class SharedMode(Scenario):
     VM_IP, FWD_PORT = NET + ".5", 8093
 
     def setup(self):
-        self.h = REAPER.add_netns("shared-h")
-        self.i = REAPER.add_netns("shared-i")
-        run(["ip", "-n", self.h, "link", "add", "vh", "type", "veth", "peer", "name", "vi",
-             "netns", self.i])
-        run(["ip", "-n", self.h, "addr", "add", self.H_ADDR + "/24", "dev", "vh"])
-        run(["ip", "-n", self.i, "addr", "add", self.I_ADDR + "/24", "dev", "vi"])
-        run(["ip", "-n", self.h, "link", "set", "vh", "up"])
-        run(["ip", "-n", self.i, "link", "set", "vi", "up"])
-        run(["ip", "-n", self.h, "route", "add", "default", "via", self.I_ADDR])
+        self.h, self.i = internet("shared", self.H_ADDR, self.I_ADDR)
         self.server = Server(self.tmp, self.i, self.I_ADDR, self.PORT)
         self.sock = os.path.join(self.tmp, "svm.sock")
         self.fwd0 = ns_run(self.h, ["cat", "/proc/sys/net/ipv4/ip_forward"]).stdout.strip()
@@ -979,6 +958,20 @@ class SharedMode(Scenario):
             c.expect(not bad, "exit 0, table gone, ip_forward back to %s" % fwd, "; ".join(bad))
 
 
+def internet(tag, h_addr, i_addr):
+    """Namespaces H (where a daemon runs) and I (the "internet": a veth
+    away, H's default route, no route back to any VM subnet)."""
+    h = REAPER.add_netns(tag + "-h")
+    i = REAPER.add_netns(tag + "-i")
+    run(["ip", "-n", h, "link", "add", "vh", "type", "veth", "peer", "name", "vi", "netns", i])
+    run(["ip", "-n", h, "addr", "add", h_addr + "/24", "dev", "vh"])
+    run(["ip", "-n", i, "addr", "add", i_addr + "/24", "dev", "vi"])
+    run(["ip", "-n", h, "link", "set", "vh", "up"])
+    run(["ip", "-n", i, "link", "set", "vi", "up"])
+    run(["ip", "-n", h, "route", "add", "default", "via", i_addr])
+    return h, i
+
+
 class UserNat(Scenario):
     """The user-mode NAT: a daemon as nobody with no mode option, in H."""
     name = "user"
@@ -989,15 +982,7 @@ class UserNat(Scenario):
     NAME, ANSWER = "svm-e2e.test", "203.0.113.9"
 
     def setup(self):
-        self.h = REAPER.add_netns("user-h")
-        self.i = REAPER.add_netns("user-i")
-        run(["ip", "-n", self.h, "link", "add", "vh", "type", "veth", "peer", "name", "vi",
-             "netns", self.i])
-        run(["ip", "-n", self.h, "addr", "add", self.H_ADDR + "/24", "dev", "vh"])
-        run(["ip", "-n", self.i, "addr", "add", self.I_ADDR + "/24", "dev", "vi"])
-        run(["ip", "-n", self.h, "link", "set", "vh", "up"])
-        run(["ip", "-n", self.i, "link", "set", "vi", "up"])
-        run(["ip", "-n", self.h, "route", "add", "default", "via", self.I_ADDR])
+        self.h, self.i = internet("user", self.H_ADDR, self.I_ADDR)
         # libslirp pings with ICMP datagram sockets: let nobody open them
         ns_run(self.h, ["sysctl", "-qw", "net.ipv4.ping_group_range=0 2147483647"])
         self.server = Server(self.tmp, self.i, self.I_ADDR, self.PORT)

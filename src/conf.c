@@ -1573,7 +1573,11 @@ int conf_check_platform(const struct conf *c, const struct uplink_caps *caps,
 		return err_set(err, errlen,
 			       "--nat=user: this socket_vmnet was built "
 			       "without libslirp");
-	if (c->nforwards && !caps->forwards && c->nat != UPLINK_NAT_USER)
+	/* With --nat=auto the user-mode NAT may still take over (and say so
+	 * at start if the kernel path opens instead). */
+	if (c->nforwards && !caps->forwards &&
+	    (c->nat == UPLINK_NAT_KERNEL || !caps->user_nat ||
+	     c->mode != NET_MODE_SHARED))
 		return err_set(err, errlen,
 			       "--forward needs --nat=user on this platform");
 	if (caps->no_user && c->user && c->mode != NET_MODE_ISOLATED &&

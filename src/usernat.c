@@ -133,6 +133,7 @@ struct usernat_stats {
  * @kick:	runs usernat_run(): now, or when libslirp's timeout is up
  * @pending:	something happened since the last usernat_run()
  * @running:	inside usernat_run()
+ * @quiet:	closing in the monitor: no counters to log
  * @mac:	the host side's MAC address (libslirp's)
  * @gateway:	the gateway address, host order
  * @dns:	libslirp's name server address, host order
@@ -152,6 +153,7 @@ static struct usernat_state {
 	struct loop_timer kick;
 	bool pending;
 	bool running;
+	bool quiet;
 	uint8_t mac[PKT_ETH_ALEN];
 	uint32_t gateway;
 	uint32_t dns;
@@ -684,11 +686,13 @@ static ssize_t usernat_write(const void *frame, size_t len)
 static void usernat_close(void)
 {
 	if (un.slirp) {
-		log_info(
-		    "user-mode NAT: %llu frames in, %llu out, %llu not for "
-		    "it, %llu DNS rewritten, %llu guest errors",
-		    un.st.to_slirp, un.st.from_slirp, un.st.filtered, un.st.dns,
-		    un.st.guest_errors);
+		if (!un.quiet)
+			log_info(
+			    "user-mode NAT: %llu frames in, %llu out, %llu "
+			    "not for it, %llu DNS rewritten, %llu guest "
+			    "errors",
+			    un.st.to_slirp, un.st.from_slirp, un.st.filtered,
+			    un.st.dns, un.st.guest_errors);
 		slirp_cleanup(un.slirp);
 		un.slirp = NULL;
 	}
@@ -754,26 +758,21 @@ static int usernat_forward(const struct fwd_spec *f, bool add,
 }
 
 /**
- * usernat_drop() - in the privileged monitor: close libslirp's sockets
+ * usernat_drop() - in the privileged monitor: let go of libslirp
  *
  * The worker runs libslirp; the monitor's copies of its sockets (the
  * forwards' listeners, made before the fork) would keep a removed forward's
- * port taken. The loop's registrations are the worker's (the epoll set is
- * shared) and are left alone; libslirp's state here is abandoned, not
- * cleaned up (that would close descriptor numbers this process reuses).
+ * port taken. libslirp closes them and frees its state here, but the loop's
+ * registrations are the worker's (the epoll set is shared between the two
+ * processes) and are left alone: they are only marked gone on this side.
  */
 static void usernat_drop(void)
 {
-	for (size_t i = 0; i < un.nfds; i++) {
-		struct usernat_fd *e = un.fds[i];
-
-		if (e && e->src.registered) {
-			close(e->src.fd);
-			e->src.registered = false;
-		}
-	}
-	un.slirp = NULL;
-	loop_timer_cancel(&un.kick);
+	for (size_t i = 0; i < un.nfds; i++)
+		if (un.fds[i])
+			un.fds[i]->src.registered = false;
+	un.quiet = true;
+	usernat_close();
 }
 
 const struct uplink_ops usernat_uplink = {

@@ -349,6 +349,10 @@ def user_privilege_drop(ctx):
     uids = [open("/proc/%s/status" % k).read().split("Uid:")[1].split()[0]
             for k in kids]
     check(uids == ["65534"], "the worker's uid: %r" % uids)
+    owners = run(["ip", "netns", "exec", ns, "ss", "-H", "-lunp", "sport = :7171"]).stdout
+    check("pid=%s," % kids[0] in owners and "pid=%d," % d.pid not in owners,
+          "the forward's socket should be the worker's (%s) alone, not the "
+          "monitor's (%d): %s" % (kids[0], d.pid, owners.strip()))
     vm = vm_up(d)
     check(vm.ip == VM_IP, "lease %s, want %s" % (vm.ip, VM_IP))
     echo_check(vm, GW, b"as-nobody", got)

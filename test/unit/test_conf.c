@@ -840,9 +840,15 @@ static void test_nat_options(void)
 	CHECK_EQ(conf_check_platform(&c, &macos_user, err, sizeof(err)), 0);
 	CHECK_EQ(PARSE("--user=nobody", "s"), CONF_OK); /* auto: vmnet */
 	CHECK_EQ(conf_check_platform(&c, &macos_user, err, sizeof(err)), -1);
-	CHECK_EQ(PARSE("--forward=1:192.168.105.2:1", "s"), CONF_OK);
+	CHECK_EQ(PARSE("--nat=kernel", "--forward=1:192.168.105.2:1", "s"),
+		 CONF_OK);
 	CHECK_EQ(conf_check_platform(&c, &macos_user, err, sizeof(err)), -1);
 	CHECK_STR_CONTAINS(err, "--forward needs --nat=user");
+	CHECK_EQ(PARSE("--vmnet-mode=host", "--forward=1:192.168.106.2:1", "s"),
+		 CONF_OK);
+	CHECK_EQ(conf_check_platform(&c, &macos_user, err, sizeof(err)), -1);
+	CHECK_EQ(PARSE("--forward=1:192.168.105.2:1", "s"), CONF_OK);
+	CHECK_EQ(conf_check_platform(&c, &macos_user, err, sizeof(err)), 0);
 	CHECK_EQ(PARSE("--nat=user", "--forward=1:192.168.105.2:1", "s"),
 		 CONF_OK);
 	CHECK_EQ(conf_check_platform(&c, &macos_user, err, sizeof(err)), 0);

@@ -29,6 +29,18 @@ PREFIX  ?= $(if $(filter Darwin,$(UNAME_S)),/opt/socket_vmnet,/usr/local)
 # whatever is asked. Without it clang targets the build machine's release.
 MACOS_MIN ?= 10.15
 
+# --- libslirp (the user-mode NAT, src/usernat.c, on every platform) -------------
+# pkg-config slirp when it answers (Debian's slirp.pc also needs glib's .pc
+# from libglib2.0-dev), otherwise the usual header directories and -lslirp.
+SLIRP_CFLAGS ?= $(shell pkg-config --cflags-only-I slirp 2>/dev/null)
+ifeq ($(strip $(SLIRP_CFLAGS)),)
+SLIRP_CFLAGS := $(firstword $(foreach d,/usr/include/slirp \
+		/usr/local/include/slirp /opt/homebrew/include/slirp,\
+		$(if $(wildcard $(d)/libslirp.h),-I$(d))))
+endif
+SLIRP_LIBS ?= $(shell pkg-config --libs slirp 2>/dev/null || echo -lslirp)
+CPPFLAGS += $(SLIRP_CFLAGS)
+
 # --- sources -------------------------------------------------------------------
 # Platform backends are chosen here, never with #ifdef in the core.
 LINUX_ONLY_SRCS := src/loop_epoll.c src/tap.c src/nat.c
@@ -60,6 +72,12 @@ all: $(BINDIR)/socket_vmnet $(BINDIR)/socket_vmnet_client $(BINDIR)/socket_vmnet
 $(BUILD)/%.o: src/%.c | $(BUILD)
 	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
+$(BUILD)/usernat.o: src/usernat.c | $(BUILD)
+	@$(if $(SLIRP_CFLAGS),:,echo "usernat.c needs libslirp 4.7 or later" \
+		"(Debian: apt-get install libslirp-dev; macOS: brew install" \
+		"libslirp pkg-config)" >&2; exit 1)
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
 $(BUILD)/test_%.o: test/unit/test_%.c | $(BUILD)
 	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Itest/unit -c -o $@ $<
 
@@ -70,7 +88,7 @@ $(BUILD)/libsvmnet.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(BINDIR)/socket_vmnet: $(BUILD)/main.o $(BUILD)/libsvmnet.a
-	$(CC) $(CFLAGS) $(TARGET_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(TARGET_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SLIRP_LIBS)
 
 $(BINDIR)/socket_vmnet_client: $(BUILD)/client.o $(BUILD)/libsvmnet.a
 	$(CC) $(CFLAGS) $(TARGET_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -79,7 +97,7 @@ $(BINDIR)/socket_vmnetctl: $(BUILD)/vmnetctl.o $(BUILD)/libsvmnet.a
 	$(CC) $(CFLAGS) $(TARGET_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/test_%: $(BUILD)/test_%.o $(BUILD)/unit.o $(BUILD)/libsvmnet.a
-	$(CC) $(CFLAGS) $(TARGET_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(TARGET_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SLIRP_LIBS)
 
 $(BUILD):
 	mkdir -p $(BUILD)
@@ -89,7 +107,7 @@ unit: $(UNIT_BINS)
 # --- test drivers and doubles ----------------------------------------------------
 # A small program the namespace suite uses to open the host side alone.
 $(BUILD)/uplink_driver: test/sh/uplink_driver.c $(BUILD)/libsvmnet.a
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) $(SLIRP_LIBS)
 
 drivers: $(BUILD)/uplink_driver
 
@@ -102,8 +120,8 @@ DBL_CC    ?= clang
 SAN_RT    := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	     -fno-sanitize-recover=all
 DBL_FLAGS := -std=c11 $(WARN) -D_GNU_SOURCE -DVERSION='"double"' -O1 -g \
-	     -fblocks -Isrc -Itest/unit -Itest/doubles/vmnet
-DBL_LIBS  := -lBlocksRuntime -lpthread
+	     -fblocks -Isrc -Itest/unit -Itest/doubles/vmnet $(SLIRP_CFLAGS)
+DBL_LIBS  := -lBlocksRuntime -lpthread $(SLIRP_LIBS)
 VMNET_DOUBLE_SRCS := test/doubles/vmnet/vmnet_double.c \
 		     test/doubles/vmnet/xpc_dispatch_double.c
 KQUEUE_DOUBLE_SRCS := test/doubles/kqueue/kqueue_double.c
@@ -174,7 +192,15 @@ MACOS_SYNTAX_TARGETS := arm64-apple-macos14 x86_64-apple-macos$(MACOS_MIN)
 MACOS_SYNTAX_FLAGS = -std=c11 $(WARN) -Wunguarded-availability \
 		     -Werror=unguarded-availability-new $(CFLAGS) $(CPPFLAGS)
 
+# libslirp's headers are not in the SDK: SLIRP_CFLAGS points -I at the ones
+# this machine has (libslirp.h needs only POSIX headers, which come from the
+# SDK); with none, usernat.c is left out of the check and it says so.
+MACOS_SYNTAX_SRCS = $(if $(SLIRP_CFLAGS),$(MACOS_SRCS),\
+		    $(filter-out src/usernat.c,$(MACOS_SRCS)))
+
 macos-syntax:
+	@$(if $(SLIRP_CFLAGS),:,echo "macos-syntax: no libslirp headers here:" \
+		"src/usernat.c left out")
 	@if [ -z "$(MACOS_SDK)" ] || [ ! -d "$(MACOS_SDK)/usr/include" ]; then \
 		echo "macos-syntax: no macOS SDK at '$(MACOS_SDK)': pass" \
 		     "MACOS_SDK=DIR (a macOS sysroot; on a Mac" \
@@ -183,9 +209,9 @@ macos-syntax:
 		exit 1; \
 	fi
 	@rc=0; for t in $(MACOS_SYNTAX_TARGETS); do \
-		echo "macos-syntax: $$t, $(words $(MACOS_SRCS)) sources, SDK $(MACOS_SDK)"; \
+		echo "macos-syntax: $$t, $(words $(MACOS_SYNTAX_SRCS)) sources, SDK $(MACOS_SDK)"; \
 		$(MACOS_SYNTAX_CC) -target $$t -isysroot "$(MACOS_SDK)" \
-			$(MACOS_SYNTAX_FLAGS) -fsyntax-only $(MACOS_SRCS) || rc=1; \
+			$(MACOS_SYNTAX_FLAGS) -fsyntax-only $(MACOS_SYNTAX_SRCS) || rc=1; \
 	done; \
 	if [ $$rc -ne 0 ]; then echo "macos-syntax: FAILED" >&2; exit 1; fi; \
 	echo "macos-syntax: ok"

@@ -23,6 +23,7 @@
 #include "addr.h"
 #include "conf.h"
 #include "err.h"
+#include "fwd.h"
 #include "net.h"
 #include "uplink.h"
 
@@ -775,6 +776,81 @@ static enum conf_result conf_opt_static(struct conf_parser *p, const char *arg)
 	return CONF_OK;
 }
 
+/**
+ * conf_opt_nat() - --nat=auto|kernel|user
+ * @p:		the parser
+ * @arg:	which backend serves shared mode
+ *
+ * Return: CONF_OK, or CONF_ERROR for an unknown value
+ */
+static enum conf_result conf_opt_nat(struct conf_parser *p, const char *arg)
+{
+	static const char *const names[] = {
+	    [UPLINK_NAT_AUTO] = "auto",
+	    [UPLINK_NAT_KERNEL] = "kernel",
+	    [UPLINK_NAT_USER] = "user",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(arg, names[i]) == 0) {
+			p->c->nat = (enum uplink_nat)i;
+			return CONF_OK;
+		}
+	}
+	err_set(p->err, p->errlen,
+		"unknown --nat \"%s\" (expected auto, kernel or user)", arg);
+	return CONF_ERROR;
+}
+
+/**
+ * conf_opt_host_loopback() - --host-loopback=yes|no
+ * @p:		the parser
+ * @arg:	whether guests reach the host's loopback at the gateway
+ *
+ * Return: CONF_OK, or CONF_ERROR for another value
+ */
+static enum conf_result conf_opt_host_loopback(struct conf_parser *p,
+					       const char *arg)
+{
+	if (strcmp(arg, "yes") && strcmp(arg, "no")) {
+		err_set(p->err, p->errlen,
+			"--host-loopback=%s: expected yes or no", arg);
+		return CONF_ERROR;
+	}
+	p->c->no_host_loopback = strcmp(arg, "no") == 0;
+	return CONF_OK;
+}
+
+/**
+ * conf_opt_forward() - --forward=[tcp:|udp:][HOSTADDR:]HOSTPORT:GUESTADDR:
+ * GUESTPORT
+ * @p:		the parser
+ * @arg:	the forward (fwd_parse())
+ *
+ * Return: CONF_OK, or CONF_ERROR for a bad spec, one that takes the host
+ * port of another, or too many
+ */
+static enum conf_result conf_opt_forward(struct conf_parser *p, const char *arg)
+{
+	struct conf *c = p->c;
+	struct fwd_spec f;
+	struct fwd_set set;
+	char msg[256];
+
+	if (fwd_parse(arg, &f, msg, sizeof(msg)) < 0) {
+		err_set(p->err, p->errlen, "--forward: %s", msg);
+		return CONF_ERROR;
+	}
+	memcpy(set.f, c->forwards, c->nforwards * sizeof(set.f[0]));
+	set.n = c->nforwards;
+	if (fwd_set_add(&set, &f, msg, sizeof(msg)) < 0) {
+		err_set(p->err, p->errlen, "--forward=%s: %s", arg, msg);
+		return CONF_ERROR;
+	}
+	c->forwards[c->nforwards++] = f;
+	return CONF_OK;
+}
+
 /* --- the table ----------------------------------------------------- */
 
 /*
@@ -870,8 +946,9 @@ static const struct conf_option conf_options[] = {
      .parse = conf_opt_dns,
      .argname = "IP[,IP...]",
      .section = CONF_SEC_SERVICES,
-     .help = "DNS servers handed out by DHCP (default: the host's non-loopback "
-	     "resolvers in shared mode, none otherwise)"},
+     .help = "DNS servers handed out by DHCP (default: the gateway with the "
+	     "user-mode NAT, the host's non-loopback resolvers with the "
+	     "kernel's, none otherwise)"},
     {.name = "lease-time",
      .arg = CONF_ARG_REQUIRED,
      .parse = conf_opt_number,
@@ -909,6 +986,30 @@ static const struct conf_option conf_options[] = {
      .section = CONF_SEC_SERVICES,
      .help = "drop root privileges to USER once set up",
      .off = CONF_TEXT(user)},
+    {.name = "nat",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_nat,
+     .argname = "HOW",
+     .section = CONF_SEC_SERVICES,
+     .help = "shared mode: kernel (TAP and nftables; vmnet on macOS), user "
+	     "(libslirp, no privileges needed) or auto: kernel when the "
+	     "daemon may create its device, user otherwise (default: auto)"},
+    {.name = "host-loopback",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_host_loopback,
+     .argname = "yes|no",
+     .section = CONF_SEC_SERVICES,
+     .help = "user-mode NAT: guests reach the host's 127.0.0.1 at the "
+	     "gateway address (default: yes)"},
+    {.name = "forward",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_forward,
+     .argname = "[PROTO:][HOSTADDR:]HOSTPORT:GUESTADDR:GUESTPORT",
+     .section = CONF_SEC_SERVICES,
+     .help =
+	 "connections to HOSTPORT of the host's HOSTADDR (default: "
+	 "127.0.0.1) reach GUESTPORT of the guest at GUESTADDR; PROTO is tcp "
+	 "(default) or udp; shared and host mode; repeatable"},
     /* Guards: what a VM may send */
     {.name = "guard",
      .arg = CONF_ARG_REQUIRED,
@@ -1393,6 +1494,34 @@ static enum conf_result conf_network(struct conf_parser *p)
 }
 
 /**
+ * conf_nat() - check --nat and --forward against the mode
+ * @p:		the parser, after the options
+ *
+ * Return: CONF_OK, or CONF_ERROR with a message
+ */
+static enum conf_result conf_nat(struct conf_parser *p)
+{
+	struct conf *c = p->c;
+
+	if (c->nat == UPLINK_NAT_USER && c->mode != NET_MODE_SHARED) {
+		err_set(p->err, p->errlen,
+			"--nat=user runs shared mode only, not "
+			"--vmnet-mode=%s",
+			net_mode_name(c->mode));
+		return CONF_ERROR;
+	}
+	if (c->nforwards && c->mode != NET_MODE_SHARED &&
+	    c->mode != NET_MODE_HOST) {
+		err_set(p->err, p->errlen,
+			"--forward needs shared or host mode, not "
+			"--vmnet-mode=%s",
+			net_mode_name(c->mode));
+		return CONF_ERROR;
+	}
+	return CONF_OK;
+}
+
+/**
  * conf_frames() - match the frame size, the MTU and the queue size
  * @p:		the parser, after the options
  *
@@ -1485,6 +1614,8 @@ enum conf_result conf_parse(struct conf *c, int argc, char **argv, char *err,
 	if (r == CONF_OK)
 		r = conf_network(&p);
 	if (r == CONF_OK)
+		r = conf_nat(&p);
+	if (r == CONF_OK)
 		r = conf_frames(&p);
 	return r;
 }
@@ -1509,7 +1640,19 @@ int conf_check_platform(const struct conf *c, const struct uplink_caps *caps,
 			       "--vmnet-mode=%s is not supported yet on this "
 			       "platform (use --vmnet-mode=isolated)",
 			       net_mode_name(c->mode));
-	if (caps->no_user && c->user && c->mode != NET_MODE_ISOLATED)
+	if (c->nat == UPLINK_NAT_USER && !caps->user_nat)
+		return err_set(err, errlen,
+			       "--nat=user: this socket_vmnet was built "
+			       "without libslirp");
+	/* With --nat=auto the user-mode NAT may still take over (and say so
+	 * at start if the kernel path opens instead). */
+	if (c->nforwards && !caps->forwards &&
+	    (c->nat == UPLINK_NAT_KERNEL || !caps->user_nat ||
+	     c->mode != NET_MODE_SHARED))
+		return err_set(err, errlen,
+			       "--forward needs --nat=user on this platform");
+	if (caps->no_user && c->user && c->mode != NET_MODE_ISOLATED &&
+	    c->nat != UPLINK_NAT_USER)
 		return err_set(err, errlen,
 			       "--user with --vmnet-mode=%s is not supported "
 			       "yet on this platform",

@@ -12,10 +12,10 @@
 #include <stdio.h>
 #include <netinet/in.h>
 
+#include "fwd.h"
 #include "guard.h"
 #include "net.h"
-
-struct uplink_caps;
+#include "uplink.h"
 
 #define CONF_MAX_FDS	       64
 #define CONF_MAX_CONNECT       64
@@ -75,6 +75,10 @@ struct conf {
 	const char *pcap_path;	   /* --pcap */
 	char control_buf[112];	   /* room for SOCKET.ctl */
 	bool control_too_long;	   /* SOCKET.ctl does not fit: no default */
+	enum uplink_nat nat;	   /* --nat */
+	bool no_host_loopback;	   /* --host-loopback=no */
+	struct fwd_spec forwards[FWD_MAX]; /* --forward, in order given */
+	unsigned int nforwards;
 };
 
 /**

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The host-side port: whatever backend uplink.h provides (a TAP device on
- * Linux, vmnet.framework on macOS) attached to the switch as one more port.
- * Frames are read in batches on each wake-up and written from the port's
- * queue one frame per call, as the backends take them.
+ * Linux, vmnet.framework on macOS, the user-mode NAT) attached to the
+ * switch as one more port. Frames from a backend with a descriptor are
+ * read in batches on each wake-up; a backend without one (the user-mode
+ * NAT) pushes them through host_rx(), which host_open() registers with it.
+ * Frames to the host side are written from the port's queue one frame per
+ * call, as the backends take them.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -71,7 +74,8 @@ static enum port_tx host_flush(struct port *p)
 			break;
 	}
 	p->tx_waiting = !queue_empty(&p->txq);
-	loop_mod(&p->src, LOOP_IN | (p->tx_waiting ? LOOP_OUT : 0));
+	if (p->src.fd >= 0)
+		loop_mod(&p->src, LOOP_IN | (p->tx_waiting ? LOOP_OUT : 0));
 	return p->tx_waiting ? PORT_TX_BLOCKED : PORT_TX_IDLE;
 }
 
@@ -109,6 +113,25 @@ static void host_ready(struct loop_source *src, unsigned int events)
 }
 
 /**
+ * host_rx() - a frame a backend without descriptor pushes to the VMs
+ * @arg:	unused
+ * @frame:	the frame
+ * @len:	its length
+ */
+static void host_rx(void *arg, const uint8_t *frame, size_t len)
+{
+	struct port *p = host.port;
+
+	if (!p)
+		return;
+	if (len < PKT_ETH_HLEN) {
+		p->st.rx_bad++;
+		return;
+	}
+	switch_input(p, frame, len);
+}
+
+/**
  * host_open() - set up the host side and attach it to the switch
  * @c:		what to set up
  * @info:	filled with what the backend reports
@@ -120,18 +143,23 @@ static void host_ready(struct loop_source *src, unsigned int events)
 int host_open(const struct uplink_conf *c, struct uplink_info *info, char *err,
 	      size_t errlen)
 {
-	int fd = uplink_open(c, info, err, errlen);
+	struct uplink_conf uc = *c;
+	int fd;
 
-	if (fd < 0)
+	uc.rx = host_rx;
+	uc.rx_arg = NULL;
+	fd = uplink_open(&uc, info, err, errlen);
+	if (fd == -1)
 		return -1;
-	host.port = port_open(PORT_HOST, &host_ops, fd, info->max_frame + 1);
+	host.port = port_open(PORT_HOST, &host_ops, fd < 0 ? -1 : fd,
+			      fd < 0 ? 0 : info->max_frame + 1);
 	if (!host.port) {
 		uplink_close();
 		err_set(err, errlen, "cannot open the host port");
 		return -1;
 	}
 	host.port->src.fn = host_ready;
-	if (loop_add(&host.port->src, LOOP_IN) < 0) {
+	if (fd >= 0 && loop_add(&host.port->src, LOOP_IN) < 0) {
 		err_sys(err, errlen, "cannot watch the host side");
 		host_close();
 		return -1;

@@ -104,6 +104,30 @@ int loop_mod(struct loop_source *src, unsigned int events)
 }
 
 /**
+ * loop_refresh() - watch a descriptor for these events, whatever the loop
+ * remembers about it
+ * @src:	the source, registered or not
+ * @events:	LOOP_IN/LOOP_OUT interest
+ *
+ * For an owner whose descriptors are opened and closed by someone else (a
+ * library) and may come back under the same number: the kernel forgets a
+ * closed descriptor, so unlike loop_mod() this always tells the backend,
+ * and registers the descriptor afresh when the backend no longer knows it.
+ *
+ * Return: 0 on success, -1 with errno set
+ */
+int loop_refresh(struct loop_source *src, unsigned int events)
+{
+	if (src->registered &&
+	    loop_backend_set(src, events, LOOP_OP_MOD) == 0) {
+		src->events = events;
+		return 0;
+	}
+	loop_del(src);
+	return loop_add(src, events);
+}
+
+/**
  * loop_del() - stop watching a descriptor (before it is closed)
  * @src:	a source added with loop_add()
  */

@@ -84,6 +84,7 @@ int loop_init(void);
 void loop_fini(void);
 int loop_add(struct loop_source *src, unsigned int events);
 int loop_mod(struct loop_source *src, unsigned int events);
+int loop_refresh(struct loop_source *src, unsigned int events);
 void loop_del(struct loop_source *src);
 void loop_hook_add(struct loop_hook *h);
 void loop_hook_del(struct loop_hook *h);

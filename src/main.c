@@ -309,6 +309,9 @@ static int main_gateway(const struct conf *c, const struct uplink_info *info,
 	if (c->ndns) {
 		memcpy(g.dns, c->dns, c->ndns * sizeof(c->dns[0]));
 		g.ndns = c->ndns;
+	} else if (info && info->dns.s_addr) {
+		g.dns[0] = info->dns; /* the host side answers DNS there */
+		g.ndns = 1;
 	} else if (c->mode == NET_MODE_SHARED) {
 		g.ndns = resolv_host_servers(g.dns, GW_MAX_DNS);
 		if (!g.ndns)
@@ -448,6 +451,10 @@ static int main_setup(const struct conf *c, char *err, size_t errlen)
 		    .interface_id = c->interface_id,
 		    .network_identifier = c->network_identifier,
 		    .nat66_prefix = c->nat66_prefix,
+		    .nat = c->nat,
+		    .no_host_loopback = c->no_host_loopback,
+		    .forwards = c->forwards,
+		    .nforwards = c->nforwards,
 		};
 
 		if (host_open(&uc, &info, err, errlen))
@@ -523,7 +530,8 @@ static void main_free(void)
  * main_monitor_init() - in the privileged monitor: keep only what it needs
  *
  * The worker serves the ports and sockets; the monitor keeps the host side
- * (to undo it), the pidfile lock and the file names.
+ * (to undo it; the user-mode NAT has nothing to undo and is the worker's
+ * alone), the pidfile lock and the file names.
  */
 static void main_monitor_init(void)
 {
@@ -534,6 +542,7 @@ static void main_monitor_init(void)
 	if (m.pcap_fd >= 0)
 		close(m.pcap_fd);
 	m.pcap_fd = -1;
+	uplink_drop_fds();
 }
 
 /**

@@ -71,8 +71,10 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
+#include "addr.h"
 #include "err.h"
 #include "file.h"
+#include "fwd.h"
 #include "log.h"
 #include "nat.h"
 
@@ -97,6 +99,7 @@ struct nat_state {
 /* This process's shared-mode setup, if any. */
 static struct {
 	bool active;
+	bool masquerade; /* shared mode (false: host mode, forwards only) */
 	unsigned long long netns;
 	char path[PATH_MAX];
 	struct nat_state st;
@@ -788,37 +791,111 @@ void nat_recover_net(struct in_addr net, unsigned int prefix)
 }
 
 /**
- * nat_start() - turn on forwarding and masquerading for the VM subnet
- * @ifname:	the TAP device carrying the subnet
- * @net:	the subnet's network address
- * @prefix:	its prefix length (0-32)
- * @err:	where to write what went wrong
- * @errlen:	size of @err
+ * nat_base_script() - the nft script that creates the table
+ * @buf:	where it goes
+ * @len:	size of @buf
+ * @netstr:	the subnet's network address, as text
+ * @prefix:	its prefix length
+ * @ifname:	the TAP device
+ * @masquerade:	shared mode (masquerade the subnet, accept its forwarding);
+ *		false in host mode
  *
- * First undoes what dead daemons left behind. Fails if a live daemon of
- * this network namespace already serves the same subnet.
- *
- * The ruleset, for TAP svmnet0 and subnet 10.0.0.0/24 (a table of that name
- * left by anyone is replaced in the same transaction):
+ * For TAP svmnet0 and subnet 10.0.0.0/24 in shared mode (a table of that
+ * name left by anyone is replaced in the same transaction):
  *
  *   table ip socket_vmnet_10_0_0_0_24 {
  *     chain postrouting {
  *       type nat hook postrouting priority srcnat; policy accept;
  *       ip saddr 10.0.0.0/24 oifname != "svmnet0" masquerade
+ *       oifname "svmnet0" ip saddr 127.0.0.0/8 masquerade
  *     }
  *     chain forward {
  *       type filter hook forward priority filter - 5; policy accept;
  *       iifname "svmnet0" accept
  *       oifname "svmnet0" accept
  *     }
+ *     chain fwd_pre { type nat hook prerouting priority dstnat; ... }
+ *     chain fwd_out { type nat hook output priority -100; ... }
  *   }
+ *
+ * The accepts only matter in this chain: see the top of this file about
+ * other firewalls whose FORWARD policy is drop. In host mode the subnet is
+ * not masqueraded and only forwarded connections may cross the TAP (which
+ * matters once a forward on a non-loopback address turned ip_forward on).
+ * The two fwd_ chains hold the port forwards' DNAT rules
+ * (nat_set_forwards()); the second masquerade gives a connection to a
+ * forward on the host's loopback the gateway's address, which the guest
+ * can answer.
+ */
+static void nat_base_script(char *buf, size_t len, const char *netstr,
+			    unsigned int prefix, const char *ifname,
+			    bool masquerade)
+{
+	char sub[160], fw[256];
+
+	sub[0] = '\0';
+	if (masquerade) {
+		snprintf(sub, sizeof(sub),
+			 "\t\tip saddr %s/%u oifname != \"%s\" masquerade\n",
+			 netstr, prefix, ifname);
+		snprintf(fw, sizeof(fw),
+			 "\t\tiifname \"%1$s\" accept\n"
+			 "\t\toifname \"%1$s\" accept\n",
+			 ifname);
+	} else {
+		snprintf(fw, sizeof(fw),
+			 "\t\tct status dnat accept\n"
+			 "\t\tiifname \"%1$s\" drop\n"
+			 "\t\toifname \"%1$s\" drop\n",
+			 ifname);
+	}
+	snprintf(buf, len,
+		 "add table ip %1$s\n"
+		 "delete table ip %1$s\n"
+		 "table ip %1$s {\n"
+		 "\tchain postrouting {\n"
+		 "\t\ttype nat hook postrouting priority srcnat; "
+		 "policy accept;\n"
+		 "%2$s"
+		 "\t\toifname \"%3$s\" ip saddr 127.0.0.0/8 masquerade\n"
+		 "\t}\n"
+		 "\tchain forward {\n"
+		 "\t\ttype filter hook forward priority filter - 5; "
+		 "policy accept;\n"
+		 "%4$s"
+		 "\t}\n"
+		 "\tchain fwd_pre {\n"
+		 "\t\ttype nat hook prerouting priority dstnat; "
+		 "policy accept;\n"
+		 "\t}\n"
+		 "\tchain fwd_out {\n"
+		 "\t\ttype nat hook output priority -100; "
+		 "policy accept;\n"
+		 "\t}\n"
+		 "}\n",
+		 nat.st.table, sub, ifname, fw);
+}
+
+/**
+ * nat_start() - turn on forwarding and masquerading for the VM subnet
+ * @ifname:	the TAP device carrying the subnet
+ * @net:	the subnet's network address
+ * @prefix:	its prefix length (0-32)
+ * @masquerade:	shared mode: forwarding and masquerading; false in host
+ *		mode, where the table only carries port forwards
+ * @err:	where to write what went wrong
+ * @errlen:	size of @err
+ *
+ * First undoes what dead daemons left behind. Fails if a live daemon of
+ * this network namespace already serves the same subnet. The ruleset is
+ * nat_base_script()'s; nat_set_forwards() fills its forward chains.
  *
  * Return: 0 on success, -1 with @err set and nothing changed on failure
  */
 int nat_start(const char *ifname, struct in_addr net, unsigned int prefix,
-	      char *err, size_t errlen)
+	      bool masquerade, char *err, size_t errlen)
 {
-	char netstr[INET_ADDRSTRLEN], script[1024];
+	char netstr[INET_ADDRSTRLEN], script[2048];
 	struct nat_state old;
 	int lock;
 
@@ -859,36 +936,14 @@ int nat_start(const char *ifname, struct in_addr net, unsigned int prefix,
 		close(lock);
 		return -1;
 	}
-	if (nat_forward_enable(nat.netns, err, errlen) < 0) {
+	if (masquerade && nat_forward_enable(nat.netns, err, errlen) < 0) {
 		unlink(nat.path);
 		nat_forward_release(nat.netns);
 		close(lock);
 		return -1;
 	}
-	/*
-	 * Replace any table of that name (add+delete+define in one
-	 * transaction). Masquerade what the subnet sends out of any other
-	 * interface; accept forwarding from and to the TAP. The accepts only
-	 * matter in this chain: see the top of this file about other
-	 * firewalls whose FORWARD policy is drop.
-	 */
-	snprintf(script, sizeof(script),
-		 "add table ip %1$s\n"
-		 "delete table ip %1$s\n"
-		 "table ip %1$s {\n"
-		 "\tchain postrouting {\n"
-		 "\t\ttype nat hook postrouting priority srcnat; "
-		 "policy accept;\n"
-		 "\t\tip saddr %2$s/%3$u oifname != \"%4$s\" masquerade\n"
-		 "\t}\n"
-		 "\tchain forward {\n"
-		 "\t\ttype filter hook forward priority filter - 5; "
-		 "policy accept;\n"
-		 "\t\tiifname \"%4$s\" accept\n"
-		 "\t\toifname \"%4$s\" accept\n"
-		 "\t}\n"
-		 "}\n",
-		 nat.st.table, netstr, prefix, ifname);
+	nat_base_script(script, sizeof(script), netstr, prefix, ifname,
+			masquerade);
 	if (nat_run_nft(script, err, errlen) < 0) {
 		/* nft may have been killed after its transaction went in, or
 		 * a table of that name may be a leftover: delete it, or keep
@@ -898,11 +953,103 @@ int nat_start(const char *ifname, struct in_addr net, unsigned int prefix,
 		return -1;
 	}
 	close(lock);
-	log_info("shared mode: %s/%u masqueraded (nft table ip %s)", netstr,
-		 prefix, nat.st.table);
+	if (masquerade)
+		log_info("shared mode: %s/%u masqueraded (nft table ip %s)",
+			 netstr, prefix, nat.st.table);
+	else
+		log_info("nft table ip %s set up for port forwards",
+			 nat.st.table);
 	nat.active = true;
+	nat.masquerade = masquerade;
 	nat_start_keeper();
 	return 0;
+}
+
+/**
+ * nat_fwd_rules() - the DNAT rules of one port forward
+ * @buf:	where they go (appended as "add rule" lines)
+ * @len:	room in @buf
+ * @f:		the forward
+ *
+ * Connections from other hosts come through fwd_pre (not from the TAP:
+ * a VM reaching the forward gets the host's port), the host's own through
+ * fwd_out; a forward on every address (0.0.0.0) matches any local
+ * destination address.
+ *
+ * Return: the length written (as snprintf() counts it)
+ */
+static size_t nat_fwd_rules(char *buf, size_t len, const struct fwd_spec *f)
+{
+	char dst[64], g[ADDR_IP4_STRLEN], rule[192];
+	const char *proto = fwd_proto_name(f->proto);
+	int n;
+
+	if (f->host_addr)
+		snprintf(dst, sizeof(dst), "ip daddr %s",
+			 addr_ip4_fmt(f->host_addr, g));
+	else
+		snprintf(dst, sizeof(dst), "fib daddr type local");
+	snprintf(rule, sizeof(rule), "%s %s dport %u dnat to %s:%u\n", dst,
+		 proto, f->host_port, addr_ip4_fmt(f->guest_addr, g),
+		 f->guest_port);
+	if (fwd_host_is_loopback(f))
+		n = snprintf(buf, len, "add rule ip %s fwd_out %s",
+			     nat.st.table, rule);
+	else
+		n = snprintf(buf, len,
+			     "add rule ip %1$s fwd_pre iifname != \"%2$s\" %3$s"
+			     "add rule ip %1$s fwd_out %3$s",
+			     nat.st.table, nat.st.ifname, rule);
+	return n < 0 ? 0 : (size_t)n;
+}
+
+/**
+ * nat_set_forwards() - make the table's forward chains hold these forwards
+ * @s:		every forward that must be in force
+ * @err:	where to write what went wrong
+ * @errlen:	size of @err
+ *
+ * Both chains are flushed and refilled in one nft transaction, so a
+ * failure leaves the forwards as they were. In host mode, a forward on an
+ * address other hosts can reach turns ip_forward on (recorded and
+ * restored as shared mode does); the table's forward chain still lets only
+ * forwarded connections cross the TAP.
+ *
+ * Return: 0 on success, -1 with @err set
+ */
+int nat_set_forwards(const struct fwd_set *s, char *err, size_t errlen)
+{
+	size_t cap = 256 + (size_t)s->n * 512, off;
+	bool external = false;
+	char *script;
+	int r, lock;
+
+	if (!nat.active)
+		return err_set(err, errlen, "no nft table to forward ports in");
+	script = malloc(cap);
+	if (!script)
+		return err_set(err, errlen, "out of memory");
+	off = (size_t)snprintf(script, cap,
+			       "flush chain ip %1$s fwd_pre\n"
+			       "flush chain ip %1$s fwd_out\n",
+			       nat.st.table);
+	for (unsigned int i = 0; i < s->n && off < cap; i++) {
+		off += nat_fwd_rules(script + off, cap - off, &s->f[i]);
+		external |= !fwd_host_is_loopback(&s->f[i]);
+	}
+	if (external && !nat.masquerade) {
+		lock = nat_lock(err, errlen);
+		r = lock < 0 ? -1 : nat_forward_enable(nat.netns, err, errlen);
+		if (lock >= 0)
+			close(lock);
+		if (r < 0) {
+			free(script);
+			return -1;
+		}
+	}
+	r = nat_run_nft(script, err, errlen);
+	free(script);
+	return r;
 }
 
 /**

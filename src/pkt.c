@@ -526,6 +526,95 @@ bool pkt_ipv6_parse(const uint8_t *p, size_t len, struct pkt_ipv6 *ip6)
 }
 
 /**
+ * pkt_csum_replace4() - adjust a checksum for one 32-bit field changed
+ * @csum:	the checksum as stored (host order)
+ * @from:	the field's old value
+ * @to:		its new value
+ *
+ * RFC 1624's incremental update: HC' = ~(~HC + ~m + m').
+ *
+ * Return: the new checksum
+ */
+static uint16_t pkt_csum_replace4(uint16_t csum, uint32_t from, uint32_t to)
+{
+	uint32_t sum = (uint16_t)~csum;
+
+	sum += (uint16_t) ~(from >> 16) + (uint16_t) ~(from & 0xffffu);
+	sum += (to >> 16) + (to & 0xffffu);
+	return pkt_csum_fold(sum);
+}
+
+/**
+ * pkt_get16_at() - the big-endian 16-bit value at an offset
+ * @p:		the bytes
+ * @off:	where
+ *
+ * Return: the value
+ */
+static uint16_t pkt_get16_at(const uint8_t *p, size_t off)
+{
+	return (uint16_t)(p[off] << 8 | p[off + 1]);
+}
+
+/**
+ * pkt_put16_at() - store a big-endian 16-bit value at an offset
+ * @p:		the bytes
+ * @off:	where
+ * @v:		the value
+ */
+static void pkt_put16_at(uint8_t *p, size_t off, uint16_t v)
+{
+	p[off] = (uint8_t)(v >> 8);
+	p[off + 1] = (uint8_t)v;
+}
+
+/**
+ * pkt_ipv4_set_addr() - give an IPv4 datagram another source or
+ * destination address
+ * @p:		first byte of the IPv4 header, writable
+ * @len:	bytes available from @p
+ * @dst:	change the destination (true) or the source (false)
+ * @addr:	the new address, host order
+ *
+ * The header checksum is adjusted, and so is the TCP or UDP checksum of a
+ * first fragment (its pseudo-header holds the addresses) when the
+ * transport header is there; a UDP datagram without checksum (0) keeps
+ * none. Later fragments only carry the IPv4 header to change.
+ *
+ * Return: true if @p held an IPv4 header, now changed
+ */
+bool pkt_ipv4_set_addr(uint8_t *p, size_t len, bool dst, uint32_t addr)
+{
+	struct pkt_ipv4_frag frag;
+	struct pkt_ipv4 ip;
+	size_t aoff = dst ? PKT_IPV4_DST_OFF : PKT_IPV4_SRC_OFF, coff = 0;
+	uint32_t old;
+	uint16_t c;
+
+	if (!pkt_ipv4_header(p, len, &ip, &frag))
+		return false;
+	old = dst ? ip.dst : ip.src;
+	pkt_put16_at(p, aoff, (uint16_t)(addr >> 16));
+	pkt_put16_at(p, aoff + 2, (uint16_t)addr);
+	pkt_put16_at(
+	    p, PKT_IPV4_CSUM_OFF,
+	    pkt_csum_replace4(pkt_get16_at(p, PKT_IPV4_CSUM_OFF), old, addr));
+	if (frag.offset)
+		return true;
+	if (ip.proto == PKT_IPPROTO_UDP && ip.payload_len >= PKT_UDP_HLEN)
+		coff = ip.hdr_len + PKT_UDP_CSUM_OFF;
+	else if (ip.proto == PKT_IPPROTO_TCP && ip.payload_len >= PKT_TCP_HLEN)
+		coff = ip.hdr_len + PKT_TCP_CSUM_OFF;
+	if (!coff || !(c = pkt_get16_at(p, coff)))
+		return true; /* no transport checksum (UDP: none sent) */
+	c = pkt_csum_replace4(c, old, addr);
+	if (!c && ip.proto == PKT_IPPROTO_UDP)
+		c = 0xffffu; /* 0 would mean "none" */
+	pkt_put16_at(p, coff, c);
+	return true;
+}
+
+/**
  * pkt_udp_ports() - read the ports of a UDP header
  * @p:		first byte of the UDP header
  * @len:	bytes available

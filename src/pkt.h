@@ -37,6 +37,9 @@
 
 /* IPv4 */
 #define PKT_IPV4_HLEN	   20u /* header without options */
+#define PKT_IPV4_CSUM_OFF  10u /* offsets in the header: checksum, */
+#define PKT_IPV4_SRC_OFF   12u /* source and */
+#define PKT_IPV4_DST_OFF   16u /* destination address */
 #define PKT_IPV4_MAX_LEN   65535u
 #define PKT_IPV4_TTL	   64u
 #define PKT_IPV4_BROADCAST 0xffffffffu
@@ -75,6 +78,9 @@
 
 /* UDP and the well-known ports the daemon looks at */
 #define PKT_UDP_HLEN	      8u
+#define PKT_UDP_CSUM_OFF      6u  /* offset of the UDP checksum */
+#define PKT_TCP_HLEN	      20u /* header without options */
+#define PKT_TCP_CSUM_OFF      16u /* offset of the TCP checksum */
 #define PKT_PORT_DNS	      53u
 #define PKT_PORT_DHCP_SERVER  67u
 #define PKT_PORT_DHCP_CLIENT  68u
@@ -225,6 +231,7 @@ bool pkt_ipv4_header(const uint8_t *p, size_t len, struct pkt_ipv4 *ip,
 		     struct pkt_ipv4_frag *frag);
 bool pkt_ipv4_parse(const uint8_t *p, size_t len, struct pkt_ipv4 *ip);
 bool pkt_ipv6_parse(const uint8_t *p, size_t len, struct pkt_ipv6 *ip6);
+bool pkt_ipv4_set_addr(uint8_t *p, size_t len, bool dst, uint32_t addr);
 bool pkt_udp_ports(const uint8_t *p, size_t len, uint16_t *sport,
 		   uint16_t *dport);
 void pkt_put_eth(struct pkt_wr *w, const uint8_t *dst, const uint8_t *src,

@@ -69,10 +69,19 @@ int port_table_init(unsigned int max_ports, size_t queue_size)
 }
 
 /**
- * port_table_fini() - free the port table (ports must be closed)
+ * port_table_fini() - free the port table
+ *
+ * Ports are normally closed by then; the privileged monitor's copies of
+ * the worker's ports (port_drop_fds()) never are, and only their buffers
+ * are freed here.
  */
 void port_table_fini(void)
 {
+	for (unsigned int i = 0; i < pt.nopen; i++) {
+		queue_free(&pt.list[i]->txq);
+		free(pt.list[i]->rxbuf);
+		pt.list[i]->rxbuf = NULL;
+	}
 	free(pt.tab);
 	free(pt.list);
 	free(pt.free);

@@ -2,7 +2,7 @@
 /*
  * The host side of the network on Linux: a TAP device (uplink.h).
  *
- * Theory of operation. uplink_open() creates a TAP device ("svmnet%d"
+ * Theory of operation. tap_open() creates a TAP device ("svmnet%d"
  * unless a name is asked for; the kernel picks the number) with
  * IFF_TAP | IFF_NO_PI and no virtio-net header, so each read() returns one
  * raw Ethernet frame the host sends to the VM network, and each write()
@@ -23,6 +23,13 @@
  *   crash leaves is undone by the next start.
  * - bridged: the TAP, without any address, becomes a port of an existing
  *   Linux bridge; the host's own address stays on the bridge.
+ * Port forwards (shared and host mode, tap_forward()) are DNAT rules in
+ * the same nft table (in host mode the table is made for them); the host
+ * port of each is held by a bound socket, and a forward on the host's
+ * loopback turns on the TAP's own route_localnet, which dies with the TAP.
+ * When the TAP cannot be created for want of privileges, tap_open() says
+ * so with errno EPERM, and shared mode can fall back to the user-mode NAT
+ * (uplink.c).
  * A TAP's MTU is at most 65521 (65535 minus the Ethernet header, a tun
  * driver limit); a larger MTU asked for is lowered to that, and
  * uplink_info tells the daemon what was applied.
@@ -44,6 +51,7 @@
 
 #include "addr.h"
 #include "err.h"
+#include "fwd.h"
 #include "log.h"
 #include "nat.h"
 #include "net.h"
@@ -54,14 +62,23 @@
 #define TAP_MIN_MTU	 68u
 #define TAP_MAX_MTU	 65521u /* tun: 65535 minus the Ethernet header */
 #define TAP_ETH_HLEN	 14u
+#define TAP_SYSCONF	 "/proc/sys/net/ipv4/conf"
+
+static void tap_close(void);
 
 /* The one uplink of this process. */
 static struct {
 	int fd;	 /* the TAP, -1 when closed */
 	int ctl; /* AF_INET socket for configuration ioctls, -1 when none */
 	bool nat;
+	bool no_device; /* the TAP could not be created: no privileges */
+	bool localnet;	/* route_localnet is on for the TAP */
 	enum net_mode mode;
+	struct in_addr net;
+	unsigned int prefix;
 	char ifname[IFNAMSIZ];
+	struct fwd_set held;  /* forwards whose host port we hold... */
+	int held_fd[FWD_MAX]; /* ...with these bound sockets */
 } tap = {.fd = -1, .ctl = -1};
 
 /**
@@ -76,8 +93,8 @@ static void tap_err(char *err, size_t errlen, const char *what, int e)
 	if (e == EPERM || e == EACCES)
 		err_set(err, errlen,
 			"%s: %s: --vmnet-mode=%s needs root or CAP_NET_ADMIN "
-			"(use --vmnet-mode=isolated to run without "
-			"privileges)",
+			"(use --vmnet-mode=isolated, or shared mode with "
+			"--nat=user, to run without privileges)",
 			what, strerror(e), net_mode_name(tap.mode));
 	else
 		err_set(err, errlen, "%s: %s", what, strerror(e));
@@ -169,6 +186,8 @@ static int tap_create(const char *name, char *err, size_t errlen)
 	tap.fd = open(TAP_DEV, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (tap.fd < 0) {
 		e = errno;
+		tap.no_device = e == ENOENT || e == ENODEV || e == ENXIO ||
+				e == EPERM || e == EACCES;
 		if (e == ENOENT || e == ENODEV || e == ENXIO)
 			err_set(err, errlen,
 				"%s: %s (load the tun module: modprobe tun)",
@@ -181,6 +200,7 @@ static int tap_create(const char *name, char *err, size_t errlen)
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
 	if (ioctl(tap.fd, TUNSETIFF, &ifr) < 0) {
 		e = errno;
+		tap.no_device = e == EPERM || e == EACCES;
 		if (e == EBUSY)
 			err_set(err, errlen,
 				"creating TAP %s: %s (another process has "
@@ -364,12 +384,13 @@ static int tap_info(struct uplink_info *info, char *err, size_t errlen)
 }
 
 /**
- * uplink_caps() - tell what this backend implements
- * @caps:	filled in: every mode, no vmnet.framework identifiers
+ * tap_caps() - tell what this backend implements
+ * @caps:	filled in: every mode, no vmnet.framework identifiers,
+ *		forwards (shared and host mode)
  *
  * Isolated mode needs no host side; host, shared and bridged use the TAP.
  */
-void uplink_caps(struct uplink_caps *caps)
+static void tap_caps(struct uplink_caps *caps)
 {
 	caps->modes =
 	    NET_MODE_BIT(NET_MODE_SHARED) | NET_MODE_BIT(NET_MODE_HOST) |
@@ -377,10 +398,11 @@ void uplink_caps(struct uplink_caps *caps)
 	caps->vmnet_ids = false;
 	caps->host_dhcp = false;
 	caps->no_user = false;
+	caps->forwards = true;
 }
 
 /**
- * uplink_open() - create the host side of the VM network
+ * tap_open() - create the host side of the VM network
  * @c:		mode, gateway, netmask, MTU, bridge and TAP name
  * @info:	filled with the TAP's MAC, MTU, largest frame and name
  * @err:	where to write a one-line message on failure
@@ -390,9 +412,11 @@ void uplink_caps(struct uplink_caps *caps)
  * failure everything done so far is undone.
  *
  * Return: the TAP's non-blocking descriptor, -1 with @err set on failure
+ * (errno EPERM when the TAP could not be created for want of privileges
+ * or of /dev/net/tun)
  */
-int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
-		char *err, size_t errlen)
+static int tap_open(const struct uplink_conf *c, struct uplink_info *info,
+		    char *err, size_t errlen)
 {
 	const char *name = c->name && c->name[0] ? c->name : TAP_DEFAULT_NAME;
 	unsigned int mtu = c->mtu ? c->mtu : 1500;
@@ -440,6 +464,9 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 		mtu = TAP_MAX_MTU;
 	}
 
+	tap.no_device = false;
+	tap.net = net;
+	tap.prefix = prefix < 0 ? 0 : (unsigned int)prefix;
 	if (tap_create(name, err, errlen) < 0)
 		goto fail;
 	tap.ctl = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -464,7 +491,7 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 	if (c->mode == NET_MODE_SHARED) {
 		char msg[512];
 
-		if (nat_start(tap.ifname, net, (unsigned int)prefix, msg,
+		if (nat_start(tap.ifname, net, (unsigned int)prefix, true, msg,
 			      sizeof(msg)) < 0) {
 			err_set(err, errlen, "shared mode: %s%s", msg,
 				geteuid() ? " (shared mode needs root)" : "");
@@ -487,43 +514,49 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 	}
 	return tap.fd;
 fail:
-	uplink_close();
+	tap_close();
+	errno = tap.no_device ? EPERM : EIO;
 	return -1;
 }
 
 /**
- * uplink_read() - take one frame the host sends to the VM network
+ * tap_read() - take one frame the host sends to the VM network
  * @buf:	where the frame goes
  * @len:	size of @buf, at least uplink_info.max_frame
  *
  * Return: the frame's length, -1 with errno EAGAIN when none waits
  */
-ssize_t uplink_read(void *buf, size_t len)
+static ssize_t tap_read(void *buf, size_t len)
 {
 	return read(tap.fd, buf, len);
 }
 
 /**
- * uplink_write() - hand the host one frame from the VM network
+ * tap_write() - hand the host one frame from the VM network
  * @frame:	the Ethernet frame
  * @len:	its length
  *
  * Return: @len on success, -1 with errno set (EAGAIN when full)
  */
-ssize_t uplink_write(const void *frame, size_t len)
+static ssize_t tap_write(const void *frame, size_t len)
 {
 	return write(tap.fd, frame, len);
 }
 
 /**
- * uplink_close() - undo everything uplink_open() did
+ * tap_close() - undo everything tap_open() did
  *
- * Stops NAT (table, ip_forward, state file) and closes the TAP, which
- * makes the kernel delete it with its address and bridge membership. Safe
- * after a failed uplink_open() and when called twice.
+ * Stops NAT (table with the forwards, ip_forward, state file), lets go of
+ * the forwards' host ports and closes the TAP, which makes the kernel
+ * delete it with its address, bridge membership and route_localnet. Safe
+ * after a failed tap_open() and when called twice.
  */
-void uplink_close(void)
+static void tap_close(void)
 {
+	for (unsigned int i = 0; i < tap.held.n; i++)
+		close(tap.held_fd[i]);
+	tap.held.n = 0;
+	tap.localnet = false;
 	if (tap.nat) {
 		nat_stop();
 		tap.nat = false;
@@ -542,3 +575,132 @@ void uplink_close(void)
 	}
 	tap.ifname[0] = '\0';
 }
+
+/**
+ * tap_localnet() - let the TAP carry connections from the host's loopback
+ * @err:	where to write what went wrong
+ * @errlen:	size of @err
+ *
+ * A forward on 127.0.0.1 turns the host's own connection into one to the
+ * guest (output-chain DNAT); the kernel drops a packet with a loopback
+ * source on any other interface unless that interface has route_localnet.
+ * The setting is the TAP's own and goes away with it, so nothing has to be
+ * restored, not even after a crash.
+ *
+ * Return: 0 on success, -1 with @err set
+ */
+static int tap_localnet(char *err, size_t errlen)
+{
+	char path[128];
+	int fd;
+
+	if (tap.localnet)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s/route_localnet", TAP_SYSCONF,
+		 tap.ifname);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "1", 1) != 1) {
+		err_sys(err, errlen, "setting %s", path);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	tap.localnet = true;
+	return 0;
+}
+
+/**
+ * tap_forward_hold() - check that a new forward's host port is free, and
+ * keep it
+ * @f:		the forward
+ * @err:	where to write what went wrong
+ * @errlen:	size of @err
+ *
+ * The DNAT rule takes the connections before any socket could, so the
+ * port is bound (not listened on) for as long as the forward lasts: no
+ * other program takes it unawares.
+ *
+ * Return: 0 on success, -1 with @err set
+ */
+static int tap_forward_hold(const struct fwd_spec *f, char *err, size_t errlen)
+{
+	int s = fwd_probe(f, err, errlen);
+
+	if (s < 0)
+		return -1;
+	if (fwd_set_add(&tap.held, f, err, errlen) < 0) {
+		close(s);
+		return -1;
+	}
+	tap.held_fd[tap.held.n - 1] = s;
+	return 0;
+}
+
+/**
+ * tap_forward_release() - let go of a forward's host port
+ * @f:		the forward
+ */
+static void tap_forward_release(const struct fwd_spec *f)
+{
+	int i = fwd_set_find(&tap.held, f);
+
+	if (i < 0)
+		return;
+	close(tap.held_fd[i]);
+	memmove(&tap.held_fd[i], &tap.held_fd[i + 1],
+		(tap.held.n - (unsigned int)i - 1) * sizeof(tap.held_fd[0]));
+	fwd_set_remove(&tap.held, (unsigned int)i);
+}
+
+/**
+ * tap_forward() - install or remove a port forward (DNAT in our table)
+ * @f:		the forward
+ * @add:	install it (true) or remove it
+ * @after:	every forward as it will be
+ * @err:	where to write what went wrong
+ * @errlen:	size of @err
+ *
+ * In host mode the nft table (nat.c) is made on the first forward.
+ *
+ * Return: 0 on success, -1 with @err set and nothing changed
+ */
+static int tap_forward(const struct fwd_spec *f, bool add,
+		       const struct fwd_set *after, char *err, size_t errlen)
+{
+	if (tap.mode != NET_MODE_SHARED && tap.mode != NET_MODE_HOST)
+		return err_set(err, errlen,
+			       "port forwards need shared or host mode");
+	if (!add) {
+		if (nat_set_forwards(after, err, errlen) < 0)
+			return -1;
+		tap_forward_release(f);
+		return 0;
+	}
+	if (tap_forward_hold(f, err, errlen) < 0)
+		return -1;
+	if (!tap.nat) {
+		if (nat_start(tap.ifname, tap.net, tap.prefix, false, err,
+			      errlen) < 0)
+			goto fail;
+		tap.nat = true;
+	}
+	if ((fwd_host_is_loopback(f) || !f->host_addr) &&
+	    tap_localnet(err, errlen) < 0)
+		goto fail;
+	if (nat_set_forwards(after, err, errlen) == 0)
+		return 0;
+fail:
+	tap_forward_release(f);
+	return -1;
+}
+
+const struct uplink_ops uplink_platform = {
+    .name = "tap",
+    .caps = tap_caps,
+    .open = tap_open,
+    .read = tap_read,
+    .write = tap_write,
+    .close = tap_close,
+    .forward = tap_forward,
+};

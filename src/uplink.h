@@ -1,9 +1,21 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The host side of the network: one backend per platform (Linux: a TAP
- * device, with NAT for shared mode; macOS: vmnet.framework), chosen by the
- * Makefile. The daemon treats it as one more switch port whose descriptor
- * becomes readable when frames are waiting.
+ * The host side of the network. Two backends can serve it:
+ *
+ * - the platform's kernel path (Linux: a TAP device, with nftables NAT in
+ *   shared mode, tap.c and nat.c; macOS: vmnet.framework, vmnet.c), which
+ *   the Makefile picks and which defines uplink_platform;
+ * - the user-mode NAT (usernat.c, libslirp), on every platform, for shared
+ *   mode without privileges.
+ *
+ * uplink.c chooses one at run time (--nat=auto|kernel|user: auto takes the
+ * kernel path when it can create its device and the user-mode NAT when it
+ * lacks the privileges) and dispatches to it through struct uplink_ops.
+ * The daemon treats the host side as one more switch port: a backend with
+ * a descriptor is read when it becomes readable; one without (usernat.c)
+ * pushes the frames it has for the VMs through the callback in struct
+ * uplink_conf. Port forwards (fwd.h) are added and removed through here
+ * too, at start and at run time.
  */
 #ifndef UPLINK_H
 #define UPLINK_H
@@ -14,7 +26,36 @@
 #include <sys/types.h>
 #include <netinet/in.h>
 
+#include "fwd.h"
 #include "net.h"
+
+/* uplink_open() succeeded, but the backend has no descriptor: it hands
+ * frames to struct uplink_conf.rx instead. */
+#define UPLINK_PUSHED (-2)
+
+/**
+ * enum uplink_nat - which backend serves shared mode (--nat)
+ * @UPLINK_NAT_AUTO:	the kernel path when its device can be created,
+ *			otherwise the user-mode NAT
+ * @UPLINK_NAT_KERNEL:	the kernel path (TAP and nftables, vmnet) only
+ * @UPLINK_NAT_USER:	the user-mode NAT (libslirp) only
+ */
+enum uplink_nat {
+	UPLINK_NAT_AUTO = 0,
+	UPLINK_NAT_KERNEL,
+	UPLINK_NAT_USER,
+};
+
+/**
+ * uplink_rx_fn - a frame the host side sends to the VM network
+ * @arg:	what the owner registered with it
+ * @frame:	the Ethernet frame, valid during the call only
+ * @len:	its length
+ *
+ * For backends that push frames (UPLINK_PUSHED). It may be called from
+ * uplink_write() and from the backend's own loop callbacks and timers.
+ */
+typedef void uplink_rx_fn(void *arg, const uint8_t *frame, size_t len);
 
 /**
  * struct uplink_conf - what the daemon asks of the host side
@@ -33,6 +74,13 @@
  *		isolated host-mode network (vmnet runs no DHCP on it), or NULL
  * @nat66_prefix: macOS, shared mode: IPv6 /64 prefix text ("fd..::"), or
  *		NULL for vmnet's choice
+ * @nat:	shared mode: which backend (--nat)
+ * @no_host_loopback: user-mode NAT: guests may not reach the host's
+ *		loopback through the gateway address (--host-loopback=no)
+ * @forwards:	port forwards to set up (--forward), @nforwards of them
+ * @nforwards:	how many
+ * @rx:		where a backend without descriptor pushes frames
+ * @rx_arg:	passed to @rx
  *
  * Linux ignores the macOS-only fields; conf_check_platform() rejects the
  * flags that set them there (struct uplink_caps says which they are).
@@ -48,6 +96,12 @@ struct uplink_conf {
 	const char *interface_id;
 	const char *network_identifier;
 	const char *nat66_prefix;
+	enum uplink_nat nat;
+	bool no_host_loopback;
+	const struct fwd_spec *forwards;
+	unsigned int nforwards;
+	uplink_rx_fn *rx;
+	void *rx_arg;
 };
 
 /**
@@ -60,12 +114,17 @@ struct uplink_conf {
  *		host's is turned off (--vmnet-disable-dhcp)
  * @no_user:	privileges cannot be dropped (--user) while it runs: the
  *		backend does not survive the fork of privilege separation
+ * @forwards:	it sets up port forwards (--forward)
+ * @user_nat:	the build has the user-mode NAT (libslirp), which runs
+ *		shared mode without privileges, --user and forwards included
  */
 struct uplink_caps {
 	unsigned int modes;
 	bool vmnet_ids;
 	bool host_dhcp;
 	bool no_user;
+	bool forwards;
+	bool user_nat;
 };
 
 /**
@@ -74,13 +133,52 @@ struct uplink_caps {
  * @mtu:	its MTU
  * @max_frame:	largest frame it passes
  * @ifname:	name of the host interface (TAP device), for logs
+ * @dns:	an address on the VM network where the host side answers DNS
+ *		for the guests (user-mode NAT: the gateway), 0 when none
  */
 struct uplink_info {
 	uint8_t mac[6];
 	unsigned int mtu;
 	unsigned int max_frame;
 	char ifname[32];
+	struct in_addr dns;
 };
+
+/**
+ * struct uplink_ops - one backend
+ * @name:	for logs: "kernel" paths name their device in uplink_info
+ * @caps:	what it implements
+ * @open:	set it up; returns its descriptor, UPLINK_PUSHED, or -1 with
+ *		@err set and everything undone (errno EPERM when it lacks the
+ *		privileges to create its device: --nat=auto then falls back)
+ * @read:	one frame for the VM network, -1 with EAGAIN when none (NULL
+ *		for a backend that pushes frames)
+ * @write:	one frame from the VM network; -1 with EAGAIN/ENOBUFS when
+ *		full (keep it), any other errno when it was dropped
+ * @close:	undo @open; safe when not open and twice
+ * @forward:	install (@add) or remove one forward; @after is the whole
+ *		set as it will be if this succeeds. NULL: no forwards.
+ * @drop:	in the privileged monitor after the fork (--user): let go of
+ *		what the worker runs, undoing nothing. NULL: the monitor keeps
+ *		it all (to undo it when the worker is gone).
+ */
+struct uplink_ops {
+	const char *name;
+	void (*caps)(struct uplink_caps *caps);
+	int (*open)(const struct uplink_conf *c, struct uplink_info *info,
+		    char *err, size_t errlen);
+	ssize_t (*read)(void *buf, size_t len);
+	ssize_t (*write)(const void *frame, size_t len);
+	void (*close)(void);
+	int (*forward)(const struct fwd_spec *f, bool add,
+		       const struct fwd_set *after, char *err, size_t errlen);
+	void (*drop)(void);
+};
+
+/* The kernel path of this platform (tap.c or vmnet.c, as the Makefile
+ * picks) and the user-mode NAT (usernat.c). */
+extern const struct uplink_ops uplink_platform;
+extern const struct uplink_ops usernat_uplink;
 
 void uplink_caps(struct uplink_caps *caps);
 int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
@@ -88,5 +186,9 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 ssize_t uplink_read(void *buf, size_t len);
 ssize_t uplink_write(const void *frame, size_t len);
 void uplink_close(void);
+void uplink_drop_fds(void);
+int uplink_forward_add(const struct fwd_spec *f, char *err, size_t errlen);
+int uplink_forward_remove(const struct fwd_spec *f, char *err, size_t errlen);
+const struct fwd_set *uplink_forwards(void);
 
 #endif /* UPLINK_H */

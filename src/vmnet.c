@@ -90,6 +90,8 @@
 unsigned int uplink_write_batch(const struct iovec *frames, unsigned int n,
 				unsigned int *dropped);
 
+static void vmnet_uplink_close(void);
+
 #define VMNET_ETH_HLEN	    14u
 #define VMNET_DEFAULT_MTU   1500u	 /* vmnet's own: not asked for */
 #define VMNET_OLD_MAX_PKTS  200u	 /* per call, before macOS 15 */
@@ -145,6 +147,7 @@ static struct {
 	int bell_fd;		/* its peer: rung by the callback */
 	pid_t pid;		/* the process that started vmnet */
 	bool fork_warned;
+	bool no_access; /* the start failed for want of privileges */
 	enum net_mode mode;
 	size_t max_pkt;	   /* vmnet_max_packet_size_key */
 	unsigned int rmax; /* packets per vmnet_read() */
@@ -722,13 +725,13 @@ static void vmnet_log_started(const struct vmnet_started *r)
 }
 
 /**
- * uplink_caps() - tell what this backend implements
+ * vmnet_uplink_caps() - tell what this backend implements
  * @caps:	filled in: every mode, and the vmnet.framework identifiers
  *
  * Isolated mode needs no host side (the daemon never calls uplink_open()
  * for it); host, shared and bridged are vmnet's three modes.
  */
-void uplink_caps(struct uplink_caps *caps)
+static void vmnet_uplink_caps(struct uplink_caps *caps)
 {
 	caps->modes =
 	    NET_MODE_BIT(NET_MODE_SHARED) | NET_MODE_BIT(NET_MODE_HOST) |
@@ -736,6 +739,7 @@ void uplink_caps(struct uplink_caps *caps)
 	caps->vmnet_ids = true;
 	caps->host_dhcp = true;
 	caps->no_user = true;
+	caps->forwards = false;
 }
 
 /**
@@ -840,6 +844,11 @@ static int vmnet_start(xpc_object_t desc, enum net_mode mode, char *err,
 		return -1;
 	}
 	if (vmnet_res.status != VMNET_SUCCESS) {
+		vm.no_access =
+		    geteuid() != 0 &&
+		    (vmnet_res.status == VMNET_FAILURE ||
+		     vmnet_res.status == VMNET_INVALID_ACCESS ||
+		     vmnet_res.status == VMNET_STATUS_NOT_AUTHORIZED);
 		err_set(err, errlen, "vmnet_start_interface: %s (status %d)%s",
 			vmnet_status_str(vmnet_res.status),
 			(int)vmnet_res.status,
@@ -921,7 +930,7 @@ static void vmnet_fill_info(const struct uplink_conf *c,
 }
 
 /**
- * uplink_open() - start the vmnet interface
+ * vmnet_uplink_open() - start the vmnet interface
  * @c:		mode, addresses, interface, identifiers, MTU
  * @info:	filled with vmnet's MAC, MTU, largest packet and a name
  * @err:	where to write a one-line message on failure
@@ -931,8 +940,8 @@ static void vmnet_fill_info(const struct uplink_conf *c,
  * wait (and, after uplink_write() failed with EAGAIN, writable when it is
  * worth trying again), -1 with @err set on failure (everything undone)
  */
-int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
-		char *err, size_t errlen)
+static int vmnet_uplink_open(const struct uplink_conf *c,
+			     struct uplink_info *info, char *err, size_t errlen)
 {
 	xpc_object_t desc;
 	int r, wfd;
@@ -944,6 +953,7 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 	if (vmnet_check_conf(c, err, errlen) < 0)
 		return -1;
 	vm.mode = c->mode;
+	vm.no_access = false;
 	vm.pid = getpid();
 	vm.fork_warned = false;
 	vm.backoff_ms = 0;
@@ -985,7 +995,8 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 	vmnet_notify(vm.bell_fd);
 	return vm.loop_fd;
 fail:
-	uplink_close();
+	vmnet_uplink_close();
+	errno = vm.no_access ? EPERM : EIO;
 	return -1;
 }
 
@@ -1055,14 +1066,14 @@ static int vmnet_refill(void)
 }
 
 /**
- * uplink_read() - take one frame the host sends to the VM network
+ * vmnet_uplink_read() - take one frame the host sends to the VM network
  * @buf:	where the frame goes
  * @len:	size of @buf, at least uplink_info.max_frame
  *
  * Return: the frame's length, -1 with errno EAGAIN when none waits (EIO in
  * a forked process)
  */
-ssize_t uplink_read(void *buf, size_t len)
+static ssize_t vmnet_uplink_read(void *buf, size_t len)
 {
 	for (;;) {
 		struct vmpktdesc *p;
@@ -1238,7 +1249,7 @@ unsigned int uplink_write_batch(const struct iovec *frames, unsigned int n,
 }
 
 /**
- * uplink_write() - hand the host one frame from the VM network
+ * vmnet_uplink_write() - hand the host one frame from the VM network
  * @frame:	the Ethernet frame
  * @len:	its length
  *
@@ -1247,7 +1258,7 @@ unsigned int uplink_write_batch(const struct iovec *frames, unsigned int n,
  * -1 when the frame was dropped (errno EMSGSIZE if it is too big, EIO
  * otherwise)
  */
-ssize_t uplink_write(const void *frame, size_t len)
+static ssize_t vmnet_uplink_write(const void *frame, size_t len)
 {
 	struct iovec iov = {.iov_base = (void *)frame, .iov_len = len};
 	unsigned int dropped = 0;
@@ -1309,12 +1320,12 @@ static bool vmnet_stop(void)
 }
 
 /**
- * uplink_close() - stop the vmnet interface and release everything
+ * vmnet_uplink_close() - stop the vmnet interface and release everything
  *
  * Safe after a failed uplink_open() and when called twice. In a forked
  * process, which cannot use GCD, only descriptors and memory are released.
  */
-void uplink_close(void)
+static void vmnet_uplink_close(void)
 {
 	bool owner = vm.pid == getpid();
 
@@ -1358,3 +1369,12 @@ void uplink_close(void)
 	vm.wiov = NULL;
 	vm.rcount = vm.rnext = 0;
 }
+
+const struct uplink_ops uplink_platform = {
+    .name = "vmnet",
+    .caps = vmnet_uplink_caps,
+    .open = vmnet_uplink_open,
+    .read = vmnet_uplink_read,
+    .write = vmnet_uplink_write,
+    .close = vmnet_uplink_close,
+};

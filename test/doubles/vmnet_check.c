@@ -66,6 +66,7 @@ static struct uplink_conf shared_conf(void)
 	c.dhcp_end = ip("192.168.105.200");
 	c.mtu = 1500;
 	c.name = "";
+	c.nat = UPLINK_NAT_KERNEL; /* vmnet itself, never the fallback */
 	return c;
 }
 

@@ -27,7 +27,18 @@ Scenarios (each line of output is one test, "ok" or "FAIL", with its time):
            the guest reaches a TCP server there, the host pings the guest.
   shared   daemon in shared mode in namespace H, veth to namespace I (the
            "internet", no route back to the VM subnet): the guest reaches a
-           TCP server in I through NAT; SIGTERM removes the nft table.
+           TCP server in I through NAT; a --forward (DNAT) makes an HTTP
+           server in the guest reachable from H's 127.0.0.1; SIGTERM removes
+           the nft table.
+  user     the user-mode NAT (libslirp): a daemon with no mode option run
+           as nobody in namespace H (so it cannot make a TAP), routed to
+           namespace I (the "internet"), with a resolv.conf of its own (a
+           mount namespace) naming a DNS server the suite runs in I. Two
+           guests get leases (DNS: the gateway), fetch a page from an HTTP
+           server on H's 127.0.0.1 at the gateway address, resolve a name
+           at the gateway, reach a TCP server in I at once, ping I; a
+           --forward makes an HTTP server in a guest reachable from H's
+           127.0.0.1.
   jumbo    host mode with --mtu=9000: DHCP option 26 sets the guests' MTU,
            8972-byte pings pass between guests and to the gateway, and the
            pinging guest's IP counters show no fragment created (requests
@@ -497,25 +508,87 @@ while time.monotonic() < end:
 '''
 
 
+def helper(tmp, ns, tag, script, args, ready="LISTENING"):
+    """A helper process (DNS_PY, http.server...) in namespace ns; returns a
+    function that reads its log. Waits until its log has @ready."""
+    path = os.path.join(tmp, "%s.py" % tag)
+    with open(path, "w") as f:
+        f.write(script)
+    out = os.path.join(tmp, "%s.log" % tag)
+    with open(out, "w") as log:
+        proc = REAPER.spawn(["ip", "netns", "exec", ns, sys.executable, "-u", path] + args,
+                            stdout=log, stderr=subprocess.STDOUT)
+
+    def text():
+        with open(out, errors="replace") as f:
+            return f.read()
+    if not wait_until(lambda: ready in text() or proc.poll() is not None, 10) \
+            or ready not in text():
+        raise TestFailure("%s in %s did not start: %s" % (tag, ns, text()))
+    return text
+
+
 class Server:
     """The TCP server in a namespace: answers "hello NAME" with
     "pong NAME from PEER-IP", so the guest learns what address it came from."""
 
     def __init__(self, tmp, ns, addr, port):
-        path = os.path.join(tmp, "server.py")
-        with open(path, "w") as f:
-            f.write(SERVER_PY)
-        self.out = os.path.join(tmp, "server-%s.log" % ns)
-        with open(self.out, "w") as log:
-            self.proc = REAPER.spawn(["ip", "netns", "exec", ns, sys.executable, "-u", path,
-                                      addr, str(port)], stdout=log, stderr=subprocess.STDOUT)
-        if not wait_until(lambda: "LISTENING" in self.text() or self.proc.poll() is not None, 10) \
-                or "LISTENING" not in self.text():
-            raise TestFailure("TCP server in %s did not start: %s" % (ns, self.text()))
+        self.text = helper(tmp, ns, "server-%s" % ns, SERVER_PY, [addr, str(port)])
 
-    def text(self):
-        with open(self.out, errors="replace") as f:
-            return f.read()
+
+DNS_PY = r'''
+import socket, struct, sys, time
+addr, name, answer = sys.argv[1], sys.argv[2].lower(), sys.argv[3]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((addr, 53))
+s.settimeout(1)
+print("LISTENING", flush=True)
+end = time.monotonic() + 900  # never outlives a run
+while time.monotonic() < end:
+    try:
+        q, a = s.recvfrom(512)
+    except socket.timeout:
+        continue
+    i, labels = 12, []
+    while i < len(q) and q[i]:
+        labels.append(q[i + 1:i + 1 + q[i]].decode(errors="replace"))
+        i += 1 + q[i]
+    if len(q) < 12 or i + 5 > len(q):
+        continue
+    qname, qtype = ".".join(labels).lower(), struct.unpack("!H", q[i + 1:i + 3])[0]
+    hit = qname == name and qtype == 1
+    print("QUERY from=%s name=%s type=%d" % (a[0], qname, qtype), flush=True)
+    hdr = struct.pack("!HHHHHH", struct.unpack("!H", q[:2])[0],
+                      0x8180 if qname == name else 0x8183, 1, 1 if hit else 0, 0, 0)
+    ans = (b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 60, 4) +
+           socket.inet_aton(answer)) if hit else b""
+    s.sendto(hdr + q[12:i + 5] + ans, a)
+'''
+
+
+HTTP_PY = r'''
+import http.server, os, sys
+os.chdir(sys.argv[3])
+srv = http.server.HTTPServer((sys.argv[1], int(sys.argv[2])),
+                             http.server.SimpleHTTPRequestHandler)
+print("LISTENING", flush=True)
+srv.serve_forever()
+'''
+
+
+def http_get(ns, url):
+    """GET url from namespace ns: the body, or "" on any failure."""
+    r = ns_run(ns, [sys.executable, "-c",
+                    "import sys, urllib.request as u; "
+                    "sys.stdout.write(u.urlopen(sys.argv[1], timeout=10).read().decode())",
+                    url], check=False, timeout=30)
+    return r.stdout if r.returncode == 0 else ""
+
+
+def guest_httpd(g, token):
+    """Start busybox httpd on port 80 of guest g, serving @token."""
+    return g.cmd("sh mkdir -p /www && echo %s >/www/index.html && httpd -p 80 -h /www "
+                 "&& echo HTTPD-UP" % token)
 
 
 # --- scenarios -------------------------------------------------------------------
@@ -804,23 +877,22 @@ class SharedMode(Scenario):
     TAP = "svme2e1"
     H_ADDR, I_ADDR = "198.18.0.1", "198.18.0.2"
     PORT = 8081
+    VM_IP, FWD_PORT = NET + ".5", 8093
 
     def setup(self):
-        self.h = REAPER.add_netns("shared-h")
-        self.i = REAPER.add_netns("shared-i")
-        run(["ip", "-n", self.h, "link", "add", "vh", "type", "veth", "peer", "name", "vi",
-             "netns", self.i])
-        run(["ip", "-n", self.h, "addr", "add", self.H_ADDR + "/24", "dev", "vh"])
-        run(["ip", "-n", self.i, "addr", "add", self.I_ADDR + "/24", "dev", "vi"])
-        run(["ip", "-n", self.h, "link", "set", "vh", "up"])
-        run(["ip", "-n", self.i, "link", "set", "vi", "up"])
-        run(["ip", "-n", self.h, "route", "add", "default", "via", self.I_ADDR])
+        self.h, self.i = internet("shared", self.H_ADDR, self.I_ADDR)
         self.server = Server(self.tmp, self.i, self.I_ADDR, self.PORT)
         self.sock = os.path.join(self.tmp, "svm.sock")
         self.fwd0 = ns_run(self.h, ["cat", "/proc/sys/net/ipv4/ip_forward"]).stdout.strip()
+        hosts = os.path.join(self.tmp, "hosts")
+        with open(hosts, "w") as f:
+            f.write("%%%%\nshared-vm 1 52:54:00:e2:03:01 %s\n" % self.VM_IP)
         self.d = self.daemon("shared", ["--vmnet-mode=shared", "--vmnet-gateway=" + self.GW,
                                         "--vmnet-dhcp-end=" + self.LAST, "--tap=" + self.TAP,
-                                        "--dns=" + self.I_ADDR, self.sock], netns=self.h)
+                                        "--dns=" + self.I_ADDR, "--dhcp-hosts=" + hosts,
+                                        "--forward=tcp:127.0.0.1:%d:%s:80"
+                                        % (self.FWD_PORT, self.VM_IP), self.sock],
+                             netns=self.h)
         self.g = self.guest("shared-vm", "52:54:00:e2:03:01",
                             "stream,id=n0,server=off,addr.type=unix,addr.path=" + self.sock)
 
@@ -851,6 +923,21 @@ class SharedMode(Scenario):
             if not pok:
                 bad.append("ping %s: %s" % (self.I_ADDR, pdet))
             c.expect(not bad, "%s; ping %s ok" % (det, self.I_ADDR), "; ".join(bad))
+        with Check("shared/forward: --forward (DNAT) reaches the guest's HTTP server from "
+                   "the host's 127.0.0.1", [g], [d]) as c:
+            g.wait_ready()
+            ok, det = guest_httpd(g, "shared-fwd-page")
+            body = http_get(self.h, "http://127.0.0.1:%d/" % self.FWD_PORT)
+            rules = ns_run(self.h, ["nft", "list", "ruleset"], check=False).stdout
+            bad = []
+            if "HTTPD-UP" not in det:
+                bad.append("httpd in the guest: %s" % det)
+            if "shared-fwd-page" not in body:
+                bad.append("got %r from 127.0.0.1:%d" % (body[:200], self.FWD_PORT))
+            if "dnat to %s:80" % self.VM_IP not in rules:
+                bad.append("no DNAT rule in the ruleset")
+            c.expect(not bad, "127.0.0.1:%d -> %s:80: %s" % (self.FWD_PORT, self.VM_IP,
+                                                              body.strip()), "; ".join(bad))
         with Check("shared/stop: SIGTERM removes the nft table, TAP and ip_forward", [g], [d]) as c:
             before = ns_run(self.h, ["nft", "list", "tables"], check=False).stdout
             rc = d.stop()
@@ -869,6 +956,146 @@ class SharedMode(Scenario):
             if rc != 0:
                 bad.append("exit %s" % rc)
             c.expect(not bad, "exit 0, table gone, ip_forward back to %s" % fwd, "; ".join(bad))
+
+
+def internet(tag, h_addr, i_addr):
+    """Namespaces H (where a daemon runs) and I (the "internet": a veth
+    away, H's default route, no route back to any VM subnet)."""
+    h = REAPER.add_netns(tag + "-h")
+    i = REAPER.add_netns(tag + "-i")
+    run(["ip", "-n", h, "link", "add", "vh", "type", "veth", "peer", "name", "vi", "netns", i])
+    run(["ip", "-n", h, "addr", "add", h_addr + "/24", "dev", "vh"])
+    run(["ip", "-n", i, "addr", "add", i_addr + "/24", "dev", "vi"])
+    run(["ip", "-n", h, "link", "set", "vh", "up"])
+    run(["ip", "-n", i, "link", "set", "vi", "up"])
+    run(["ip", "-n", h, "route", "add", "default", "via", i_addr])
+    return h, i
+
+
+class UserNat(Scenario):
+    """The user-mode NAT: a daemon as nobody with no mode option, in H."""
+    name = "user"
+    GW = "192.168.105.1"  # the default network of shared mode
+    H_ADDR, I_ADDR = "198.18.1.1", "198.18.1.2"
+    PORT, HTTP_PORT, FWD_PORT = 8082, 8090, 8091
+    A_IP = "192.168.105.20"
+    NAME, ANSWER = "svm-e2e.test", "203.0.113.9"
+
+    def setup(self):
+        self.h, self.i = internet("user", self.H_ADDR, self.I_ADDR)
+        # libslirp pings with ICMP datagram sockets: let nobody open them
+        ns_run(self.h, ["sysctl", "-qw", "net.ipv4.ping_group_range=0 2147483647"])
+        self.server = Server(self.tmp, self.i, self.I_ADDR, self.PORT)
+        self.dns = helper(self.tmp, self.i, "dns", DNS_PY, [self.I_ADDR, self.NAME, self.ANSWER])
+        www = os.path.join(self.tmp, "www")
+        os.mkdir(www)
+        with open(os.path.join(www, "page.txt"), "w") as f:
+            f.write("user-nat-page-%d\n" % os.getpid())
+        self.http = helper(self.tmp, self.h, "web", HTTP_PY,
+                           ["127.0.0.1", str(self.HTTP_PORT), www], ready="LISTENING")
+        # the daemon runs as nobody: its files in a directory it may write
+        run_dir = os.path.join(self.tmp, "run")
+        os.mkdir(run_dir)
+        os.chmod(self.tmp, 0o755)
+        os.chmod(run_dir, 0o777)
+        resolv = os.path.join(self.tmp, "resolv.conf")
+        hosts = os.path.join(self.tmp, "hosts")
+        with open(resolv, "w") as f:
+            f.write("nameserver %s\n" % self.I_ADDR)
+        with open(hosts, "w") as f:
+            f.write("%%%%\nuser-a 1 52:54:00:e2:05:01 %s\n" % self.A_IP)
+        self.sock = os.path.join(run_dir, "svm.sock")
+        wrapper = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                   'mount --bind "$0" /etc/resolv.conf && exec "$@"', resolv,
+                   "ip", "netns", "exec", self.h,
+                   "setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+        self.d = self.daemon("user", ["--dhcp-hosts=" + hosts,
+                                      "--forward=tcp:127.0.0.1:%d:%s:80"
+                                      % (self.FWD_PORT, self.A_IP), self.sock],
+                             wrapper=wrapper, pidfile=os.path.join(run_dir, "pid"))
+        self.a = self.guest("user-a", "52:54:00:e2:05:01",
+                            "stream,id=n0,server=off,addr.type=unix,addr.path=" + self.sock)
+        self.b = self.guest("user-b", "52:54:00:e2:05:02", "socket,id=n0,fd=3",
+                            wrapper=(CLIENT, self.sock))
+
+    def run(self):
+        a, b, d = self.a, self.b, self.d
+        with Check("user/lease: as nobody, no mode option: user-mode NAT; both guests get "
+                   "leases with the gateway as router and DNS, and ping it", [a, b], [d]) as c:
+            a.wait_ready()
+            b.wait_ready()
+            bad = []
+            for g in (a, b):
+                bad += check_lease(g, self.GW, "192.168.105.2", "192.168.105.254", 1500)
+                if g.lease.get("dns") != self.GW:
+                    bad.append("%s: dns %s, want %s" % (g.name, g.lease.get("dns"), self.GW))
+                ok, det = g.ping(self.GW)
+                if not ok:
+                    bad.append("%s: gateway ping: %s" % (g.name, det))
+            if a.ip != self.A_IP:
+                bad.append("user-a got %s, not its reservation %s" % (a.ip, self.A_IP))
+            if not d.log_has(r"using the user-mode NAT instead"):
+                bad.append("the log does not say the user-mode NAT was chosen")
+            c.expect(not bad, "%s; %s" % (lease_text(a), lease_text(b)), "; ".join(bad))
+        with Check("user/loopback: a guest fetches a page from an HTTP server on the host's "
+                   "127.0.0.1 at the gateway address", [a], [d]) as c:
+            a.wait_ready()
+            ok, det = a.cmd("sh wget -q -O - http://%s:%d/page.txt" % (self.GW, self.HTTP_PORT))
+            want = "user-nat-page-%d" % os.getpid()
+            c.expect(want in det, det, "%s (want %s); server: %s"
+                     % (det, want, self.http().strip()[-300:]))
+        with Check("user/dns: a name resolves through DNS at the gateway (the daemon's "
+                   "resolv.conf names the suite's server)", [a], [d]) as c:
+            a.wait_ready()
+            ok, det = a.cmd("sh nslookup %s %s" % (self.NAME, self.GW))
+            log = self.dns()
+            bad = []
+            if self.ANSWER not in det:
+                bad.append("nslookup: %s" % det)
+            if "from=%s name=%s" % (self.H_ADDR, self.NAME) not in log:
+                bad.append("the DNS server saw no query from H: %s" % log.strip()[-300:])
+            c.expect(not bad, "%s -> %s" % (self.NAME, self.ANSWER), "; ".join(bad))
+        with Check("user/internet: both guests reach a TCP server in the 'internet' netns at "
+                   "once, and ping it", [a, b], [d]) as c:
+            res = parallel([lambda g=g: g.cmd("tcp %s %d" % (self.I_ADDR, self.PORT))
+                            for g in (a, b)])
+            bad = []
+            for g, r in zip((a, b), res):
+                want = "reply=pong %s from %s" % (g.name, self.H_ADDR)
+                if isinstance(r, Exception) or not r[0] or r[1] != want:
+                    bad.append("%s: %s (want '%s')" % (g.name, r, want))
+            pok, pdet = a.ping(self.I_ADDR)
+            if not pok:
+                bad.append("ping %s: %s" % (self.I_ADDR, pdet))
+            c.expect(not bad, "both: pong from %s; ping ok" % self.H_ADDR,
+                     "; ".join(bad) + "; server: " + self.server.text().strip()[-300:])
+        with Check("user/vm-to-vm: the guests reach each other through the switch", [a, b],
+                   [d]) as c:
+            ok, det = a.ping(b.ip)
+            c.expect(ok, "%s -> %s %s" % (a.ip, b.ip, det), det)
+        with Check("user/forward: --forward reaches the guest's HTTP server from the host's "
+                   "127.0.0.1 (libslirp host forward)", [a], [d]) as c:
+            ok, det = guest_httpd(a, "user-fwd-page")
+            body = http_get(self.h, "http://127.0.0.1:%d/" % self.FWD_PORT)
+            bad = []
+            if "HTTPD-UP" not in det:
+                bad.append("httpd in the guest: %s" % det)
+            if "user-fwd-page" not in body:
+                bad.append("got %r from 127.0.0.1:%d" % (body[:200], self.FWD_PORT))
+            c.expect(not bad, "127.0.0.1:%d -> %s:80: %s" % (self.FWD_PORT, self.A_IP,
+                                                              body.strip()), "; ".join(bad))
+        with Check("user/stop: SIGTERM exits 0, the forward's port is free again", [a, b],
+                   [d]) as c:
+            rc = d.stop()
+            r = ns_run(self.h, [sys.executable, "-c",
+                                "import socket; s = socket.socket(); "
+                                "s.bind(('127.0.0.1', %d))" % self.FWD_PORT], check=False)
+            bad = []
+            if rc != 0:
+                bad.append("exit %s" % rc)
+            if r.returncode != 0:
+                bad.append("port %d still taken: %s" % (self.FWD_PORT, r.stdout[-200:]))
+            c.expect(not bad, "exit 0, port %d free" % self.FWD_PORT, "; ".join(bad))
 
 
 class Jumbo(Scenario):
@@ -927,7 +1154,7 @@ class Jumbo(Scenario):
             c.expect(m and int(m.group(1)) > 0, det, "counters did not move: " + det)
 
 
-SCENARIOS = [Attach, HostMode, SharedMode, Jumbo]
+SCENARIOS = [Attach, HostMode, SharedMode, UserNat, Jumbo]
 
 
 # --- main ------------------------------------------------------------------------

@@ -279,7 +279,9 @@ static int drv_serve(int fd, const struct uplink_info *info,
  */
 int main(int argc, char **argv)
 {
-	struct uplink_conf c = {.mtu = 1500, .name = ""};
+	/* the kernel path (TAP) alone: never the user-mode fallback */
+	struct uplink_conf c = {
+	    .mtu = 1500, .name = "", .nat = UPLINK_NAT_KERNEL};
 	struct uplink_info info;
 	struct in_addr ping_dst = {0};
 	struct sigaction sa;

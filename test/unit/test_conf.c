@@ -819,6 +819,74 @@ static void test_platform_modes(void)
 }
 
 /**
+ * test_nat_options() - --nat, --host-loopback and --forward: parsing, the
+ * checks against the mode, and what each build can run
+ */
+static void test_nat_options(void)
+{
+	static const struct uplink_caps macos_user = {
+	    .modes = NET_MODE_BIT(NET_MODE_HOST) |
+		     NET_MODE_BIT(NET_MODE_SHARED) |
+		     NET_MODE_BIT(NET_MODE_BRIDGED),
+	    .vmnet_ids = true,
+	    .no_user = true,
+	    .user_nat = true,
+	};
+
+	CHECK_EQ(PARSE("s"), CONF_OK);
+	CHECK_EQ(c.nat, UPLINK_NAT_AUTO);
+	CHECK(!c.no_host_loopback);
+	CHECK_EQ(c.nforwards, 0);
+	CHECK_EQ(PARSE("--nat=user", "--host-loopback=no",
+		       "--forward=8080:192.168.105.2:80",
+		       "--forward=udp:0.0.0.0:53:192.168.105.3:53", "s"),
+		 CONF_OK);
+	CHECK_EQ(c.nat, UPLINK_NAT_USER);
+	CHECK(c.no_host_loopback);
+	CHECK_EQ(c.nforwards, 2);
+	CHECK_EQ(c.forwards[0].host_addr, 0x7f000001u);
+	CHECK_EQ(c.forwards[1].proto, FWD_UDP);
+	CHECK_EQ(PARSE("--nat=kernel", "--host-loopback=yes", "s"), CONF_OK);
+	CHECK_EQ(c.nat, UPLINK_NAT_KERNEL);
+	CHECK(!c.no_host_loopback);
+	EXPECT_ERROR("unknown --nat \"slirp\"", "--nat=slirp", "s");
+	EXPECT_ERROR("--host-loopback=off: expected yes or no",
+		     "--host-loopback=off", "s");
+	EXPECT_ERROR("--forward: \"8080\" is not", "--forward=8080", "s");
+	EXPECT_ERROR("bad guest port", "--forward=8080:192.168.105.2:0", "s");
+	EXPECT_ERROR("taken by forward tcp:127.0.0.1:8080",
+		     "--forward=8080:192.168.105.2:80",
+		     "--forward=0.0.0.0:8080:192.168.105.3:80", "s");
+	EXPECT_ERROR("--nat=user runs shared mode only", "--nat=user",
+		     "--vmnet-mode=host", "s");
+	EXPECT_ERROR("--forward needs shared or host mode",
+		     "--vmnet-mode=isolated", "--forward=1:10.0.0.2:1", "s");
+	CHECK_EQ(PARSE("--vmnet-mode=host", "--forward=1:192.168.106.2:1", "s"),
+		 CONF_OK);
+	/* what the build can run */
+	CHECK_EQ(PARSE("--nat=user", "s"), CONF_OK);
+	CHECK_EQ(conf_check_platform(&c, &linux_tap, err, sizeof(err)), -1);
+	CHECK_STR_CONTAINS(err, "built without libslirp");
+	CHECK_EQ(conf_check_platform(&c, &macos_user, err, sizeof(err)), 0);
+	CHECK_EQ(PARSE("--nat=user", "--user=nobody", "s"), CONF_OK);
+	CHECK_EQ(conf_check_platform(&c, &macos_user, err, sizeof(err)), 0);
+	CHECK_EQ(PARSE("--user=nobody", "s"), CONF_OK); /* auto: vmnet */
+	CHECK_EQ(conf_check_platform(&c, &macos_user, err, sizeof(err)), -1);
+	CHECK_EQ(PARSE("--nat=kernel", "--forward=1:192.168.105.2:1", "s"),
+		 CONF_OK);
+	CHECK_EQ(conf_check_platform(&c, &macos_user, err, sizeof(err)), -1);
+	CHECK_STR_CONTAINS(err, "--forward needs --nat=user");
+	CHECK_EQ(PARSE("--vmnet-mode=host", "--forward=1:192.168.106.2:1", "s"),
+		 CONF_OK);
+	CHECK_EQ(conf_check_platform(&c, &macos_user, err, sizeof(err)), -1);
+	CHECK_EQ(PARSE("--forward=1:192.168.105.2:1", "s"), CONF_OK);
+	CHECK_EQ(conf_check_platform(&c, &macos_user, err, sizeof(err)), 0);
+	CHECK_EQ(PARSE("--nat=user", "--forward=1:192.168.105.2:1", "s"),
+		 CONF_OK);
+	CHECK_EQ(conf_check_platform(&c, &macos_user, err, sizeof(err)), 0);
+}
+
+/**
  * test_new_options() - the network-service options of the Linux host side
  */
 static void test_new_options(void)
@@ -1071,6 +1139,7 @@ static const struct unit_test tests[] = {
     {"check_platform", test_check_platform},
     {"platform_modes", test_platform_modes},
     {"new_options", test_new_options},
+    {"nat_options", test_nat_options},
     {"error_buffer", test_error_buffer},
     {"usage", test_usage},
     {"usage_every_option", test_usage_every_option},

@@ -575,9 +575,11 @@ static int ctl_cmd_forward(struct ctl_req *r, struct json_wr *w, char *err,
 		return err_set(err, errlen, "forward %s needs a SPEC", a);
 	if (!cc.info.forward)
 		return err_set(err, errlen,
-			       "forward: not available: this daemon has no "
-			       "user-mode NAT to forward ports through");
-	snprintf(r->action, sizeof(r->action), "%s", a);
+			       "forward: not available: this daemon's host "
+			       "side forwards no ports (it needs the user-mode "
+			       "NAT, or shared or host mode on Linux)");
+	if (!r->action[0])
+		snprintf(r->action, sizeof(r->action), "list");
 	return cc.info.forward(r, w, err, errlen);
 }
 

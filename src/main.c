@@ -18,6 +18,8 @@
 #include "activate.h"
 #include "err.h"
 #include "exhaust.h"
+#include "fwd.h"
+#include "json.h"
 #include "conf.h"
 #include "dgram.h"
 #include "guard.h"
@@ -330,6 +332,43 @@ static int main_gateway(const struct conf *c, const struct uplink_info *info,
 }
 
 /**
+ * main_forward() - the control socket's "forward" command
+ * @r:		the request: list, add SPEC or remove SPEC
+ * @w:		the answer, where the forwards in force are listed
+ * @err:	message buffer
+ * @errlen:	its size
+ *
+ * A SPEC is --forward's; the host side checks and installs it
+ * (uplink_forward_add()), so a forward added here behaves as one given
+ * at start. Every answer lists the forwards in force afterwards.
+ *
+ * Return: 0, or -1 with @err set and nothing changed
+ */
+static int main_forward(const struct ctl_req *r, struct json_wr *w, char *err,
+			size_t errlen)
+{
+	const struct fwd_set *set;
+	struct fwd_spec f;
+	char fb[FWD_STRLEN];
+	unsigned int i;
+
+	if (strcmp(r->action, "list")) {
+		if (fwd_parse(r->spec, &f, err, errlen) < 0)
+			return -1;
+		if (!strcmp(r->action, "add")
+			? uplink_forward_add(&f, err, errlen) < 0
+			: uplink_forward_remove(&f, err, errlen) < 0)
+			return -1;
+	}
+	set = uplink_forwards();
+	json_arr_begin(w, "forwards");
+	for (i = 0; set && i < set->n; i++)
+		json_put_str(w, NULL, fwd_format(&set->f[i], fb));
+	json_arr_end(w);
+	return 0;
+}
+
+/**
  * main_control() - open the control socket and the --pcap file
  * @c:		configuration
  * @info:	the host side, or NULL
@@ -347,9 +386,7 @@ static int main_control(const struct conf *c, const struct uplink_info *info,
 	struct ctl_cmd_info ci = {
 	    .version = VERSION,
 	    .mode = net_mode_name(c->mode),
-	    .uplink = !info	      ? "none"
-		      : pf->vmnet_ids ? "vmnet"
-				      : "tap",
+	    .uplink = info ? uplink_name() : "none",
 	    .ifname = info ? info->ifname : "",
 	    .have_net = c->have_gateway,
 	    .gateway = ntohl(c->gateway.s_addr),
@@ -358,6 +395,7 @@ static int main_control(const struct conf *c, const struct uplink_info *info,
 	    .dhcp_last = ntohl(c->dhcp_end.s_addr),
 	    .dhcp = m.gw_on,
 	    .reload = main_reload,
+	    .forward = info && pf->forwards ? main_forward : NULL,
 	};
 
 	ctl_cmd_init(&ci);

@@ -203,6 +203,16 @@ void uplink_close(void)
 }
 
 /**
+ * uplink_name() - the running backend's name, for the control socket
+ *
+ * Return: "tap", "vmnet", "user", or "none" when no host side is open
+ */
+const char *uplink_name(void)
+{
+	return up.ops ? up.ops->name : "none";
+}
+
+/**
  * uplink_drop_fds() - in the privileged monitor: let go of what the worker
  * runs (the user-mode NAT's sockets), so that what the worker closes is
  * closed

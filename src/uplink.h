@@ -187,6 +187,7 @@ ssize_t uplink_read(void *buf, size_t len);
 ssize_t uplink_write(const void *frame, size_t len);
 void uplink_close(void);
 void uplink_drop_fds(void);
+const char *uplink_name(void);
 int uplink_forward_add(const struct fwd_spec *f, char *err, size_t errlen);
 int uplink_forward_remove(const struct fwd_spec *f, char *err, size_t errlen);
 const struct fwd_set *uplink_forwards(void);

@@ -83,8 +83,8 @@ static void vmnetctl_usage(FILE *f)
 	       "  fdb                       the MAC table\n"
 	       "  leases                    DHCP leases and reservations\n"
 	       "  forward list|add SPEC|remove SPEC\n"
-	       "                            live port forwards (with user-mode "
-	       "NAT)\n"
+	       "                            live port forwards (list, add, "
+	       "remove)\n"
 	       "  capture start FILE [--port=N] [--mac=MAC] [--max-bytes=N]\n"
 	       "                            write frames to FILE (pcap; - for "
 	       "stdout)\n"
@@ -687,6 +687,23 @@ static int vmnetctl_request(struct json_wr *w, int argc, char **argv)
 }
 
 /**
+ * vmnetctl_forwards() - print the forwards in force, one a line
+ */
+static void vmnetctl_forwards(void)
+{
+	char spec[128];
+	uint32_t n;
+	int i = vmnetctl_items("forwards", &n);
+
+	if (!n)
+		printf("no forwards\n");
+	for (uint32_t k = 0; k < n; k++, i = (int)vc.t[i].next) {
+		json_str(vc.text, &vc.t[i], spec, sizeof(spec), NULL);
+		printf("%s\n", spec);
+	}
+}
+
+/**
  * vmnetctl_show() - print the answer for a person
  * @cmd:	the command
  */
@@ -703,6 +720,8 @@ static void vmnetctl_show(const char *cmd)
 		vmnetctl_fdb();
 	else if (!strcmp(cmd, "leases"))
 		vmnetctl_leases();
+	else if (!strcmp(cmd, "forward"))
+		vmnetctl_forwards();
 	else if (!strcmp(cmd, "metrics") &&
 		 (i = json_get(vc.text, vc.t, 0, "text")) >= 0) {
 		size_t cap = vc.t[i].end - vc.t[i].start + 1;

@@ -32,14 +32,15 @@ import struct
 import subprocess
 import sys
 
-from svmlib import (BCAST, ETH_P_IP, SVM, Suite, arp_body, check, eth, mac,
-                    netns_add, netns_del, parse, run, summary, udp,
+from svmlib import (BCAST, ETH_P_IP, SVM, Suite, arp_body, binary, check, eth,
+                    mac, netns_add, netns_del, parse, run, summary, udp,
                     wait_until)
 
 GW = "192.168.105.1"     # shared mode's default network
 SLIRP_MAC = bytes([0x52, 0x55, 192, 168, 105, 1])
 VM_IP = "192.168.105.20"  # reserved for mac(1) by hosts_file()
 ECHO_PORT = 7070
+CTL = binary("SOCKET_VMNETCTL", "socket_vmnetctl")
 SUITE = Suite("usernat", timeout=60, finish=True)
 
 ECHO_PY = r'''
@@ -381,6 +382,56 @@ def forward_user_nat(ctx):
     check("vm:fwd-hello" in out, "the host got %r" % out)
 
 
+def vmnetctl(d, *args):
+    """socket_vmnetctl ARGS on daemon @d: (exit code, stdout, stderr)."""
+    p = subprocess.run([CTL, "--control=" + d.sock + ".ctl"] + list(args),
+                       capture_output=True, text=True, timeout=30)
+    return p.returncode, p.stdout, p.stderr
+
+
+def udp_bound(ns, port):
+    """Whether a UDP socket of namespace @ns is bound to @port."""
+    out = run(["ip", "netns", "exec", ns, "ss", "-H", "-lun",
+               "sport = :%d" % port]).stdout
+    return bool(out.strip())
+
+
+@SUITE.test
+def forward_live(ctx):
+    """socket_vmnetctl forward add/list/remove on a running daemon: an
+    added forward carries a datagram to the guest like a --forward given
+    at start; removed, its host port is free again. A duplicate, a guest
+    outside the network and an unknown forward are refused and change
+    nothing."""
+    ns = ns_new(ctx, "fwl")
+    d = start(ctx, ns, ["--dhcp-hosts=" + hosts_file(ctx)], nobody=True)
+    spec = "udp:127.0.0.1:7575:%s:7" % VM_IP
+    rc, out, err = vmnetctl(d, "forward", "list")
+    check(rc == 0 and out.strip() == "no forwards", (rc, out, err))
+    rc, out, err = vmnetctl(d, "forward", "add", spec)
+    check(rc == 0 and out.split() == [spec], (rc, out, err))
+    check(udp_bound(ns, 7575), "no socket bound to the added forward's port")
+    vm = vm_up(d)
+    p = host_udp(ns, "127.0.0.1", 7575, "fwd-live")
+    seen = serve_udp_once(vm, 7)
+    got = p.communicate(timeout=10)[0]
+    check(seen and seen[1] == b"fwd-live", "the VM got %r" % (seen,))
+    check("vm:fwd-live" in got, "the host got %r" % got)
+    for args, says in ((("add", spec), "7575"),
+                       (("add", "udp:127.0.0.1:7576:10.9.9.9:7"), "10.9.9.9"),
+                       (("remove", "udp:127.0.0.1:7577:%s:7" % VM_IP), "7577"),
+                       (("add", "udp:nonsense"), "nonsense")):
+        rc, out, err = vmnetctl(d, "forward", *args)
+        check(rc == 1 and says in err, "forward %s: %d %r %r" % (args, rc, out, err))
+    rc, out, err = vmnetctl(d, "forward", "list")
+    check(rc == 0 and out.split() == [spec], "after the refusals: %r" % out)
+    rc, out, err = vmnetctl(d, "forward", "remove", spec)
+    check(rc == 0 and out.strip() == "no forwards", (rc, out, err))
+    check(not udp_bound(ns, 7575), "the removed forward's port is still bound")
+    check(d.log_has(r"forward %s removed" % spec.replace(".", r"\.")),
+          "no log line of the removal")
+
+
 # --- forwards with the kernel NAT -------------------------------------------------
 
 def kernel_forward(ctx, mode):
@@ -412,6 +463,20 @@ def kernel_forward(ctx, mode):
     check(seen and seen[1] == ("kfwd-" + mode).encode(), "the VM got %r" % (seen,))
     check(seen[0] == gw, "from %s, not the gateway (masquerade)" % seen[0])
     check("vm:kfwd-" + mode in out, "the host got %r" % out)
+    # the same through the control socket: a second forward added live
+    live = "udp:127.0.0.1:7374:%s:7" % vm_ip
+    rc, out, err = vmnetctl(d, "forward", "add", live)
+    check(rc == 0 and live in out.split(), (rc, out, err))
+    rules = run(["ip", "netns", "exec", ns, "nft", "list", "ruleset"]).stdout
+    check("dport 7374 dnat to %s:7" % vm_ip in rules, "no live DNAT rule:\n" + rules)
+    p = host_udp(ns, "127.0.0.1", 7374, "klive-" + mode)
+    seen = serve_udp_once(vm, 7)
+    out = p.communicate(timeout=10)[0]
+    check(seen and seen[1] == ("klive-" + mode).encode(), "the VM got %r" % (seen,))
+    rc, out, err = vmnetctl(d, "forward", "remove", live)
+    check(rc == 0 and live not in out.split(), (rc, out, err))
+    rules = run(["ip", "netns", "exec", ns, "nft", "list", "ruleset"]).stdout
+    check("dport 7374" not in rules, "the removed DNAT rule stays:\n" + rules)
     vm.close()
     check(d.stop() == 0, "exit status")
     rules = run(["ip", "netns", "exec", ns, "nft", "list", "ruleset"]).stdout

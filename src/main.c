@@ -381,8 +381,9 @@ static int main_forward(const struct ctl_req *r, struct json_wr *w, char *err,
 static int main_control(const struct conf *c, const struct uplink_info *info,
 			const struct uplink_caps *pf, char *err, size_t errlen)
 {
-	struct ctl_conf cc = {.path = c->control_path,
-			      .owner = {.uid = -1, .mode = 0600}};
+	struct ctl_conf cc = {
+	    .path = c->control_path,
+	    .owner = {.uid = -1, .mode = 0600, .weak_uid = true}};
 	struct ctl_cmd_info ci = {
 	    .version = VERSION,
 	    .mode = net_mode_name(c->mode),

@@ -287,10 +287,16 @@ static int sock_give(const char *path, const struct sock_owner *o, char *err,
 	uid_t u = o->uid >= 0 ? (uid_t)o->uid : (uid_t)-1;
 	gid_t g = o->strict_gid ? o->gid : (gid_t)-1;
 
-	if ((o->uid >= 0 || o->strict_gid) && chown(path, u, g))
-		return err_sys(err, errlen, "cannot give %s to uid %ld gid %ld",
-			       path, o->uid, o->strict_gid ? (long)g : -1L);
-	return 0;
+	if (!(o->uid >= 0 || o->strict_gid) || !chown(path, u, g))
+		return 0;
+	if (errno == EPERM && o->weak_uid && o->uid >= 0 &&
+	    (!o->strict_gid || !chown(path, (uid_t)-1, g))) {
+		log_warn("%s stays %ld's, not given to uid %ld", path,
+			 (long)geteuid(), o->uid);
+		return 0;
+	}
+	return err_sys(err, errlen, "cannot give %s to uid %ld gid %ld", path,
+		       o->uid, o->strict_gid ? (long)g : -1L);
 }
 
 /**

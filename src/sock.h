@@ -27,12 +27,15 @@ int sock_resolve_group(const char *name, gid_t *gid, char *err, size_t errlen);
  *		else -1
  * @mode:	0 for the above; else this mode, the owner @uid (if not -1)
  *		and the group @gid (if @strict_gid) (the control socket)
+ * @weak_uid:	with @mode: giving the file to @uid is a convenience; where
+ *		the daemon may not (no CAP_CHOWN), it warns and keeps it
  */
 struct sock_owner {
 	gid_t gid;
 	bool strict_gid;
 	long uid;
 	unsigned int mode;
+	bool weak_uid;
 };
 
 int sock_listen_unix(const char *path, int type, const struct sock_owner *o,

@@ -206,8 +206,8 @@ def make_bridge(ns):
 SUITE.test("host mode runs with the unit's capabilities")(tap_mode_test(
     "host", ["--vmnet-gateway=%s.1.1" % NET], vm_lease_ping))
 SUITE.test("shared mode runs with the unit's capabilities")(tap_mode_test(
-    "shared", ["--vmnet-gateway=%s.2.1" % NET, "--dns=192.0.2.53"],
-    vm_lease_ping))
+    "shared", ["--vmnet-gateway=%s.2.1" % NET, "--dns=192.0.2.53",
+               "--nat=kernel"], vm_lease_ping))
 SUITE.test("bridged mode runs with the unit's capabilities")(tap_mode_test(
     "bridged", ["--vmnet-interface=br0"], vm_static_ping(NET + ".3.1"),
     make_bridge))
@@ -222,7 +222,7 @@ def t_minimal(ctx, ns):
         fewer = [c for c in caps if c != cap]
         d = start(ctx, ns, setpriv(fewer), opts, "shared", n,
                   ["--vmnet-gateway=%s.%d.1" % (NET, 10 + n),
-                   "--dns=192.0.2.53"])
+                   "--dns=192.0.2.53", "--nat=kernel"])
         why = lifecycle(ctx, d, ns, vm_lease_ping)
         d.expect_dead = True
         check(why is not None, "shared mode works without cap_%s: the "

@@ -17,8 +17,9 @@ sockets in a temporary directory (no root, no network).
     malformed garbage: truncated and random frames, DHCP/ARP/IPv6 junk,
               runt datagrams
     reload    SIGHUP every 2 s, the --dhcp-hosts file rewritten now and
-              then (and control requests, once a control socket exists:
-              see control_requests())
+              then, and control socket requests (status, ports, fdb,
+              leases, metrics, a malformed line, a capture started and
+              stopped every fifth time)
 
 Descriptors and RSS are sampled every second.  At the end of the warm-up
 (max(10 s, 20 %)) and at the end, the churn pauses until only the pair is
@@ -35,6 +36,7 @@ passed, N failed"):
 Binary: $SOCKET_VMNET (default: build-san/socket_vmnet).
 """
 
+import json
 import os
 import random
 import re
@@ -326,12 +328,51 @@ class Soak:
         time.sleep(0.05)
 
     def control_requests(self):
-        """Control socket requests, once the daemon has one.
+        """The control socket's requests: the read-only ones every time,
+        a malformed line (answered with an error, the connection kept),
+        and every fifth time a capture started into a file and stopped.
+        Each answer is checked; each request counts in
+        self.count["control"]."""
+        reqs = [{"cmd": c} for c in ("status", "ports", "fdb", "leases",
+                                     "metrics")]
+        capture = self.count["hup"] % 5 == 0
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                s.settimeout(10)
+                s.connect(self.d.sock + ".ctl")
+                f = s.makefile("rb")
+                for r in reqs:
+                    self.control_ask(s, f, r, True)
+                self.control_ask(s, f, b"{not json\n", False)
+                if capture:
+                    with open(os.path.join(self.dir, "soak.pcap"), "wb") as out:
+                        s.sendmsg([json.dumps({"cmd": "capture",
+                                               "action": "start"}).encode() +
+                                   b"\n"], [(socket.SOL_SOCKET,
+                                             socket.SCM_RIGHTS,
+                                             struct.pack("i", out.fileno()))])
+                        self.control_answer(f, "capture start", True)
+                    self.control_ask(s, f, {"cmd": "capture", "action": "stop"},
+                                     True)
+        except (OSError, ValueError) as e:
+            with self.lock:
+                self.errors.append("control: %s" % e)
 
-        Hook: no control socket exists yet (another change adds one); when
-        it does, send its read-only requests (status, ports, leases) here
-        and count them in self.count["control"]."""
-        return
+    def control_ask(self, s, f, req, ok):
+        """Send @req (a dict, or raw bytes) on control connection @s and
+        check that its answer (read from @f) says ok == @ok."""
+        s.sendall(req if isinstance(req, bytes) else
+                  json.dumps(req).encode() + b"\n")
+        self.control_answer(f, req, ok)
+
+    def control_answer(self, f, what, ok):
+        """Read one answer line from @f; an error unless its ok is @ok."""
+        line = f.readline()
+        a = json.loads(line) if line else {}
+        self.bump("control")
+        if a.get("ok") is not ok:
+            with self.lock:
+                self.errors.append("control %r: answer %r" % (what, line[:200]))
 
     def burst(self, n=200):
         """Warm-up: @n stream and @n / 2 datagram clients at once, more

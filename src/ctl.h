@@ -13,50 +13,14 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "ctl_cmd.h"
 #include "sock.h"
 
-#define CTL_VERSION	1u	    /* protocol version */
-#define CTL_LINE_MAX	65536u	    /* longest request line */
-#define CTL_MAX_CLIENTS 128u	    /* control connections at once */
-#define CTL_TIMEOUT_MS	30000u	    /* a client that does nothing this long */
-#define CTL_ANSWER_MAX	(64u << 20) /* longest answer */
-#define CTL_NAME_MAX	32u	    /* command and action names */
-#define CTL_SPEC_MAX	256u	    /* a forward's SPEC */
-#define CTL_MAX_TOKENS	64u	    /* JSON tokens of a request */
-
-/**
- * struct ctl_req - a parsed request
- * @cmd:	"status", "ports"...
- * @action:	"start", "stop", "list", "add", "remove", or empty
- * @spec:	a forward's SPEC, or empty
- * @has_port:	@port was given
- * @port:	a port id
- * @has_mac:	@mac was given
- * @mac:	a MAC address
- * @max_bytes:	capture size limit, 0 for none
- * @has_id:	the request carried an "id" to echo
- * @id:		that id (an integer)
- * @fd:		a descriptor passed with the request (SCM_RIGHTS), or -1;
- *		a command that keeps it sets this to -1
- * @uid:	the client's uid
- * @wait_fd:	set by a command whose answer must wait until this
- *		descriptor is readable (it is closed then), else -1
- */
-struct ctl_req {
-	char cmd[CTL_NAME_MAX];
-	char action[CTL_NAME_MAX];
-	char spec[CTL_SPEC_MAX];
-	bool has_port;
-	uint64_t port;
-	bool has_mac;
-	uint8_t mac[6];
-	uint64_t max_bytes;
-	bool has_id;
-	uint64_t id;
-	int fd;
-	long uid;
-	int wait_fd;
-};
+#define CTL_VERSION	1u     /* protocol version */
+#define CTL_LINE_MAX	65536u /* longest request line */
+#define CTL_MAX_CLIENTS 128u   /* control connections at once */
+#define CTL_TIMEOUT_MS	30000u /* a client that does nothing this long */
+#define CTL_MAX_TOKENS	64u    /* JSON tokens of a request */
 
 /**
  * struct ctl_conf - the control socket's settings

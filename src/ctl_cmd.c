@@ -22,7 +22,6 @@
 
 #include "addr.h"
 #include "capture.h"
-#include "ctl.h"
 #include "ctl_cmd.h"
 #include "dhcp.h"
 #include "err.h"

@@ -95,4 +95,18 @@ void loop_stop(void);
 int loop_run(void);
 int loop_turn(int max_wait_ms);
 
+/**
+ * loop_source_live() - tell whether an event may still be delivered
+ * @src:	source an event was reported for
+ *
+ * A source removed earlier in the same batch of events is no longer
+ * registered and its stale events are skipped.
+ *
+ * Return: true if the callback should run
+ */
+static inline bool loop_source_live(const struct loop_source *src)
+{
+	return src->registered;
+}
+
 #endif /* LOOP_H */

@@ -8,7 +8,7 @@
 
 #include <stdbool.h>
 
-#include "loop.h"
+struct loop_source;
 
 int loop_backend_init(void);
 void loop_backend_fini(void);
@@ -22,19 +22,5 @@ enum loop_op {
 int loop_backend_set(struct loop_source *src, unsigned int events,
 		     enum loop_op op);
 int loop_backend_wait(int timeout_ms, void (*woke)(void));
-
-/**
- * loop_backend_live() - tell whether an event may still be delivered
- * @src:	source an event was reported for
- *
- * A source removed earlier in the same batch of events is no longer
- * registered and its stale events are skipped.
- *
- * Return: true if the callback should run
- */
-static inline bool loop_backend_live(const struct loop_source *src)
-{
-	return src->registered;
-}
 
 #endif /* LOOP_BACKEND_H */

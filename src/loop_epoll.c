@@ -102,7 +102,7 @@ int loop_backend_wait(int timeout_ms, void (*woke)(void))
 			e |= LOOP_OUT;
 		if (evs[i].events & (EPOLLERR | EPOLLHUP))
 			e |= LOOP_ERR;
-		if (loop_backend_live(src))
+		if (loop_source_live(src))
 			src->fn(src, e);
 	}
 	return n;

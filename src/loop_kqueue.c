@@ -16,7 +16,7 @@
  * kevent() reports readable and writable as two events; they are merged so
  * a callback sees LOOP_IN | LOOP_OUT once, as with epoll. Events for a
  * source deleted earlier in the same batch are skipped
- * (loop_backend_live()), and bits the source no longer asks for are masked.
+ * (loop_source_live()), and bits the source no longer asks for are masked.
  *
  * A kqueue is not inherited by fork(): the child of priv_separate() would
  * find its descriptor gone. The backend remembers which process made the
@@ -320,7 +320,7 @@ int loop_backend_wait(int timeout_ms, void (*woke)(void))
 				evs[j].udata = NULL;
 			}
 		}
-		if (!loop_backend_live(src))
+		if (!loop_source_live(src))
 			continue;
 		e &= src->events | LOOP_ERR;
 		if (!e)

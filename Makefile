@@ -131,6 +131,34 @@ $(DBL)/socket_vmnet: $(MACOS_DAEMON_SRCS) $(KQUEUE_DOUBLE_SRCS) \
 		$(MACOS_DAEMON_SRCS) $(KQUEUE_DOUBLE_SRCS) \
 		-L$(DBL) -lvmnet_double $(DBL_LIBS)
 
+# Batched datagram I/O (compat.c) as on macOS: on Linux over the
+# recvmsg_x()/sendmsg_x() double (COMPAT_MSG_X=1), and the datagram unit
+# tests again over it with every send partial (MSGX_DOUBLE_PARTIAL); on
+# macOS against the real calls.
+MSGX_FLAGS := -DCOMPAT_MSG_X=1 -DMSGX_DOUBLE -Itest/doubles/msgx
+MSGX_DBL   := test/doubles/msgx/msgx_double.c
+# the core without a host side (no uplink backend is linked)
+MSGX_SRCS  := $(filter-out src/host.c,$(CORE_SRCS))
+ifeq ($(UNAME_S),Darwin)
+$(DBL)/msgx_check: $(MSGX_SRCS) src/loop_kqueue.c test/doubles/msgx_check.c \
+		test/unit/unit.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 $(WARN) $(TARGET_FLAGS) -D_GNU_SOURCE -DVERSION='"double"' \
+		-O1 -g -Isrc -Itest/unit -o $@ $^ -lpthread
+else
+$(DBL)/msgx_check: $(MSGX_SRCS) src/loop_epoll.c test/doubles/msgx_check.c \
+		test/unit/unit.c $(MSGX_DBL) test/doubles/msgx/msgx_double.h
+	@mkdir -p $(@D)
+	$(DBL_CC) $(DBL_FLAGS) $(SAN_RT) $(MSGX_FLAGS) -o $@ \
+		$(filter %.c,$^) -lpthread
+endif
+
+$(DBL)/test_dgram_msgx: $(MSGX_SRCS) src/loop_epoll.c test/unit/test_dgram.c \
+		test/unit/unit.c $(MSGX_DBL) test/doubles/msgx/msgx_double.h
+	@mkdir -p $(@D)
+	$(DBL_CC) $(DBL_FLAGS) $(SAN_RT) $(MSGX_FLAGS) -o $@ \
+		$(filter %.c,$^) -lpthread
+
 # kqueue loop check: the system's kqueue on macOS and the BSDs, the
 # emulation elsewhere
 ifneq ($(filter Darwin %BSD DragonFly,$(UNAME_S)),)
@@ -150,9 +178,10 @@ $(DBL)/loop_kqueue_check: $(KQ_CHECK_SRCS)
 
 ifeq ($(UNAME_S),Linux)
 doubles: $(DBL)/libvmnet_double.so $(DBL)/old/libvmnet_double.so \
-	 $(DBL)/vmnet_check $(DBL)/socket_vmnet $(DBL)/loop_kqueue_check
+	 $(DBL)/vmnet_check $(DBL)/socket_vmnet $(DBL)/loop_kqueue_check \
+	 $(DBL)/msgx_check $(DBL)/test_dgram_msgx
 else
-doubles: $(DBL)/loop_kqueue_check
+doubles: $(DBL)/loop_kqueue_check $(DBL)/msgx_check
 endif
 
 # --- compile check of the macOS build ----------------------------------------------
@@ -221,7 +250,7 @@ FUZZ_CFLAGS  := -std=c11 $(WARN) -D_GNU_SOURCE -DVERSION='"fuzz"' -Isrc \
 		-fsanitize=fuzzer-no-link
 FUZZ_BASE    := src/pkt.c src/addr.c src/err.c src/log.c
 FUZZ_PORTS   := src/port.c src/switch.c src/fdb.c src/guard.c src/dhcpmsg.c \
-		src/queue.c src/sock.c src/loop.c \
+		src/queue.c src/sock.c src/loop.c src/compat.c \
 		$(filter src/loop_%.c,$(PLATFORM_SRCS)) $(FUZZ_BASE)
 FUZZ_FILES   := src/dhcp_file.c src/dhcp_pool.c src/file.c $(FUZZ_BASE)
 FUZZ_DHCP    := src/dhcp.c src/dhcpmsg.c $(FUZZ_FILES)
@@ -289,7 +318,8 @@ e2e: all
 
 # --- formatting ------------------------------------------------------------------
 FORMAT_FILES = $(wildcard src/*.c src/*.h test/unit/*.c test/unit/*.h \
-	       test/fuzz/*.c test/fuzz/*.h test/doubles/*.c test/sh/*.c)
+	       test/fuzz/*.c test/fuzz/*.h test/doubles/*.c test/sh/*.c \
+	       test/doubles/msgx/*.c test/doubles/msgx/*.h)
 
 format:
 	clang-format -i $(FORMAT_FILES)

@@ -29,7 +29,7 @@ MACOS_MIN ?= 10.15
 # --- sources -------------------------------------------------------------------
 # Platform backends are chosen here, never with #ifdef in the core.
 LINUX_ONLY_SRCS := src/loop_epoll.c src/tap.c src/nat.c
-MACOS_ONLY_SRCS := src/loop_kqueue.c src/vmnet.c
+MACOS_ONLY_SRCS := src/loop_kqueue.c src/vmnet.c src/vmnet_net.c
 PROGRAM_SRCS    := src/main.c src/client.c src/vmnetctl.c
 CORE_SRCS := $(filter-out $(LINUX_ONLY_SRCS) $(MACOS_ONLY_SRCS) $(PROGRAM_SRCS),\
 	       $(wildcard src/*.c))
@@ -92,20 +92,21 @@ drivers: $(BUILD)/uplink_driver
 
 # The macOS backends built on Linux against test doubles (test/doubles):
 # vmnet.framework, xpc and dispatch as a shared library (once as macOS 15,
-# once as an older macOS without the newer keys), kqueue emulated over
+# once as an older macOS without the newer keys, once as macOS 26 with the
+# network-configuration API), kqueue emulated over
 # poll(). Needs clang with -fblocks and a blocks runtime.
 DBL       := $(BUILD)/doubles
 DBL_CC    ?= clang
 SAN_RT    := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	     -fno-sanitize-recover=all
 DBL_FLAGS := -std=c11 $(WARN) -D_GNU_SOURCE -DVERSION='"double"' -O1 -g \
-	     -fblocks -Isrc -Itest/unit -Itest/doubles/vmnet
+	     -fblocks -Isrc -Itest/unit -Itest/doubles/vmnet -DVMNET_NET_SDK_CHECK
 DBL_LIBS  := -lBlocksRuntime -lpthread
 VMNET_DOUBLE_SRCS := test/doubles/vmnet/vmnet_double.c \
 		     test/doubles/vmnet/xpc_dispatch_double.c
 KQUEUE_DOUBLE_SRCS := test/doubles/kqueue/kqueue_double.c
 # vmnet_check: the daemon's library as on macOS, but with the epoll loop
-VMNET_CHECK_SRCS := $(CORE_SRCS) src/vmnet.c src/loop_epoll.c
+VMNET_CHECK_SRCS := $(CORE_SRCS) src/vmnet.c src/vmnet_net.c src/loop_epoll.c
 # the whole daemon as on macOS, over the kqueue double
 MACOS_DAEMON_SRCS := $(CORE_SRCS) $(MACOS_ONLY_SRCS) src/main.c
 
@@ -117,6 +118,11 @@ $(DBL)/libvmnet_double.so: $(VMNET_DOUBLE_SRCS) test/doubles/vmnet/vmnet/vmnet.h
 $(DBL)/old/libvmnet_double.so: $(VMNET_DOUBLE_SRCS) test/doubles/vmnet/vmnet/vmnet.h
 	@mkdir -p $(@D)
 	$(DBL_CC) $(DBL_FLAGS) -DVMNET_DOUBLE_OLD -fPIC -shared \
+		-Wl,-soname,libvmnet_double.so -o $@ $(VMNET_DOUBLE_SRCS) $(DBL_LIBS)
+
+$(DBL)/v26/libvmnet_double.so: $(VMNET_DOUBLE_SRCS) test/doubles/vmnet/vmnet/vmnet.h
+	@mkdir -p $(@D)
+	$(DBL_CC) $(DBL_FLAGS) -DVMNET_DOUBLE_26 -fPIC -shared \
 		-Wl,-soname,libvmnet_double.so -o $@ $(VMNET_DOUBLE_SRCS) $(DBL_LIBS)
 
 $(DBL)/vmnet_check: $(VMNET_CHECK_SRCS) test/doubles/vmnet_check.c \
@@ -178,7 +184,7 @@ $(DBL)/loop_kqueue_check: $(KQ_CHECK_SRCS)
 
 ifeq ($(UNAME_S),Linux)
 doubles: $(DBL)/libvmnet_double.so $(DBL)/old/libvmnet_double.so \
-	 $(DBL)/vmnet_check $(DBL)/socket_vmnet $(DBL)/loop_kqueue_check \
+	 $(DBL)/v26/libvmnet_double.so $(DBL)/vmnet_check $(DBL)/socket_vmnet $(DBL)/loop_kqueue_check \
 	 $(DBL)/msgx_check $(DBL)/test_dgram_msgx
 else
 doubles: $(DBL)/loop_kqueue_check $(DBL)/msgx_check
@@ -197,8 +203,14 @@ MACOS_SDK ?= $(abspath ../shared/macos-sdk)
 endif
 MACOS_SYNTAX_CC ?= clang
 MACOS_SYNTAX_TARGETS := arm64-apple-macos14 x86_64-apple-macos$(MACOS_MIN)
+# An SDK that declares the macOS 26 vmnet calls also checks vmnet_net.c's
+# types of them (VMNET_NET_SDK_CHECK).
+MACOS_SDK_NET = $(shell grep -qs vmnet_network_create \
+		  "$(MACOS_SDK)/System/Library/Frameworks/vmnet.framework/Headers/vmnet.h" \
+		  && echo -DVMNET_NET_SDK_CHECK)
 MACOS_SYNTAX_FLAGS = -std=c11 $(WARN) -Wunguarded-availability \
-		     -Werror=unguarded-availability-new $(CFLAGS) $(CPPFLAGS)
+		     -Werror=unguarded-availability-new $(CFLAGS) $(CPPFLAGS) \
+		     $(MACOS_SDK_NET)
 
 macos-syntax:
 	@if [ -z "$(MACOS_SDK)" ] || [ ! -d "$(MACOS_SDK)/usr/include" ]; then \

@@ -444,6 +444,7 @@ static int main_setup(const struct conf *c, char *err, size_t errlen)
 		    .interface_id = c->interface_id,
 		    .network_identifier = c->network_identifier,
 		    .nat66_prefix = c->nat66_prefix,
+		    .own_dhcp = c->disable_dhcp && c->have_gateway,
 		};
 
 		if (host_open(&uc, &info, err, errlen))

@@ -33,6 +33,8 @@
  *		isolated host-mode network (vmnet runs no DHCP on it), or NULL
  * @nat66_prefix: macOS, shared mode: IPv6 /64 prefix text ("fd..::"), or
  *		NULL for vmnet's choice
+ * @own_dhcp:	the daemon's DHCP server runs on this network: the host
+ *		side must not run one (macOS 26 turns vmnet's off)
  *
  * Linux ignores the macOS-only fields; conf_check_platform() rejects the
  * flags that set them there (struct uplink_caps says which they are).
@@ -48,6 +50,7 @@ struct uplink_conf {
 	const char *interface_id;
 	const char *network_identifier;
 	const char *nat66_prefix;
+	bool own_dhcp;
 };
 
 /**

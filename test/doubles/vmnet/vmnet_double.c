@@ -947,9 +947,9 @@ interface_ref vmnet_interface_start_with_network(
     vmnet_start_interface_completion_handler_t start_block)
 {
 	static const char *const *network_keys[] = {
-	    &vmnet_operation_mode_key, &vmnet_start_address_key,
-	    &vmnet_end_address_key,    &vmnet_subnet_mask_key,
-	    &vmnet_nat66_prefix_key,   &vmnet_mtu_key,
+	    &vmnet_operation_mode_key,	     &vmnet_start_address_key,
+	    &vmnet_end_address_key,	     &vmnet_subnet_mask_key,
+	    &vmnet_nat66_prefix_key,	     &vmnet_mtu_key,
 	    &vmnet_shared_interface_name_key};
 	xpc_object_t d;
 	interface_ref r;
@@ -962,7 +962,8 @@ interface_ref vmnet_interface_start_with_network(
 	/* what the network decides has no place in the interface's keys */
 	for (size_t i = 0; i < sizeof(network_keys) / sizeof(*network_keys);
 	     i++)
-		if (xpc_dictionary_get_value(interface_desc, *network_keys[i])) {
+		if (xpc_dictionary_get_value(interface_desc,
+					     *network_keys[i])) {
 			vd_bad();
 			return NULL;
 		}

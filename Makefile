@@ -1,5 +1,6 @@
 # socket_vmnet: build, test and install.
-#   make            build socket_vmnet and socket_vmnet_client
+#   make            build socket_vmnet and socket_vmnet_client (macOS:
+#                   ad-hoc signed with macos/socket_vmnet.entitlements)
 #   make check      build and run every test (unit, integration, doubles,
 #                   and as root the namespace and QEMU suites)
 #   make sanitize   the unit and integration tests against an ASan+UBSan build
@@ -36,14 +37,25 @@ CORE_SRCS := $(filter-out $(LINUX_ONLY_SRCS) $(MACOS_ONLY_SRCS) $(PROGRAM_SRCS),
 # Everything the macOS build compiles (also what `make macos-syntax` checks).
 MACOS_SRCS := $(CORE_SRCS) $(MACOS_ONLY_SRCS) $(PROGRAM_SRCS)
 
+# macOS: socket_vmnet and socket_vmnet_client are signed once linked, ad
+# hoc (CODESIGN_ID=-) unless given a certificate, with the entitlements
+# that let macOS 26 start vmnet without root (docs/MACOS.md).
+ENTITLEMENTS := macos/socket_vmnet.entitlements
+CODESIGN     ?= codesign
+CODESIGN_ID  ?= -
+
 ifeq ($(UNAME_S),Darwin)
 PLATFORM_SRCS := $(MACOS_ONLY_SRCS)
 TARGET_FLAGS := -mmacosx-version-min=$(MACOS_MIN)
 # vmnet.c: vmnet.framework (xpc and dispatch are in libSystem)
 LDLIBS += -framework vmnet
+SIGNED_DEPS := $(ENTITLEMENTS)
+SIGN = $(CODESIGN) --force --sign $(CODESIGN_ID) --entitlements $(ENTITLEMENTS) $@
 else
 PLATFORM_SRCS := $(LINUX_ONLY_SRCS)
 TARGET_FLAGS :=
+SIGNED_DEPS :=
+SIGN = @:
 endif
 
 LIB_SRCS := $(CORE_SRCS) $(PLATFORM_SRCS)
@@ -66,11 +78,13 @@ $(BUILD)/unit.o: test/unit/unit.c | $(BUILD)
 $(BUILD)/libsvmnet.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
-$(BINDIR)/socket_vmnet: $(BUILD)/main.o $(BUILD)/libsvmnet.a
-	$(CC) $(CFLAGS) $(TARGET_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BINDIR)/socket_vmnet: $(BUILD)/main.o $(BUILD)/libsvmnet.a $(SIGNED_DEPS)
+	$(CC) $(CFLAGS) $(TARGET_FLAGS) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LDLIBS)
+	$(SIGN)
 
-$(BINDIR)/socket_vmnet_client: $(BUILD)/client.o $(BUILD)/libsvmnet.a
-	$(CC) $(CFLAGS) $(TARGET_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BINDIR)/socket_vmnet_client: $(BUILD)/client.o $(BUILD)/libsvmnet.a $(SIGNED_DEPS)
+	$(CC) $(CFLAGS) $(TARGET_FLAGS) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LDLIBS)
+	$(SIGN)
 
 $(BINDIR)/socket_vmnetctl: $(BUILD)/vmnetctl.o $(BUILD)/libsvmnet.a
 	$(CC) $(CFLAGS) $(TARGET_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -340,9 +354,24 @@ format-check:
 	clang-format --dry-run --Werror $(FORMAT_FILES)
 
 # --- install -----------------------------------------------------------------------
+# macOS: the copies are new files (a signed binary overwritten in place
+# can be killed by the kernel's signature cache) and must still carry the
+# signature and its entitlements.
 install.bin: all
 	install -d $(DESTDIR)$(PREFIX)/bin
+	@if [ "$(UNAME_S)" = Darwin ]; then cd $(DESTDIR)$(PREFIX)/bin && \
+		rm -f socket_vmnet socket_vmnet_client socket_vmnetctl; fi
 	install -m 0755 socket_vmnet socket_vmnet_client socket_vmnetctl $(DESTDIR)$(PREFIX)/bin/
+	@if [ "$(UNAME_S)" = Darwin ]; then \
+		for f in socket_vmnet socket_vmnet_client; do \
+			b=$(DESTDIR)$(PREFIX)/bin/$$f; \
+			$(CODESIGN) --verify --strict "$$b" && \
+			$(CODESIGN) -d --entitlements - "$$b" 2>/dev/null | \
+				grep -q com.apple.security.virtualization || \
+				{ echo "install: $$b lost its signature or" \
+				       "entitlements" >&2; exit 1; }; \
+		done; \
+	fi
 
 install.doc:
 	install -d $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man1

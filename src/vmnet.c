@@ -846,7 +846,9 @@ static int vmnet_start(xpc_object_t desc, enum net_mode mode, bool on_network,
 		dispatch_release(sem);
 		dispatch_release(sem);
 		err_set(err, errlen, "%s refused the request%s", call,
-			vmnet_start_hint(VMNET_INVALID_ARGUMENT, mode));
+			vmnet_start_hint(geteuid() ? VMNET_STATUS_NOT_AUTHORIZED
+						   : VMNET_INVALID_ARGUMENT,
+					 mode));
 		return -1;
 	}
 	if (vmnet_wait(sem, VMNET_START_TIMEOUT) < 0) {

@@ -1,5 +1,6 @@
 # socket_vmnet: build, test and install.
-#   make            build socket_vmnet and socket_vmnet_client
+#   make            build socket_vmnet and socket_vmnet_client (macOS:
+#                   ad-hoc signed with macos/socket_vmnet.entitlements)
 #   make check      build and run every test (unit, integration, doubles,
 #                   and as root the namespace and QEMU suites)
 #   make sanitize   the unit and integration tests against an ASan+UBSan build
@@ -44,21 +45,32 @@ CPPFLAGS += $(SLIRP_CFLAGS)
 # --- sources -------------------------------------------------------------------
 # Platform backends are chosen here, never with #ifdef in the core.
 LINUX_ONLY_SRCS := src/loop_epoll.c src/tap.c src/nat.c
-MACOS_ONLY_SRCS := src/loop_kqueue.c src/vmnet.c
+MACOS_ONLY_SRCS := src/loop_kqueue.c src/vmnet.c src/vmnet_net.c
 PROGRAM_SRCS    := src/main.c src/client.c src/vmnetctl.c
 CORE_SRCS := $(filter-out $(LINUX_ONLY_SRCS) $(MACOS_ONLY_SRCS) $(PROGRAM_SRCS),\
 	       $(wildcard src/*.c))
 # Everything the macOS build compiles (also what `make macos-syntax` checks).
 MACOS_SRCS := $(CORE_SRCS) $(MACOS_ONLY_SRCS) $(PROGRAM_SRCS)
 
+# macOS: socket_vmnet and socket_vmnet_client are signed once linked, ad
+# hoc (CODESIGN_ID=-) unless given a certificate, with the entitlements
+# that let macOS 26 start vmnet without root (docs/MACOS.md).
+ENTITLEMENTS := macos/socket_vmnet.entitlements
+CODESIGN     ?= codesign
+CODESIGN_ID  ?= -
+
 ifeq ($(UNAME_S),Darwin)
 PLATFORM_SRCS := $(MACOS_ONLY_SRCS)
 TARGET_FLAGS := -mmacosx-version-min=$(MACOS_MIN)
 # vmnet.c: vmnet.framework (xpc and dispatch are in libSystem)
 LDLIBS += -framework vmnet
+SIGNED_DEPS := $(ENTITLEMENTS)
+SIGN = $(CODESIGN) --force --sign $(CODESIGN_ID) --entitlements $(ENTITLEMENTS) $@
 else
 PLATFORM_SRCS := $(LINUX_ONLY_SRCS)
 TARGET_FLAGS :=
+SIGNED_DEPS :=
+SIGN = @:
 endif
 
 LIB_SRCS := $(CORE_SRCS) $(PLATFORM_SRCS)
@@ -87,11 +99,13 @@ $(BUILD)/unit.o: test/unit/unit.c | $(BUILD)
 $(BUILD)/libsvmnet.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
-$(BINDIR)/socket_vmnet: $(BUILD)/main.o $(BUILD)/libsvmnet.a
-	$(CC) $(CFLAGS) $(TARGET_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SLIRP_LIBS)
+$(BINDIR)/socket_vmnet: $(BUILD)/main.o $(BUILD)/libsvmnet.a $(SIGNED_DEPS)
+	$(CC) $(CFLAGS) $(TARGET_FLAGS) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LDLIBS) $(SLIRP_LIBS)
+	$(SIGN)
 
-$(BINDIR)/socket_vmnet_client: $(BUILD)/client.o $(BUILD)/libsvmnet.a
-	$(CC) $(CFLAGS) $(TARGET_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BINDIR)/socket_vmnet_client: $(BUILD)/client.o $(BUILD)/libsvmnet.a $(SIGNED_DEPS)
+	$(CC) $(CFLAGS) $(TARGET_FLAGS) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LDLIBS)
+	$(SIGN)
 
 $(BINDIR)/socket_vmnetctl: $(BUILD)/vmnetctl.o $(BUILD)/libsvmnet.a
 	$(CC) $(CFLAGS) $(TARGET_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -113,20 +127,22 @@ drivers: $(BUILD)/uplink_driver
 
 # The macOS backends built on Linux against test doubles (test/doubles):
 # vmnet.framework, xpc and dispatch as a shared library (once as macOS 15,
-# once as an older macOS without the newer keys), kqueue emulated over
+# once as an older macOS without the newer keys, once as macOS 26 with the
+# network-configuration API), kqueue emulated over
 # poll(). Needs clang with -fblocks and a blocks runtime.
 DBL       := $(BUILD)/doubles
 DBL_CC    ?= clang
 SAN_RT    := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	     -fno-sanitize-recover=all
 DBL_FLAGS := -std=c11 $(WARN) -D_GNU_SOURCE -DVERSION='"double"' -O1 -g \
-	     -fblocks -Isrc -Itest/unit -Itest/doubles/vmnet $(SLIRP_CFLAGS)
+	     -fblocks -Isrc -Itest/unit -Itest/doubles/vmnet -DVMNET_NET_SDK_CHECK \
+	     $(SLIRP_CFLAGS)
 DBL_LIBS  := -lBlocksRuntime -lpthread $(SLIRP_LIBS)
 VMNET_DOUBLE_SRCS := test/doubles/vmnet/vmnet_double.c \
 		     test/doubles/vmnet/xpc_dispatch_double.c
 KQUEUE_DOUBLE_SRCS := test/doubles/kqueue/kqueue_double.c
 # vmnet_check: the daemon's library as on macOS, but with the epoll loop
-VMNET_CHECK_SRCS := $(CORE_SRCS) src/vmnet.c src/loop_epoll.c
+VMNET_CHECK_SRCS := $(CORE_SRCS) src/vmnet.c src/vmnet_net.c src/loop_epoll.c
 # the whole daemon as on macOS, over the kqueue double
 MACOS_DAEMON_SRCS := $(CORE_SRCS) $(MACOS_ONLY_SRCS) src/main.c
 
@@ -140,6 +156,11 @@ $(DBL)/old/libvmnet_double.so: $(VMNET_DOUBLE_SRCS) test/doubles/vmnet/vmnet/vmn
 	$(DBL_CC) $(DBL_FLAGS) -DVMNET_DOUBLE_OLD -fPIC -shared \
 		-Wl,-soname,libvmnet_double.so -o $@ $(VMNET_DOUBLE_SRCS) $(DBL_LIBS)
 
+$(DBL)/v26/libvmnet_double.so: $(VMNET_DOUBLE_SRCS) test/doubles/vmnet/vmnet/vmnet.h
+	@mkdir -p $(@D)
+	$(DBL_CC) $(DBL_FLAGS) -DVMNET_DOUBLE_26 -fPIC -shared \
+		-Wl,-soname,libvmnet_double.so -o $@ $(VMNET_DOUBLE_SRCS) $(DBL_LIBS)
+
 $(DBL)/vmnet_check: $(VMNET_CHECK_SRCS) test/doubles/vmnet_check.c \
 		test/unit/unit.c $(DBL)/libvmnet_double.so
 	$(DBL_CC) $(DBL_FLAGS) $(SAN_RT) -o $@ $(VMNET_CHECK_SRCS) \
@@ -151,6 +172,34 @@ $(DBL)/socket_vmnet: $(MACOS_DAEMON_SRCS) $(KQUEUE_DOUBLE_SRCS) \
 	$(DBL_CC) $(DBL_FLAGS) $(SAN_RT) -Itest/doubles/kqueue -o $@ \
 		$(MACOS_DAEMON_SRCS) $(KQUEUE_DOUBLE_SRCS) \
 		-L$(DBL) -lvmnet_double $(DBL_LIBS)
+
+# Batched datagram I/O (compat.c) as on macOS: on Linux over the
+# recvmsg_x()/sendmsg_x() double (COMPAT_MSG_X=1), and the datagram unit
+# tests again over it with every send partial (MSGX_DOUBLE_PARTIAL); on
+# macOS against the real calls.
+MSGX_FLAGS := -DCOMPAT_MSG_X=1 -DMSGX_DOUBLE -Itest/doubles/msgx
+MSGX_DBL   := test/doubles/msgx/msgx_double.c
+# the core without a host side (no uplink backend is linked)
+MSGX_SRCS  := $(filter-out src/host.c src/uplink.c src/usernat.c,$(CORE_SRCS))
+ifeq ($(UNAME_S),Darwin)
+$(DBL)/msgx_check: $(MSGX_SRCS) src/loop_kqueue.c test/doubles/msgx_check.c \
+		test/unit/unit.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 $(WARN) $(TARGET_FLAGS) -D_GNU_SOURCE -DVERSION='"double"' \
+		-O1 -g -Isrc -Itest/unit -o $@ $^ -lpthread
+else
+$(DBL)/msgx_check: $(MSGX_SRCS) src/loop_epoll.c test/doubles/msgx_check.c \
+		test/unit/unit.c $(MSGX_DBL) test/doubles/msgx/msgx_double.h
+	@mkdir -p $(@D)
+	$(DBL_CC) $(DBL_FLAGS) $(SAN_RT) $(MSGX_FLAGS) -o $@ \
+		$(filter %.c,$^) -lpthread
+endif
+
+$(DBL)/test_dgram_msgx: $(MSGX_SRCS) src/loop_epoll.c test/unit/test_dgram.c \
+		test/unit/unit.c $(MSGX_DBL) test/doubles/msgx/msgx_double.h
+	@mkdir -p $(@D)
+	$(DBL_CC) $(DBL_FLAGS) $(SAN_RT) $(MSGX_FLAGS) -o $@ \
+		$(filter %.c,$^) -lpthread
 
 # kqueue loop check: the system's kqueue on macOS and the BSDs, the
 # emulation elsewhere
@@ -171,9 +220,10 @@ $(DBL)/loop_kqueue_check: $(KQ_CHECK_SRCS)
 
 ifeq ($(UNAME_S),Linux)
 doubles: $(DBL)/libvmnet_double.so $(DBL)/old/libvmnet_double.so \
-	 $(DBL)/vmnet_check $(DBL)/socket_vmnet $(DBL)/loop_kqueue_check
+	 $(DBL)/v26/libvmnet_double.so $(DBL)/vmnet_check $(DBL)/socket_vmnet $(DBL)/loop_kqueue_check \
+	 $(DBL)/msgx_check $(DBL)/test_dgram_msgx
 else
-doubles: $(DBL)/loop_kqueue_check
+doubles: $(DBL)/loop_kqueue_check $(DBL)/msgx_check
 endif
 
 # --- compile check of the macOS build ----------------------------------------------
@@ -189,8 +239,14 @@ MACOS_SDK ?= $(abspath ../shared/macos-sdk)
 endif
 MACOS_SYNTAX_CC ?= clang
 MACOS_SYNTAX_TARGETS := arm64-apple-macos14 x86_64-apple-macos$(MACOS_MIN)
+# An SDK that declares the macOS 26 vmnet calls also checks vmnet_net.c's
+# types of them (VMNET_NET_SDK_CHECK).
+MACOS_SDK_NET = $(shell grep -qs vmnet_network_create \
+		  "$(MACOS_SDK)/System/Library/Frameworks/vmnet.framework/Headers/vmnet.h" \
+		  && echo -DVMNET_NET_SDK_CHECK)
 MACOS_SYNTAX_FLAGS = -std=c11 $(WARN) -Wunguarded-availability \
-		     -Werror=unguarded-availability-new $(CFLAGS) $(CPPFLAGS)
+		     -Werror=unguarded-availability-new $(CFLAGS) $(CPPFLAGS) \
+		     $(MACOS_SDK_NET)
 
 # libslirp's headers are not in the SDK: SLIRP_CFLAGS points -I at the ones
 # this machine has (libslirp.h needs only POSIX headers, which come from the
@@ -267,7 +323,7 @@ FUZZ_CFLAGS  := -std=c11 $(WARN) -D_GNU_SOURCE -DVERSION='"fuzz"' -Isrc $(SLIRP_
 FUZZ_BASE    := src/pkt.c src/addr.c src/err.c src/log.c
 FUZZ_PORTS   := src/port.c src/switch.c src/fdb.c src/guard.c src/dhcpmsg.c \
 		src/exhaust.c src/activate.c \
-		src/queue.c src/sock.c src/loop.c \
+		src/queue.c src/sock.c src/loop.c src/compat.c \
 		$(filter src/loop_%.c,$(PLATFORM_SRCS)) $(FUZZ_BASE)
 FUZZ_FILES   := src/dhcp_file.c src/dhcp_pool.c src/file.c $(FUZZ_BASE)
 FUZZ_DHCP    := src/dhcp.c src/dhcpmsg.c $(FUZZ_FILES)
@@ -347,7 +403,8 @@ e2e: all
 
 # --- formatting ------------------------------------------------------------------
 FORMAT_FILES = $(wildcard src/*.c src/*.h test/unit/*.c test/unit/*.h \
-	       test/fuzz/*.c test/fuzz/*.h test/doubles/*.c test/sh/*.c)
+	       test/fuzz/*.c test/fuzz/*.h test/doubles/*.c test/sh/*.c \
+	       test/doubles/msgx/*.c test/doubles/msgx/*.h)
 
 format:
 	clang-format -i $(FORMAT_FILES)
@@ -356,9 +413,24 @@ format-check:
 	clang-format --dry-run --Werror $(FORMAT_FILES)
 
 # --- install -----------------------------------------------------------------------
+# macOS: the copies are new files (a signed binary overwritten in place
+# can be killed by the kernel's signature cache) and must still carry the
+# signature and its entitlements.
 install.bin: all
 	install -d $(DESTDIR)$(PREFIX)/bin
+	@if [ "$(UNAME_S)" = Darwin ]; then cd $(DESTDIR)$(PREFIX)/bin && \
+		rm -f socket_vmnet socket_vmnet_client socket_vmnetctl; fi
 	install -m 0755 socket_vmnet socket_vmnet_client socket_vmnetctl $(DESTDIR)$(PREFIX)/bin/
+	@if [ "$(UNAME_S)" = Darwin ]; then \
+		for f in socket_vmnet socket_vmnet_client; do \
+			b=$(DESTDIR)$(PREFIX)/bin/$$f; \
+			$(CODESIGN) --verify --strict "$$b" && \
+			$(CODESIGN) -d --entitlements - "$$b" 2>/dev/null | \
+				grep -q com.apple.security.virtualization || \
+				{ echo "install: $$b lost its signature or" \
+				       "entitlements" >&2; exit 1; }; \
+		done; \
+	fi
 
 install.doc:
 	install -d $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man1

@@ -3,7 +3,8 @@
  * The few system calls the core uses that Linux has and the BSDs/macOS do
  * not (or not all): descriptors created non-blocking and close-on-exec in
  * one call, and batched datagram I/O. On Linux they are the real calls; on
- * other systems small equivalents built from the portable ones.
+ * other systems small equivalents built from the portable ones (macOS:
+ * its own batch calls, see compat.c).
  */
 #ifndef COMPAT_H
 #define COMPAT_H
@@ -110,55 +111,17 @@ struct mmsghdr {
 	unsigned int msg_len;
 };
 
-/**
- * recvmmsg() - receive up to @n datagrams, one recvmsg() each
- * @fd:		socket
- * @m:		messages
- * @n:		how many
- * @flags:	recvmsg() flags
- * @timeout:	unused (always NULL here)
- *
- * Return: datagrams received, or -1 with errno set if none
- */
-static inline int recvmmsg(int fd, struct mmsghdr *m, unsigned int n, int flags,
-			   void *timeout)
-{
-	unsigned int i;
-
-	(void)timeout;
-	for (i = 0; i < n; i++) {
-		ssize_t r = recvmsg(fd, &m[i].msg_hdr, flags);
-
-		if (r < 0)
-			return i ? (int)i : -1;
-		m[i].msg_len = (unsigned int)r;
-	}
-	return (int)i;
-}
-
-/**
- * sendmmsg() - send up to @n datagrams, one sendmsg() each
- * @fd:		socket
- * @m:		messages
- * @n:		how many
- * @flags:	sendmsg() flags
- *
- * Return: datagrams sent, or -1 with errno set if none
- */
-static inline int sendmmsg(int fd, struct mmsghdr *m, unsigned int n, int flags)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++) {
-		ssize_t r = sendmsg(fd, &m[i].msg_hdr, flags);
-
-		if (r < 0)
-			return i ? (int)i : -1;
-		m[i].msg_len = (unsigned int)r;
-	}
-	return (int)i;
-}
-
 #endif
+
+/*
+ * Batched datagram I/O (compat.c): recvmmsg()/sendmmsg() on Linux,
+ * recvmsg_x()/sendmsg_x() on macOS where the batch allows it, one
+ * recvmsg()/sendmsg() per datagram elsewhere. Same contract everywhere:
+ * the number of datagrams done (fewer than asked when the socket ran dry
+ * or full), or -1 with errno set when none was.
+ */
+int compat_recvmmsg(int fd, struct mmsghdr *m, unsigned int n, int flags);
+int compat_sendmmsg(int fd, struct mmsghdr *m, unsigned int n, int flags);
+const char *compat_batch_name(void);
 
 #endif /* COMPAT_H */

@@ -6,10 +6,11 @@
  * connected to one VM and is a port of its own. The --dgram-socket is one
  * bound socket shared by many VMs: every distinct sender address becomes a
  * port (found through a small hash of addresses), and frames to it are sent
- * with that address. Input is read with recvmmsg() into a batch of buffers
- * shared by all datagram ports, output with sendmmsg() from the port's
- * queue. A peer that disappears (ECONNREFUSED or ENOENT on send) is
- * forgotten. A peer whose receive queue is full makes the shared socket
+ * with that address. Input is read in batches (compat_recvmmsg(): Linux's
+ * recvmmsg(), macOS's recvmsg_x()) into buffers shared by all datagram
+ * ports, output is sent in batches from the port's queue
+ * (compat_sendmmsg()). A peer that disappears (ECONNREFUSED or ENOENT on send)
+ * is forgotten. A peer whose receive queue is full makes the shared socket
  * return EAGAIN, and Linux does not report when that one peer has room
  * again, so its frames stay queued and a short timer retries the send.
  */
@@ -355,7 +356,7 @@ static int dgram_receive(int fd, struct port *own)
 		if (own && own->rx_waiting)
 			return dgram_update_events(own);
 		dgram_prepare_recv(!own);
-		n = recvmmsg(fd, dgram.msgs, DGRAM_BATCH, MSG_DONTWAIT, NULL);
+		n = compat_recvmmsg(fd, dgram.msgs, DGRAM_BATCH, MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -444,7 +445,7 @@ static int dgram_send(struct port *p)
 			msgs[i].msg_hdr.msg_namelen = p->peer.len;
 		}
 	}
-	return sendmmsg(p->src.fd, msgs, n, MSG_DONTWAIT);
+	return compat_sendmmsg(p->src.fd, msgs, n, MSG_DONTWAIT);
 }
 
 /**

@@ -494,6 +494,7 @@ static int main_setup(const struct conf *c, char *err, size_t errlen)
 		    .no_host_loopback = c->no_host_loopback,
 		    .forwards = c->forwards,
 		    .nforwards = c->nforwards,
+		    .own_dhcp = c->disable_dhcp && c->have_gateway,
 		};
 
 		if (host_open(&uc, &info, err, errlen))

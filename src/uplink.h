@@ -81,6 +81,8 @@ typedef void uplink_rx_fn(void *arg, const uint8_t *frame, size_t len);
  * @nforwards:	how many
  * @rx:		where a backend without descriptor pushes frames
  * @rx_arg:	passed to @rx
+ * @own_dhcp:	the daemon's DHCP server runs on this network: the host
+ *		side must not run one (macOS 26 turns vmnet's off)
  *
  * Linux ignores the macOS-only fields; conf_check_platform() rejects the
  * flags that set them there (struct uplink_caps says which they are).
@@ -102,6 +104,7 @@ struct uplink_conf {
 	unsigned int nforwards;
 	uplink_rx_fn *rx;
 	void *rx_arg;
+	bool own_dhcp;
 };
 
 /**

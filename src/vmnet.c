@@ -85,6 +85,7 @@
 #include "log.h"
 #include "loop.h"
 #include "uplink.h"
+#include "vmnet_net.h"
 
 /* Until it moves to uplink.h (see docs/MACOS.md). */
 unsigned int uplink_write_batch(const struct iovec *frames, unsigned int n,
@@ -218,11 +219,21 @@ static const char *vmnet_start_hint(vmnet_return_t s, enum net_mode mode)
 	case VMNET_FAILURE:
 	case VMNET_INVALID_ACCESS:
 	case VMNET_STATUS_NOT_AUTHORIZED:
-		return geteuid() ? " (vmnet needs root, or the "
-				   "com.apple.vm.networking entitlement: start "
-				   "socket_vmnet with sudo or launchd)"
-				 : " (check the flags; is another program "
-				   "holding the same network?)";
+		if (!geteuid())
+			return " (check the flags; is another program holding "
+			       "the same network?)";
+		return vmnet_net_available()
+			   ? " (vmnet refused a normal user: start "
+			     "socket_vmnet as root (sudo or launchd), or use "
+			     "a binary signed with the "
+			     "com.apple.security.virtualization entitlement, "
+			     "as `make` signs it; `codesign -d --entitlements "
+			     "- socket_vmnet` shows it)"
+			   : " (this macOS starts vmnet for root only: start "
+			     "socket_vmnet with sudo or launchd; from macOS "
+			     "26 a binary signed with the "
+			     "com.apple.security.virtualization entitlement "
+			     "starts without root)";
 	case VMNET_INVALID_ARGUMENT:
 		return mode == NET_MODE_BRIDGED
 			   ? " (is --vmnet-interface an existing interface "
@@ -805,16 +816,21 @@ static int vmnet_wait(dispatch_semaphore_t sem, int secs)
  * vmnet_start() - start the interface and wait for vmnet's answer
  * @desc:	what to ask for
  * @mode:	the mode asked for (for the hints)
+ * @on_network:	start it on vmnet_net.c's network (macOS 26), not with
+ *		vmnet_start_interface()
  * @err:	message buffer
  * @errlen:	its size
  *
  * Return: 0 with vm.iface set and vmnet_res filled, -1 with @err set
  * (vm.iface is then set only if the interface may still need stopping)
  */
-static int vmnet_start(xpc_object_t desc, enum net_mode mode, char *err,
-		       size_t errlen)
+static int vmnet_start(xpc_object_t desc, enum net_mode mode, bool on_network,
+		       char *err, size_t errlen)
 {
 	dispatch_semaphore_t sem = dispatch_semaphore_create(0);
+	const char *call = on_network ? "vmnet_interface_start_with_network"
+				      : "vmnet_start_interface";
+	vmnet_start_interface_completion_handler_t done;
 
 	if (!sem) {
 		err_set(err, errlen, "cannot create a dispatch semaphore");
@@ -822,19 +838,21 @@ static int vmnet_start(xpc_object_t desc, enum net_mode mode, char *err,
 	}
 	memset(&vmnet_res, 0, sizeof(vmnet_res));
 	dispatch_retain(sem); /* the handler's reference */
-	vm.iface = vmnet_start_interface(
-	    desc, vm.queue, ^(vmnet_return_t status, xpc_object_t param) {
-	      vmnet_record_start(status, param);
-	      dispatch_semaphore_signal(sem);
-	      dispatch_release(sem);
-	    });
+	done = ^(vmnet_return_t status, xpc_object_t param) {
+	  vmnet_record_start(status, param);
+	  dispatch_semaphore_signal(sem);
+	  dispatch_release(sem);
+	};
+	vm.iface = on_network ? vmnet_net_start(desc, vm.queue, done)
+			      : vmnet_start_interface(desc, vm.queue, done);
 	if (!vm.iface) {
 		/* The handler is not called when no interface comes back. */
 		dispatch_release(sem);
 		dispatch_release(sem);
-		err_set(err, errlen,
-			"vmnet_start_interface refused the request%s",
-			vmnet_start_hint(VMNET_INVALID_ARGUMENT, mode));
+		err_set(err, errlen, "%s refused the request%s", call,
+			vmnet_start_hint(geteuid() ? VMNET_STATUS_NOT_AUTHORIZED
+						   : VMNET_INVALID_ARGUMENT,
+					 mode));
 		return -1;
 	}
 	if (vmnet_wait(sem, VMNET_START_TIMEOUT) < 0) {
@@ -849,7 +867,7 @@ static int vmnet_start(xpc_object_t desc, enum net_mode mode, char *err,
 		    (vmnet_res.status == VMNET_FAILURE ||
 		     vmnet_res.status == VMNET_INVALID_ACCESS ||
 		     vmnet_res.status == VMNET_STATUS_NOT_AUTHORIZED);
-		err_set(err, errlen, "vmnet_start_interface: %s (status %d)%s",
+		err_set(err, errlen, "%s: %s (status %d)%s", call,
 			vmnet_status_str(vmnet_res.status),
 			(int)vmnet_res.status,
 			vmnet_start_hint(vmnet_res.status, mode));
@@ -930,6 +948,89 @@ static void vmnet_fill_info(const struct uplink_conf *c,
 }
 
 /**
+ * vmnet_start_on_network() - start the interface on a macOS 26 network
+ * @c:		what the daemon asks for (fit: vmnet_net_unfit() is NULL)
+ * @err:	message buffer
+ * @errlen:	its size
+ *
+ * The interface's own keys are only its identity (--vmnet-interface-id);
+ * the rest is the network's (vmnet_net.c).
+ *
+ * Return: 0, -1 with @err set (vm.iface set if it may need stopping)
+ */
+static int vmnet_start_on_network(const struct uplink_conf *c, char *err,
+				  size_t errlen)
+{
+	const char *call;
+	vmnet_return_t st = vmnet_net_create(c, &call);
+	unsigned char uuid[16];
+	xpc_object_t desc;
+	int r;
+
+	if (st != VMNET_SUCCESS) {
+		err_set(err, errlen, "%s: %s (status %d)%s", call,
+			vmnet_status_str(st), (int)st,
+			vmnet_start_hint(st, c->mode));
+		return -1;
+	}
+	desc = xpc_dictionary_create(NULL, NULL, 0);
+	if (!desc) {
+		err_set(err, errlen, "out of memory");
+		return -1;
+	}
+	if (c->interface_id && !vmnet_parse_uuid(c->interface_id, uuid))
+		xpc_dictionary_set_uuid(desc, vmnet_interface_id_key, uuid);
+	r = vmnet_start(desc, c->mode, true, err, errlen);
+	xpc_release(desc);
+	return r;
+}
+
+/**
+ * vmnet_start_any() - start the interface the best way this macOS has
+ * @c:		what the daemon asks for
+ * @err:	message buffer
+ * @errlen:	its size
+ *
+ * On a vmnet network (macOS 26) when the flags fit one (vmnet_net.c);
+ * if that fails before an interface exists, or does not fit, with
+ * vmnet_start_interface(). When the daemon's DHCP server runs and vmnet's
+ * cannot be turned off that way, a warning says that both will answer.
+ *
+ * Return: 0, -1 with @err set
+ */
+static int vmnet_start_any(const struct uplink_conf *c, char *err,
+			   size_t errlen)
+{
+	const char *why = vmnet_net_unfit(c);
+	xpc_object_t desc;
+	int r;
+
+	if (!why) {
+		if (!vmnet_start_on_network(c, err, errlen))
+			return 0;
+		if (vm.iface)
+			return -1; /* no answer: it may still start */
+		vmnet_net_release();
+		log_warnx("vmnet: %s; starting the interface without a network "
+			  "configuration",
+			  err);
+		why = "the network configuration failed";
+	}
+	if (c->own_dhcp && c->mode != NET_MODE_BRIDGED &&
+	    !c->network_identifier)
+		log_warnx("--vmnet-disable-dhcp: vmnet's own DHCP server stays "
+			  "on, so both it and the daemon's may answer the VMs: "
+			  "%s",
+			  why);
+	desc = vmnet_describe(c, err, errlen);
+	if (!desc)
+		return -1;
+	r = vmnet_start(desc, c->mode, false, err, errlen);
+	xpc_release(desc);
+	return r;
+}
+
+/**
  * vmnet_uplink_open() - start the vmnet interface
  * @c:		mode, addresses, interface, identifiers, MTU
  * @info:	filled with vmnet's MAC, MTU, largest packet and a name
@@ -943,8 +1044,7 @@ static void vmnet_fill_info(const struct uplink_conf *c,
 static int vmnet_uplink_open(const struct uplink_conf *c,
 			     struct uplink_info *info, char *err, size_t errlen)
 {
-	xpc_object_t desc;
-	int r, wfd;
+	int wfd;
 
 	if (vm.loop_fd >= 0) {
 		err_set(err, errlen, "the uplink is already open");
@@ -958,23 +1058,17 @@ static int vmnet_uplink_open(const struct uplink_conf *c,
 	vm.fork_warned = false;
 	vm.backoff_ms = 0;
 	memset(&vm.st, 0, sizeof(vm.st));
-	desc = vmnet_describe(c, err, errlen);
-	if (!desc)
-		return -1;
 	if (vmnet_open_bell() < 0) {
 		err_sys(err, errlen, "socketpair");
-		xpc_release(desc);
 		return -1;
 	}
 	vm.queue = dispatch_queue_create("io.github.socket-vmnet.vmnet", NULL);
 	if (!vm.queue) {
 		err_set(err, errlen, "cannot create a dispatch queue");
-		xpc_release(desc);
 		goto fail;
 	}
-	r = vmnet_start(desc, c->mode, err, errlen);
-	xpc_release(desc);
-	if (r < 0 || vmnet_setup_batches(err, errlen) < 0)
+	if (vmnet_start_any(c, err, errlen) < 0 ||
+	    vmnet_setup_batches(err, errlen) < 0)
 		goto fail;
 
 	/* The callback captures the descriptor's value, nothing else. */
@@ -1329,10 +1423,12 @@ static void vmnet_uplink_close(void)
 {
 	bool owner = vm.pid == getpid();
 
+	bool stopped = !vm.iface;
+
 	loop_timer_cancel(&vm.retry);
 	vm.backoff_ms = 0;
 	if (vm.iface && owner) {
-		bool stopped = vmnet_stop();
+		stopped = vmnet_stop();
 
 		log_info("vmnet: interface %s; rx %llu frames in %llu "
 			 "reads (%llu errors, %llu oversized), tx %llu frames "
@@ -1344,6 +1440,9 @@ static void vmnet_uplink_close(void)
 			 vm.st.tx_full, vm.st.tx_too_big, vm.st.tx_errors);
 	}
 	vm.iface = NULL;
+	/* The network outlives its interface; one still running keeps it. */
+	if (owner && stopped)
+		vmnet_net_release();
 	if (vm.queue && owner) {
 		/* Let a callback or handler already running finish before
 		 * the bell closes. */

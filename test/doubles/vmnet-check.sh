@@ -3,8 +3,9 @@
 #
 # Run the checks of src/vmnet.c (the macOS host side) built on Linux
 # against the vmnet test double (make doubles builds them into
-# $BUILD/doubles): vmnet_check once with the double as macOS 15 and once as
-# an older macOS without the newer keys (under ASan+UBSan), then the whole
+# $BUILD/doubles): vmnet_check with the double as macOS 15, as an older
+# macOS without the newer keys, and as macOS 26 with the network-
+# configuration API (under ASan+UBSan), then the whole
 # daemon built as for macOS (vmnet + kqueue doubles) driven by vmnet_e2e.py.
 #
 # What this checks is our use of vmnet.framework's documented contract, as
@@ -17,7 +18,8 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 OUT=${BUILD:-build}/doubles
 
-for f in vmnet_check socket_vmnet libvmnet_double.so old/libvmnet_double.so; do
+for f in vmnet_check socket_vmnet libvmnet_double.so old/libvmnet_double.so \
+	v26/libvmnet_double.so; do
 	if [[ ! -e $OUT/$f ]]; then
 		echo "vmnet-check: $OUT/$f is missing (make doubles; needs clang and libblocksruntime-dev)"
 		echo "vmnet: 0 passed, 1 failed"
@@ -46,18 +48,25 @@ add_result() {
 	[[ $r -ne 0 ]] && rc=1
 }
 
-for variant in new old; do
-	if [[ $variant == new ]]; then
+for variant in new old v26; do
+	case $variant in
+	new)
 		libdir=$OUT
 		args=()
-	else
+		;;
+	old)
 		libdir=$OUT/old
 		args=(old)
-	fi
+		;;
+	v26)
+		libdir=$OUT/v26
+		args=(26)
+		;;
+	esac
 	log=$OUT/$variant.log
 	LD_LIBRARY_PATH=$libdir timeout 120 "$OUT/vmnet_check" "${args[@]}" \
 		>"$log" 2>&1
-	add_result "$log" 'vmnet[-a-z]*' $?
+	add_result "$log" 'vmnet[-a-z0-9]*' $?
 done
 log=$OUT/e2e.log
 timeout 120 python3 test/doubles/vmnet_e2e.py "$OUT/socket_vmnet" "$OUT" >"$log" 2>&1

@@ -11,6 +11,8 @@
  *   vmnet_check          the double as on macOS 15 (all keys known)
  *   vmnet_check old      the double as macOS 10.15: no macOS 11/15 keys,
  *                        a NAT66 prefix needs its length
+ *   vmnet_check 26       the double as macOS 26: the network-configuration
+ *                        API too (which calls, in what order, with what)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -954,7 +956,221 @@ static void test_old_batches(void)
 	uplink_close();
 }
 
+/* --- macOS 26: a network configuration (double built with VMNET_DOUBLE_26) */
+
+/* Lima's shared network with the daemon's own DHCP server. */
+static struct uplink_conf own_dhcp_conf(void)
+{
+	struct uplink_conf c = shared_conf();
+
+	c.dhcp_end = ip("192.168.105.254");
+	c.own_dhcp = true;
+	return c;
+}
+
+/* The calls of the macOS 26 API so far. */
+static const char *net_calls(void)
+{
+	return vmnet_double_last_network()->calls;
+}
+
+static void test_net_own_dhcp(void)
+{
+	struct uplink_conf c = own_dhcp_conf();
+	const struct vmnet_double_network *n = vmnet_double_last_network();
+	const struct vmnet_double_start *s = vmnet_double_last_start();
+	struct uplink_info info;
+	uint8_t f[128], buf[2048];
+	char err[512];
+	int fd;
+
+	c.nat66_prefix = "fd00:1:2:3::";
+	c.interface_id = IFACE_ID;
+	fd = open_with(NULL, &c, &info, err, sizeof(err));
+	CHECK(fd >= 0);
+	/* the calls, in order: configure, DHCP off, create, start on it */
+	CHECK(!strcmp(net_calls(),
+		      "configuration_create set_ipv4_subnet set_ipv6_prefix "
+		      "disable_dhcp network_create release_configuration "
+		      "get_ipv4_subnet start_with_network "));
+	CHECK_EQ(n->mode, VMNET_SHARED_MODE);
+	CHECK(!strcmp(n->subnet, "192.168.105.0"));
+	CHECK(!strcmp(n->mask, "255.255.255.0"));
+	CHECK(!strcmp(n->prefix, "fd00:1:2:3::"));
+	CHECK_EQ(n->prefix_len, 64);
+	CHECK(n->dhcp_disabled);
+	CHECK_EQ(n->configs_live, 0);
+	CHECK_EQ(n->networks_live, 1);
+	CHECK_EQ(n->bad_calls, 0);
+	/* the interface's identity went with the interface */
+	CHECK(s->have_interface_id);
+	CHECK(!memcmp(s->interface_id, iface_id_bytes, 16));
+	CHECK(!strcmp(s->start, "192.168.105.1")); /* the host's address */
+	CHECK(!strcmp(info.ifname, "vmnet shared"));
+	/* frames both ways */
+	net_send(7, 60);
+	CHECK(vmnet_double_wait_events(1));
+	CHECK(wait_readable(fd, 1000));
+	CHECK_EQ(read_until_eagain(7, 60), 1);
+	make_frame(f, 9, 100);
+	CHECK_EQ(uplink_write(f, 100), 100);
+	CHECK_EQ(net_recv(buf, sizeof(buf)), 100);
+	CHECK_EQ(buf[14], 9);
+	/* the network is released after its interface stopped */
+	uplink_close();
+	CHECK_STR_CONTAINS(net_calls(),
+			   "start_with_network stop release_network ");
+	CHECK_EQ(n->networks_live, 0);
+	CHECK_EQ(n->bad_calls, 0);
+	CHECK_EQ(vmnet_double_counts()->stops, 1);
+}
+
+static void test_net_vmnet_dhcp(void)
+{
+	struct uplink_conf c = own_dhcp_conf();
+	const struct vmnet_double_network *n = vmnet_double_last_network();
+	struct uplink_info info;
+	char err[512];
+
+	/* vmnet's DHCP server serves the whole subnet: it stays on */
+	c.own_dhcp = false;
+	CHECK(open_with(NULL, &c, &info, err, sizeof(err)) >= 0);
+	CHECK(!strcmp(net_calls(),
+		      "configuration_create set_ipv4_subnet network_create "
+		      "release_configuration get_ipv4_subnet "
+		      "start_with_network "));
+	CHECK(!n->dhcp_disabled);
+	uplink_close();
+	CHECK_EQ(n->networks_live, 0);
+}
+
+static void test_net_host_mtu(void)
+{
+	struct uplink_conf c = own_dhcp_conf();
+	struct vmnet_double_cfg cfg = {.mtu = 9000};
+	const struct vmnet_double_network *n = vmnet_double_last_network();
+	struct uplink_info info;
+	char err[512];
+
+	c.mode = NET_MODE_HOST;
+	c.gateway = ip("10.0.0.1");
+	c.mask = ip("255.255.0.0");
+	c.dhcp_end = ip("10.0.200.1"); /* the daemon's range: no matter */
+	c.mtu = 9000;
+	c.nat66_prefix = "fd00:1:2:3::"; /* shared mode only: not set */
+	CHECK(open_with(&cfg, &c, &info, err, sizeof(err)) >= 0);
+	CHECK_EQ(n->mode, VMNET_HOST_MODE);
+	CHECK(!strcmp(n->subnet, "10.0.0.0"));
+	CHECK(!strcmp(n->mask, "255.255.0.0"));
+	CHECK_EQ(n->mtu, 9000);
+	CHECK(n->dhcp_disabled);
+	CHECK(!strstr(net_calls(), "set_ipv6_prefix"));
+	CHECK_EQ(info.mtu, 9000);
+	CHECK_EQ(n->bad_calls, 0);
+	uplink_close();
+}
+
+/* Flags a network cannot carry: the interface starts the older way. */
+static void test_net_unfit(void)
+{
+	const struct vmnet_double_start *s = vmnet_double_last_start();
+	struct uplink_info info;
+	struct uplink_conf c;
+	char err[512];
+
+	/* a gateway other than the subnet's first address */
+	c = own_dhcp_conf();
+	c.gateway = ip("192.168.105.5");
+	CHECK(open_with(NULL, &c, &info, err, sizeof(err)) >= 0);
+	CHECK(!strstr(net_calls(), "configuration_create"));
+	CHECK(!strcmp(s->start, "192.168.105.5"));
+	uplink_close();
+	/* vmnet's DHCP server with a range of our own */
+	c = shared_conf();
+	CHECK(open_with(NULL, &c, &info, err, sizeof(err)) >= 0);
+	CHECK(!strstr(net_calls(), "configuration_create"));
+	CHECK(!strcmp(s->end, "192.168.105.200"));
+	uplink_close();
+	/* bridged mode */
+	c = own_dhcp_conf();
+	c.mode = NET_MODE_BRIDGED;
+	c.interface = "en0";
+	CHECK(open_with(NULL, &c, &info, err, sizeof(err)) >= 0);
+	CHECK(!strstr(net_calls(), "configuration_create"));
+	CHECK(!strcmp(s->shared_interface, "en0"));
+	uplink_close();
+	/* a network identifier */
+	c = own_dhcp_conf();
+	c.mode = NET_MODE_HOST;
+	c.network_identifier = NET_ID;
+	CHECK(open_with(NULL, &c, &info, err, sizeof(err)) >= 0);
+	CHECK(!strstr(net_calls(), "configuration_create"));
+	CHECK(s->have_network_id);
+	uplink_close();
+}
+
+/* The network cannot be made: the older way, nothing left behind. */
+static void test_net_fallback(void)
+{
+	struct uplink_conf c = own_dhcp_conf();
+	const struct vmnet_double_network *n = vmnet_double_last_network();
+	const struct vmnet_double_start *s = vmnet_double_last_start();
+	struct uplink_info info;
+	char err[512];
+
+	vmnet_double_reset(NULL);
+	vmnet_double_set_owner();
+	vmnet_double_fail_network(VMNET_SHARING_SERVICE_BUSY);
+	CHECK(uplink_open(&c, &info, err, sizeof(err)) >= 0);
+	CHECK(!strcmp(net_calls(),
+		      "configuration_create set_ipv4_subnet disable_dhcp "
+		      "network_create release_configuration "));
+	CHECK_EQ(n->configs_live, 0);
+	CHECK_EQ(n->networks_live, 0);
+	CHECK(s->called);
+	CHECK(!strcmp(s->start, "192.168.105.1"));
+	CHECK(!strcmp(s->end, "192.168.105.254"));
+	uplink_close();
+	CHECK_EQ(n->bad_calls, 0);
+}
+
+/* vmnet refuses the interface either way: one error, nothing left. */
+static void test_net_start_fails(void)
+{
+	struct uplink_conf c = own_dhcp_conf();
+	struct vmnet_double_cfg cfg = {.status = VMNET_NOT_AUTHORIZED};
+	const struct vmnet_double_network *n = vmnet_double_last_network();
+	struct uplink_info info;
+	char err[512];
+	size_t fds = open_fds();
+
+	CHECK_EQ(open_with(&cfg, &c, &info, err, sizeof(err)), -1);
+	CHECK_STR_CONTAINS(net_calls(), "start_with_network release_network ");
+	CHECK_STR_CONTAINS(err, "vmnet_start_interface");
+	CHECK_STR_CONTAINS(err, "not authorized");
+	CHECK_EQ(n->networks_live, 0);
+	CHECK_EQ(n->bad_calls, 0);
+	CHECK_EQ(open_fds(), fds);
+	CHECK_EQ(dispatch_double_live_semaphores(), 0);
+}
+
+/* Before macOS 26 (the double without the API): the older way. */
+static void test_no_network_api(void)
+{
+	struct uplink_conf c = own_dhcp_conf();
+	const struct vmnet_double_start *s = vmnet_double_last_start();
+	struct uplink_info info;
+	char err[512];
+
+	CHECK(open_with(NULL, &c, &info, err, sizeof(err)) >= 0);
+	CHECK(!strcmp(net_calls(), ""));
+	CHECK(!strcmp(s->start, "192.168.105.1"));
+	CHECK(!strcmp(s->end, "192.168.105.254"));
+	uplink_close();
+}
+
 static const struct unit_test tests[] = {
+    {"no_network_api", test_no_network_api},
     {"start_shared", test_start_shared},
     {"start_host_mtu", test_start_host_mtu},
     {"start_host_network_id", test_start_host_network_id},
@@ -976,7 +1192,22 @@ static const struct unit_test tests[] = {
     {"fork", test_fork},
 };
 
+static const struct unit_test v26_tests[] = {
+    {"net_own_dhcp", test_net_own_dhcp},
+    {"net_vmnet_dhcp", test_net_vmnet_dhcp},
+    {"net_host_mtu", test_net_host_mtu},
+    {"net_unfit", test_net_unfit},
+    {"net_fallback", test_net_fallback},
+    {"net_start_fails", test_net_start_fails},
+    {"start_shared", test_start_shared},
+    {"read_batch", test_read_batch},
+    {"write", test_write},
+    {"write_exhausted_loop", test_write_exhausted_loop},
+    {"stop_failure", test_stop_failure},
+};
+
 static const struct unit_test old_tests[] = {
+    {"no_network_api", test_no_network_api},
     {"old_network_id", test_old_network_id},
     {"old_batches", test_old_batches},
     {"start_shared", test_start_shared},
@@ -993,5 +1224,8 @@ int main(int argc, char **argv)
 	if (old_double)
 		return unit_main("vmnet-old", old_tests,
 				 sizeof(old_tests) / sizeof(old_tests[0]));
+	if (argc > 1 && !strcmp(argv[1], "26"))
+		return unit_main("vmnet-26", v26_tests,
+				 sizeof(v26_tests) / sizeof(v26_tests[0]));
 	return unit_main("vmnet", tests, sizeof(tests) / sizeof(tests[0]));
 }

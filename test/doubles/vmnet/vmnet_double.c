@@ -22,7 +22,9 @@
  * anything about real vmnet.
  *
  * Built with -DVMNET_DOUBLE_OLD it is macOS 10.15: it lacks the keys of
- * macOS 11 and 15, and a NAT66 prefix needs its length key too.
+ * macOS 11 and 15, and a NAT66 prefix needs its length key too. Built with
+ * -DVMNET_DOUBLE_26 it is macOS 26: it has the network-configuration API
+ * as well (at the end of this file), and records those calls in order.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -98,6 +100,8 @@ static struct {
 	bool hold;	   /* the host takes nothing: the buffer fills */
 	vmnet_return_t stop_status; /* non-zero: the next stop fails */
 	bool stop_in_handler;	    /* ... through the handler, not at once */
+	struct vmnet_double_network net; /* the macOS 26 calls */
+	vmnet_return_t fail_network;	 /* non-zero: the next create fails */
 	struct vmnet_interface ifc;
 } vd = {
     .mu = PTHREAD_MUTEX_INITIALIZER,
@@ -157,7 +161,27 @@ void vmnet_double_reset(const struct vmnet_double_cfg *cfg)
 	vd.hold = false;
 	vd.stop_status = 0;
 	vd.stop_in_handler = false;
+	memset(&vd.net, 0, sizeof(vd.net));
+	vd.fail_network = 0;
 	pthread_mutex_unlock(&vd.mu);
+}
+
+const struct vmnet_double_network *vmnet_double_last_network(void)
+{
+	return &vd.net;
+}
+
+void vmnet_double_fail_network(vmnet_return_t status)
+{
+	vd.fail_network = status;
+}
+
+/* Note a call in vd.net.calls (called with vd.mu held or single-threaded) */
+static void vd_call(const char *name)
+{
+	size_t len = strlen(vd.net.calls);
+
+	snprintf(vd.net.calls + len, sizeof(vd.net.calls) - len, "%s ", name);
 }
 
 const struct vmnet_double_start *vmnet_double_last_start(void)
@@ -575,6 +599,7 @@ vmnet_stop_interface(interface_ref ifc, dispatch_queue_t queue,
 	if (ifc != &vd.ifc || !ifc->running || !queue || !handler)
 		return VMNET_INVALID_ARGUMENT;
 	pthread_mutex_lock(&vd.mu);
+	vd_call("stop");
 	vd.n.stop_calls++;
 	status = vd.stop_status ? vd.stop_status : VMNET_SUCCESS;
 	in_handler = vd.stop_in_handler;
@@ -737,3 +762,240 @@ vmnet_return_t vmnet_write(interface_ref ifc, struct vmpktdesc *packets,
 	pthread_mutex_unlock(&vd.mu);
 	return r;
 }
+
+#ifdef VMNET_DOUBLE_26
+/*
+ * macOS 26: network configurations and networks. A configuration records
+ * what is set; a network keeps a copy; an interface started on a network
+ * goes through vmnet_start_interface() above with the keys the network
+ * stands for, so reads, writes and the stop work as there. Both objects
+ * are released with CFRelease(), which this double defines.
+ */
+#define VD_CONFIG_MAGIC	 0x636f6e66u
+#define VD_NETWORK_MAGIC 0x6e657477u
+
+struct vmnet_network_configuration_s {
+	uint32_t magic;
+	uint64_t mode;
+	bool have_subnet;
+	struct in_addr subnet, mask;
+	bool have_prefix;
+	struct in6_addr prefix;
+	bool dhcp_off;
+	uint32_t mtu;
+};
+
+struct vmnet_network_s {
+	uint32_t magic;
+	struct vmnet_network_configuration_s cfg;
+};
+
+static vmnet_return_t vd_bad(void)
+{
+	vd.net.bad_calls++;
+	return VMNET_INVALID_ARGUMENT;
+}
+
+vmnet_network_configuration_ref
+vmnet_network_configuration_create(vmnet_mode_t mode, vmnet_return_t *status)
+{
+	struct vmnet_network_configuration_s *c;
+	vmnet_return_t st = VMNET_SUCCESS;
+
+	vd_call("configuration_create");
+	vd.net.mode = mode;
+	if (mode != VMNET_HOST_MODE && mode != VMNET_SHARED_MODE)
+		st = vd_bad(); /* shared or host only */
+	c = st == VMNET_SUCCESS ? calloc(1, sizeof(*c)) : NULL;
+	if (c) {
+		c->magic = VD_CONFIG_MAGIC;
+		c->mode = mode;
+		vd.net.configs_live++;
+	}
+	if (status)
+		*status = st;
+	return c;
+}
+
+void vmnet_network_configuration_disable_dhcp(
+    vmnet_network_configuration_ref config)
+{
+	vd_call("disable_dhcp");
+	config->dhcp_off = true;
+	vd.net.dhcp_disabled = true;
+}
+
+vmnet_return_t vmnet_network_configuration_set_ipv4_subnet(
+    vmnet_network_configuration_ref config, const struct in_addr *subnet_addr,
+    const struct in_addr *subnet_mask)
+{
+	uint32_t a = ntohl(subnet_addr->s_addr), m = ntohl(subnet_mask->s_addr);
+
+	vd_call("set_ipv4_subnet");
+	inet_ntop(AF_INET, subnet_addr, vd.net.subnet, sizeof(vd.net.subnet));
+	inet_ntop(AF_INET, subnet_mask, vd.net.mask, sizeof(vd.net.mask));
+	/* a subnet's own address, a contiguous mask, private, room for
+	 * the host and one more */
+	if ((a & m) != a || (m & (~m >> 1)) || (~m) < 3 ||
+	    !vd_private(vd.net.subnet))
+		return vd_bad();
+	config->have_subnet = true;
+	config->subnet = *subnet_addr;
+	config->mask = *subnet_mask;
+	return VMNET_SUCCESS;
+}
+
+vmnet_return_t vmnet_network_configuration_set_ipv6_prefix(
+    vmnet_network_configuration_ref config, const struct in6_addr *prefix,
+    uint8_t prefix_len)
+{
+	vd_call("set_ipv6_prefix");
+	inet_ntop(AF_INET6, prefix, vd.net.prefix, sizeof(vd.net.prefix));
+	vd.net.prefix_len = prefix_len;
+	if (prefix_len != 64 || prefix->s6_addr[0] != 0xfd ||
+	    config->mode != VMNET_SHARED_MODE)
+		return vd_bad();
+	config->have_prefix = true;
+	config->prefix = *prefix;
+	return VMNET_SUCCESS;
+}
+
+vmnet_return_t
+vmnet_network_configuration_set_mtu(vmnet_network_configuration_ref config,
+				    uint32_t mtu)
+{
+	vd_call("set_mtu");
+	vd.net.mtu = mtu;
+	if (mtu < 576 || mtu > 16384)
+		return vd_bad();
+	config->mtu = mtu;
+	return VMNET_SUCCESS;
+}
+
+vmnet_network_ref vmnet_network_create(vmnet_network_configuration_ref config,
+				       vmnet_return_t *status)
+{
+	struct vmnet_network_s *n = NULL;
+	vmnet_return_t st = vd.fail_network ? vd.fail_network : VMNET_SUCCESS;
+
+	vd_call("network_create");
+	if (config->magic != VD_CONFIG_MAGIC)
+		st = vd_bad();
+	vd.fail_network = 0;
+	if (st == VMNET_SUCCESS) {
+		n = calloc(1, sizeof(*n));
+		n->magic = VD_NETWORK_MAGIC;
+		n->cfg = *config;
+		vd.net.networks_live++;
+	}
+	if (status)
+		*status = st;
+	return n;
+}
+
+void vmnet_network_get_ipv4_subnet(vmnet_network_ref network,
+				   struct in_addr *subnet, struct in_addr *mask)
+{
+	vd_call("get_ipv4_subnet");
+	if (network->cfg.have_subnet) {
+		*subnet = network->cfg.subnet;
+		*mask = network->cfg.mask;
+	} else { /* vmnet's choice */
+		inet_pton(AF_INET, "192.168.64.0", subnet);
+		inet_pton(AF_INET, "255.255.255.0", mask);
+	}
+}
+
+/* The keys vmnet_start_interface() takes for what @n stands for. */
+static xpc_object_t vd_network_desc(const struct vmnet_network_s *n,
+				    xpc_object_t interface_desc)
+{
+	xpc_object_t d = xpc_dictionary_create(NULL, NULL, 0);
+	const uint8_t *id =
+	    xpc_dictionary_get_uuid(interface_desc, vmnet_interface_id_key);
+	uint32_t net, mask;
+	struct in_addr a;
+	char text[64];
+
+	xpc_dictionary_set_uint64(d, vmnet_operation_mode_key, n->cfg.mode);
+	if (n->cfg.have_subnet) {
+		net = ntohl(n->cfg.subnet.s_addr);
+		mask = ntohl(n->cfg.mask.s_addr);
+		a.s_addr = htonl(net + 1);
+		inet_ntop(AF_INET, &a, text, sizeof(text));
+		xpc_dictionary_set_string(d, vmnet_start_address_key, text);
+		a.s_addr = htonl((net | ~mask) - 1);
+		inet_ntop(AF_INET, &a, text, sizeof(text));
+		xpc_dictionary_set_string(d, vmnet_end_address_key, text);
+		inet_ntop(AF_INET, &n->cfg.mask, text, sizeof(text));
+		xpc_dictionary_set_string(d, vmnet_subnet_mask_key, text);
+	}
+	if (n->cfg.have_prefix) {
+		inet_ntop(AF_INET6, &n->cfg.prefix, text, sizeof(text));
+		xpc_dictionary_set_string(d, vmnet_nat66_prefix_key, text);
+	}
+	if (n->cfg.mtu)
+		xpc_dictionary_set_uint64(d, vmnet_mtu_key, n->cfg.mtu);
+	if (id)
+		xpc_dictionary_set_uuid(d, vmnet_interface_id_key, id);
+	return d;
+}
+
+interface_ref vmnet_interface_start_with_network(
+    vmnet_network_ref network, xpc_object_t interface_desc,
+    dispatch_queue_t queue,
+    vmnet_start_interface_completion_handler_t start_block)
+{
+	static const char *const *network_keys[] = {
+	    &vmnet_operation_mode_key,	     &vmnet_start_address_key,
+	    &vmnet_end_address_key,	     &vmnet_subnet_mask_key,
+	    &vmnet_nat66_prefix_key,	     &vmnet_mtu_key,
+	    &vmnet_shared_interface_name_key};
+	xpc_object_t d;
+	interface_ref r;
+
+	vd_call("start_with_network");
+	if (network->magic != VD_NETWORK_MAGIC) {
+		vd_bad();
+		return NULL;
+	}
+	/* what the network decides has no place in the interface's keys */
+	for (size_t i = 0; i < sizeof(network_keys) / sizeof(*network_keys);
+	     i++)
+		if (xpc_dictionary_get_value(interface_desc,
+					     *network_keys[i])) {
+			vd_bad();
+			return NULL;
+		}
+	d = vd_network_desc(network, interface_desc);
+	r = vmnet_start_interface(d, queue, start_block);
+	xpc_release(d);
+	return r;
+}
+
+void CFRelease(const void *cf);
+
+void CFRelease(const void *cf)
+{
+	const uint32_t *magic = cf;
+
+	if (!cf) {
+		vd_bad(); /* CFRelease(NULL) crashes */
+		return;
+	}
+	if (*magic == VD_CONFIG_MAGIC) {
+		vd_call("release_configuration");
+		vd.net.configs_live--;
+	} else if (*magic == VD_NETWORK_MAGIC) {
+		vd_call("release_network");
+		vd.net.networks_live--;
+		/* the interface on it must be stopped first */
+		if (vd.ifc.running)
+			vd_bad();
+	} else {
+		vd_bad();
+		return;
+	}
+	free((void *)cf);
+}
+#endif /* VMNET_DOUBLE_26 */

@@ -64,7 +64,25 @@ struct vmnet_double_counts {
 	unsigned int stops; /* that succeeded */
 };
 
+/* The macOS 26 calls (the double built with VMNET_DOUBLE_26): what was
+ * configured, and every call of that API in order. */
+struct vmnet_double_network {
+	char calls[512];	/* names, each followed by a space */
+	uint64_t mode;
+	char subnet[64], mask[64];
+	char prefix[64];
+	unsigned int prefix_len;
+	bool dhcp_disabled;
+	uint32_t mtu;
+	int configs_live;	/* created and not released */
+	int networks_live;
+	unsigned int bad_calls; /* against the documented contract */
+};
+
 void vmnet_double_reset(const struct vmnet_double_cfg *cfg);
+const struct vmnet_double_network *vmnet_double_last_network(void);
+/* Make the next vmnet_network_create() fail with @status. */
+void vmnet_double_fail_network(vmnet_return_t status);
 const struct vmnet_double_start *vmnet_double_last_start(void);
 const struct vmnet_double_counts *vmnet_double_counts(void);
 /* The thread that may call vmnet_read()/vmnet_write() (the loop's). */

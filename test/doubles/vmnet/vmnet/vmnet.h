@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/uio.h>
+#include <netinet/in.h>
 
 #include <dispatch/dispatch.h>
 #include <xpc/xpc.h>
@@ -160,6 +161,52 @@ vmnet_return_t vmnet_read(interface_ref interface, struct vmpktdesc *packets,
  */
 vmnet_return_t vmnet_write(interface_ref interface, struct vmpktdesc *packets,
 			   int *pktcnt) VMNET_DBL_SINCE(10.10);
+
+/*
+ * macOS 26: networks described by a configuration, and interfaces started
+ * on them. Declared for every variant (as an SDK declares them for every
+ * deployment target); only the double built with VMNET_DOUBLE_26 defines
+ * them, so src/vmnet_net.c, which looks them up at run time, finds them
+ * there alone. The configuration and the network are released with
+ * CFRelease(), which that double defines too.
+ */
+typedef operating_modes_t vmnet_mode_t;
+typedef struct vmnet_network_configuration_s *vmnet_network_configuration_ref;
+typedef struct vmnet_network_s *vmnet_network_ref;
+
+/* A configuration for a network in @mode (host or shared), with vmnet's
+ * defaults (DHCP on, a /24 under 192.168/16, a random ULA prefix). */
+vmnet_network_configuration_ref _Nullable vmnet_network_configuration_create(
+    vmnet_mode_t mode, vmnet_return_t *_Nullable status) VMNET_DBL_SINCE(26.0);
+/* No DHCP server on the network. */
+void vmnet_network_configuration_disable_dhcp(
+    vmnet_network_configuration_ref config) VMNET_DBL_SINCE(26.0);
+/* The IPv4 subnet (its address and mask); the host gets the subnet's
+ * second address, the first and last are nobody's. */
+vmnet_return_t vmnet_network_configuration_set_ipv4_subnet(
+    vmnet_network_configuration_ref config, const struct in_addr *subnet_addr,
+    const struct in_addr *subnet_mask) VMNET_DBL_SINCE(26.0);
+/* The IPv6 prefix of shared mode. */
+vmnet_return_t vmnet_network_configuration_set_ipv6_prefix(
+    vmnet_network_configuration_ref config, const struct in6_addr *prefix,
+    uint8_t prefix_len) VMNET_DBL_SINCE(26.0);
+vmnet_return_t
+vmnet_network_configuration_set_mtu(vmnet_network_configuration_ref config,
+				    uint32_t mtu) VMNET_DBL_SINCE(26.0);
+/* The network itself, reserved until it is released. */
+vmnet_network_ref _Nullable vmnet_network_create(
+    vmnet_network_configuration_ref configuration,
+    vmnet_return_t *_Nullable status) VMNET_DBL_SINCE(26.0);
+void vmnet_network_get_ipv4_subnet(vmnet_network_ref network,
+				   struct in_addr *subnet, struct in_addr *mask)
+    VMNET_DBL_SINCE(26.0);
+/* Start an interface on @network; @interface_desc holds only what
+ * concerns the interface (not mode, addresses, prefix or MTU). */
+interface_ref _Nullable vmnet_interface_start_with_network(
+    vmnet_network_ref network, xpc_object_t interface_desc,
+    dispatch_queue_t queue,
+    vmnet_start_interface_completion_handler_t start_block)
+    VMNET_DBL_SINCE(26.0);
 
 #pragma clang assume_nonnull end
 

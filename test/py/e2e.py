@@ -1089,7 +1089,11 @@ class UserNat(Scenario):
             rc = d.stop()
             r = ns_run(self.h, [sys.executable, "-c",
                                 "import socket; s = socket.socket(); "
-                                "s.bind(('127.0.0.1', %d))" % self.FWD_PORT], check=False)
+                                # a connection of the forward may linger in
+                                # TIME_WAIT; what must be gone is the listener
+                                "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); "
+                                "s.bind(('127.0.0.1', %d)); s.listen()" % self.FWD_PORT],
+                       check=False)
             bad = []
             if rc != 0:
                 bad.append("exit %s" % rc)

@@ -96,7 +96,9 @@ int switch_init(unsigned int max_ports, unsigned int mac_age_s,
 		const struct guard_conf *guard);
 void switch_fini(void);
 void switch_set_local(switch_local_fn fn);
+unsigned int switch_local_flood(const uint8_t *frame, size_t len);
 void switch_reserve_mac(const uint8_t mac[6]);
+void switch_reserve_ip6(const uint8_t *ip6);
 void switch_bind_mac(struct port *p, const uint8_t mac[6]);
 enum switch_result switch_input(struct port *src, const uint8_t *frame,
 				size_t len);

@@ -252,11 +252,13 @@ static void main_gw_tick(struct loop_timer *t)
 }
 
 /**
- * main_gw_pending() - the DHCP server put off a lease file write
+ * main_gw_pending() - the DHCP server put off a lease file write, or the
+ * router advertisements start: gw_tick() is due now (the timer may be
+ * armed for a later advertisement)
  */
 static void main_gw_pending(void)
 {
-	if (!m.gw_timer.deadline_ms)
+	if (!m.gw_timer.deadline_ms || m.gw_timer.deadline_ms > loop_now())
 		loop_timer_arm(&m.gw_timer, 0);
 }
 

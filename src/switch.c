@@ -70,6 +70,9 @@
  * @waits:	times this port had to wait
  * @ip4:	IPv4 addresses the port announced by ARP, a ring
  * @nip4:	how many were recorded (the ring holds the last ones)
+ * @ip6:	IPv6 addresses the port claimed by duplicate address
+ *		detection, a ring
+ * @nip6:	how many were recorded
  * @guard:	the guards' state of the port
  */
 struct switch_port {
@@ -88,6 +91,8 @@ struct switch_port {
 	uint64_t waits;
 	uint32_t ip4[SWITCH_IP4_SEEN];
 	unsigned int nip4;
+	uint8_t ip6[SWITCH_IP6_SEEN][PKT_IPV6_ALEN];
+	unsigned int nip6;
 	struct guard_port guard;
 };
 
@@ -441,6 +446,25 @@ static void switch_note_arp(struct port *src, const struct pkt_eth *e)
 }
 
 /**
+ * switch_note_dad() - remember the IPv6 address a port claims
+ * @src:	the port (a VM's)
+ * @frame:	an IPv6 frame the guards passed
+ * @len:	its length
+ */
+static void switch_note_dad(struct port *src, const uint8_t *frame, size_t len)
+{
+	struct switch_port *s = switch_of(src);
+	const uint8_t *t = guard_dad_target(frame, len);
+
+	if (!t)
+		return;
+	for (unsigned int i = 0; i < s->nip6 && i < SWITCH_IP6_SEEN; i++)
+		if (!memcmp(s->ip6[i], t, PKT_IPV6_ALEN))
+			return;
+	memcpy(s->ip6[s->nip6++ % SWITCH_IP6_SEEN], t, PKT_IPV6_ALEN);
+}
+
+/**
  * switch_mac_taken() - tell whether a port may not bind to a MAC
  * @p:		the port about to bind
  * @mac:	its first source MAC
@@ -695,6 +719,8 @@ enum switch_result switch_input(struct port *src, const uint8_t *frame,
 		return SWITCH_DONE;
 	if (e.type == PKT_ETHERTYPE_ARP && src->kind != PORT_HOST)
 		switch_note_arp(src, &e);
+	if (e.type == PKT_ETHERTYPE_IPV6 && src->kind != PORT_HOST)
+		switch_note_dad(src, frame, len);
 	switch_learn(src, e.src, now);
 	if (sw.local && src->kind != PORT_HOST &&
 	    sw.local(frame, len, now, switch_reply, src))
@@ -966,6 +992,11 @@ void switch_port_info(const struct port *p, struct switch_port_info *out)
 	for (unsigned int i = 0; i < n; i++)
 		out->ip4[i] = s->ip4[(s->nip4 - n + i) % SWITCH_IP4_SEEN];
 	out->nip4 = n;
+	n = s->nip6 < SWITCH_IP6_SEEN ? s->nip6 : SWITCH_IP6_SEEN;
+	for (unsigned int i = 0; i < n; i++)
+		memcpy(out->ip6[i], s->ip6[(s->nip6 - n + i) % SWITCH_IP6_SEEN],
+		       PKT_IPV6_ALEN);
+	out->nip6 = n;
 }
 
 /**

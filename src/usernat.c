@@ -56,7 +56,7 @@
  * the host has an IPv6 name server; it answers neighbour solicitations
  * and pings for fe80::2 and PREFIX::2. The daemon's gateway sends no
  * router advertisement in this mode (caps own_ipv6), so no two routers
- * answer. libslirp's link-layer address for an IPv6 address is 52:55 and
+ * answer. libslirp's link-layer address for an IPv6 address is 52:56 and
  * the address's last four bytes; usernat_wants() lets in IPv6 multicast
  * and frames to those addresses.
  */
@@ -684,7 +684,7 @@ static int usernat_open(const struct uplink_conf *c, struct uplink_info *info,
  */
 static bool usernat_wants(const uint8_t *frame, size_t len)
 {
-	static const uint8_t v6mac[4] = {0x52, 0x55, 0, 0};
+	static const uint8_t v6mac[4] = {0x52, 0x56, 0, 0};
 	struct pkt_eth e;
 
 	if (!pkt_eth_parse(frame, len, &e))

@@ -328,12 +328,15 @@ FUZZ_PORTS   := src/port.c src/switch.c src/fdb.c src/guard.c src/dhcpmsg.c \
 FUZZ_FILES   := src/dhcp_file.c src/dhcp_pool.c src/file.c $(FUZZ_BASE)
 FUZZ_DHCP    := src/dhcp.c src/dhcpmsg.c $(FUZZ_FILES)
 
-FUZZ_HARNESSES      := stream dgram guard dhcp gw leasefile bootptab conf ctl
+FUZZ_HARNESSES      := stream dgram guard dhcp gw nd leasefile bootptab conf ctl
 FUZZ_SRCS_stream    := src/stream.c $(FUZZ_PORTS)
 FUZZ_SRCS_dgram     := src/dgram.c $(FUZZ_PORTS)
 FUZZ_SRCS_guard     := src/guard.c src/dhcpmsg.c $(FUZZ_BASE)
 FUZZ_SRCS_dhcp      := $(FUZZ_DHCP)
-FUZZ_SRCS_gw        := src/gw.c src/arp.c src/icmp.c src/net.c $(FUZZ_DHCP)
+FUZZ_SRCS_gw        := src/gw.c src/arp.c src/icmp.c src/ndp.c src/ra.c src/net.c \
+		       $(FUZZ_DHCP)
+FUZZ_SRCS_nd        := src/gw.c src/arp.c src/icmp.c src/ndp.c src/ra.c src/net.c \
+		       src/guard.c $(FUZZ_DHCP)
 FUZZ_SRCS_leasefile := $(FUZZ_FILES)
 FUZZ_SRCS_bootptab  := $(FUZZ_FILES)
 FUZZ_SRCS_conf      := src/conf.c src/fwd.c src/net.c src/guard.c src/dhcpmsg.c $(FUZZ_BASE)

@@ -567,19 +567,53 @@ static enum conf_result conf_opt_fd(struct conf_parser *p, const char *arg)
 }
 
 /**
+ * conf_dns_one() - one address of --dns
+ * @p:		the parser
+ * @one:	the address, IPv4 or IPv6
+ *
+ * Return: CONF_OK, or CONF_ERROR for a bad address or too many
+ */
+static enum conf_result conf_dns_one(struct conf_parser *p, const char *one)
+{
+	struct conf *c = p->c;
+	struct in6_addr a6;
+	uint32_t ip;
+
+	if (addr_ip4_parse(one, &ip)) {
+		if (c->ndns >= CONF_MAX_DNS)
+			goto full;
+		c->dns[c->ndns++].s_addr = htonl(ip);
+		return CONF_OK;
+	}
+	if (inet_pton(AF_INET6, one, &a6) == 1) {
+		if (c->ndns6 >= CONF_MAX_DNS)
+			goto full;
+		c->dns6[c->ndns6++] = a6;
+		return CONF_OK;
+	}
+	err_set(p->err, p->errlen, "invalid address \"%s\" for --dns", one);
+	return CONF_ERROR;
+full:
+	err_set(p->err, p->errlen, "--dns: at most %d servers of each family",
+		CONF_MAX_DNS);
+	return CONF_ERROR;
+}
+
+/**
  * conf_opt_dns() - --dns=IP[,IP...]
  * @p:		the parser
- * @arg:	comma-separated IPv4 addresses; replaces an earlier --dns
+ * @arg:	comma-separated IPv4 addresses (DHCP) and IPv6 addresses
+ *		(router advertisements); replaces an earlier --dns
  *
  * Return: CONF_OK, or CONF_ERROR for a bad list or address
  */
 static enum conf_result conf_opt_dns(struct conf_parser *p, const char *arg)
 {
 	struct conf *c = p->c;
-	char one[ADDR_IP4_STRLEN + 1];
-	uint32_t ip;
+	char one[INET6_ADDRSTRLEN + 1];
 
 	c->ndns = 0;
+	c->ndns6 = 0;
 	while (*arg) {
 		size_t n = strcspn(arg, ",");
 
@@ -588,26 +622,17 @@ static enum conf_result conf_opt_dns(struct conf_parser *p, const char *arg)
 				"--dns: bad address list near \"%s\"", arg);
 			return CONF_ERROR;
 		}
-		if (c->ndns >= CONF_MAX_DNS) {
-			err_set(p->err, p->errlen, "--dns: at most %d servers",
-				CONF_MAX_DNS);
-			return CONF_ERROR;
-		}
 		memcpy(one, arg, n);
 		one[n] = '\0';
-		if (!addr_ip4_parse(one, &ip)) {
-			err_set(p->err, p->errlen,
-				"invalid address \"%s\" for --dns", one);
+		if (conf_dns_one(p, one) != CONF_OK)
 			return CONF_ERROR;
-		}
-		c->dns[c->ndns++].s_addr = htonl(ip);
 		arg += n;
 		if (*arg == ',' && !*++arg) {
 			err_set(p->err, p->errlen, "--dns: trailing comma");
 			return CONF_ERROR;
 		}
 	}
-	if (!c->ndns) {
+	if (!c->ndns && !c->ndns6) {
 		err_set(p->err, p->errlen, "--dns needs at least one address");
 		return CONF_ERROR;
 	}
@@ -822,6 +847,24 @@ static enum conf_result conf_opt_host_loopback(struct conf_parser *p,
 }
 
 /**
+ * conf_opt_ipv6() - --ipv6=yes|no
+ * @p:		the parser
+ * @arg:	whether the gateway's IPv6 services and NAT66 run
+ *
+ * Return: CONF_OK, or CONF_ERROR for another value
+ */
+static enum conf_result conf_opt_ipv6(struct conf_parser *p, const char *arg)
+{
+	if (strcmp(arg, "yes") && strcmp(arg, "no")) {
+		err_set(p->err, p->errlen, "--ipv6=%s: expected yes or no",
+			arg);
+		return CONF_ERROR;
+	}
+	p->c->no_ipv6 = strcmp(arg, "no") == 0;
+	return CONF_OK;
+}
+
+/**
  * conf_opt_forward() - --forward=[tcp:|udp:][HOSTADDR:]HOSTPORT:GUESTADDR:
  * GUESTPORT
  * @p:		the parser
@@ -920,8 +963,8 @@ static const struct conf_option conf_options[] = {
      .parse = conf_opt_nat66,
      .argname = "PREFIX::",
      .section = CONF_SEC_NETWORK,
-     .help = "IPv6 /64 prefix for shared mode, inside fd00::/8 (default: a "
-	     "random one)"},
+     .help = "IPv6 /64 prefix of the VM network, inside fd00::/8 (default: "
+	     "one derived from the IPv4 network; on macOS, vmnet's own)"},
     /* Network services and host side */
     {.name = "vmnet-disable-dhcp",
      .arg = CONF_ARG_NONE,
@@ -946,7 +989,8 @@ static const struct conf_option conf_options[] = {
      .parse = conf_opt_dns,
      .argname = "IP[,IP...]",
      .section = CONF_SEC_SERVICES,
-     .help = "DNS servers handed out by DHCP (default: the gateway with the "
+     .help = "DNS servers: IPv4 ones handed out by DHCP, IPv6 ones in router "
+	     "advertisements (default: the gateway with the "
 	     "user-mode NAT, the host's non-loopback resolvers with the "
 	     "kernel's, none otherwise)"},
     {.name = "lease-time",
@@ -1001,6 +1045,14 @@ static const struct conf_option conf_options[] = {
      .section = CONF_SEC_SERVICES,
      .help = "user-mode NAT: guests reach the host's 127.0.0.1 at the "
 	     "gateway address (default: yes)"},
+    {.name = "ipv6",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_ipv6,
+     .argname = "yes|no",
+     .section = CONF_SEC_SERVICES,
+     .help = "IPv6: router advertisements of a /64 prefix, neighbour "
+	     "discovery and ping at the gateway, NAT66 in shared mode "
+	     "(default: yes)"},
     {.name = "forward",
      .arg = CONF_ARG_REQUIRED,
      .parse = conf_opt_forward,
@@ -1667,10 +1719,6 @@ int conf_check_platform(const struct conf *c, const struct uplink_caps *caps,
 		return err_set(err, errlen,
 			       "--vmnet-network-identifier is only supported "
 			       "on macOS");
-	if (c->nat66_prefix)
-		return err_set(err, errlen,
-			       "--vmnet-nat66-prefix is only supported on "
-			       "macOS");
 	return 0;
 }
 

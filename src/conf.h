@@ -61,6 +61,9 @@ struct conf {
 	unsigned int mtu;	 /* --mtu: host side and DHCP option 26 */
 	struct in_addr dns[CONF_MAX_DNS]; /* --dns */
 	unsigned int ndns;
+	struct in6_addr dns6[CONF_MAX_DNS]; /* --dns, IPv6 (RDNSS) */
+	unsigned int ndns6;
+	bool no_ipv6;		 /* --ipv6=no */
 	const char *user;	 /* --user: drop privileges to this user */
 	const char *dhcp_hosts;	 /* --dhcp-hosts: bootptab reservations */
 	const char *lease_file;	 /* --lease-file */

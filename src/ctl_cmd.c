@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 #include "addr.h"
 #include "capture.h"
@@ -335,6 +336,14 @@ static void ctl_cmd_port(struct json_wr *w, const struct port *p,
 	json_arr_begin(w, "ipv4");
 	for (unsigned int i = 0; i < x->nip; i++)
 		ctl_cmd_ip(w, NULL, x->ip[i]);
+	json_arr_end(w);
+	json_arr_begin(w, "ipv6");
+	for (unsigned int i = 0; i < si.nip6; i++) {
+		char text[INET6_ADDRSTRLEN];
+
+		inet_ntop(AF_INET6, si.ip6[i], text, sizeof(text));
+		json_put_str(w, NULL, text);
+	}
 	json_arr_end(w);
 	json_put_u64(w, "rx_frames", p->st.rx_frames);
 	json_put_u64(w, "rx_bytes", p->st.rx_bytes);

@@ -15,9 +15,21 @@
  * The strict level adds the IPv4 source: it must be the address the DHCP
  * server acknowledged for the port (guard_snoop() watches the ACKs queued
  * to it) or a --static binding; 0.0.0.0 is allowed for DHCP and ARP probes
- * only. guard_forward() applies what depends on the destination: --isolate
- * (no VM to VM traffic) and the --allow/--block rules for traffic to the
- * host side (longest prefix wins, block wins a tie, no match allows).
+ * only.
+ *
+ * IPv6, the twins of the ARP checks: neighbour solicitations and
+ * advertisements (and router solicitations) must be well formed and their
+ * link-layer address options must name the port's MAC; no VM may send
+ * from, or advertise, an address of the gateway or the host side. In
+ * strict mode the IPv6 source must be the link-local address made from
+ * the port's MAC or an address the port claimed first (RFC 6620's first
+ * come, first served): the switch shows each duplicate address detection
+ * probe (guard_dad_target()) to guard_claim6() with whether another port
+ * holds the target; the unspecified source is allowed for those probes and
+ * for MLD reports only. guard_forward() applies what depends on the
+ * destination: --isolate (no VM to VM traffic) and the --allow/--block rules
+ * for traffic to the host side (longest prefix wins, block wins a tie, no match
+ * allows).
  *
  * Every function here is a verdict on its arguments: the configuration, the
  * port's own guard state (which records the port's DHCP client ids and
@@ -48,6 +60,9 @@ static const char *const guard_names[GUARD_NREASONS] = {
     [GUARD_R_BLOCKED] = "destination blocked",
     [GUARD_R_MAC_TAKEN] = "MAC belongs to another port or the host",
     [GUARD_R_DHCP_CHADDR] = "DHCP message for another client's MAC",
+    [GUARD_R_ND] = "spoofed or malformed neighbour discovery",
+    [GUARD_R_IP6_SRC] = "IPv6 source is not the port's",
+    [GUARD_R_IP6_TAKEN] = "IPv6 address held by another port",
 };
 
 static const char *const guard_keys[GUARD_NREASONS] = {
@@ -65,6 +80,9 @@ static const char *const guard_keys[GUARD_NREASONS] = {
     [GUARD_R_BLOCKED] = "blocked",
     [GUARD_R_MAC_TAKEN] = "mac_taken",
     [GUARD_R_DHCP_CHADDR] = "dhcp_chaddr",
+    [GUARD_R_ND] = "nd",
+    [GUARD_R_IP6_SRC] = "ip6_src",
+    [GUARD_R_IP6_TAKEN] = "ip6_taken",
 };
 
 /**
@@ -258,7 +276,74 @@ static enum guard_reason guard_ipv4(const struct guard_conf *c,
 }
 
 /**
+ * guard_is_gw6() - tell whether an IPv6 address is the gateway's or the
+ * host side's
+ * @c:		the configuration
+ * @a:		the address (16 bytes)
+ *
+ * Return: true if no VM may use it
+ */
+static bool guard_is_gw6(const struct guard_conf *c, const uint8_t *a)
+{
+	for (unsigned int i = 0; i < c->ngw6 && i < GUARD_MAX_GW6; i++)
+		if (!memcmp(c->gw6[i], a, PKT_IPV6_ALEN))
+			return true;
+	return false;
+}
+
+/**
+ * guard_holds6() - tell whether a port may use an IPv6 address (strict)
+ * @g:		the port's guard state (bound to its MAC)
+ * @ip6:	the address (16 bytes)
+ *
+ * Return: true for the link-local address made from its MAC and for the
+ * addresses it claimed
+ */
+bool guard_holds6(const struct guard_port *g, const uint8_t *ip6)
+{
+	static const uint8_t ll[8] = {0xfe, 0x80};
+	uint8_t own[PKT_IPV6_ALEN];
+
+	pkt_ipv6_eui64(ll, g->mac, own);
+	if (!memcmp(own, ip6, PKT_IPV6_ALEN))
+		return true;
+	for (unsigned int i = 0; i < g->nip6 && i < GUARD_IP6; i++)
+		if (!memcmp(g->ip6[i], ip6, PKT_IPV6_ALEN))
+			return true;
+	return false;
+}
+
+/**
+ * guard_nd() - check a neighbour discovery message from a port
+ * @c:		the configuration
+ * @g:		the port's guard state
+ * @ip6:	its packet
+ *
+ * Return: the verdict
+ */
+static enum guard_reason guard_nd(const struct guard_conf *c,
+				  const struct guard_port *g,
+				  const struct pkt_ipv6 *ip6)
+{
+	struct pkt_nd nd;
+
+	if (!pkt_nd_parse(ip6, &nd))
+		return GUARD_R_ND;
+	if (nd.lladdr_other ||
+	    (nd.lladdr && memcmp(nd.lladdr, g->mac, PKT_ETH_ALEN)))
+		return GUARD_R_ND;
+	if (nd.type == PKT_ICMP6_NA && guard_is_gw6(c, nd.target))
+		return GUARD_R_GATEWAY;
+	if (c->level == GUARD_STRICT && nd.type == PKT_ICMP6_NA &&
+	    !guard_holds6(g, nd.target))
+		return GUARD_R_IP6_SRC;
+	return GUARD_PASS;
+}
+
+/**
  * guard_ipv6() - check an IPv6 frame from a port
+ * @c:		the configuration
+ * @g:		the port's guard state
  * @e:		the frame's Ethernet header and payload
  *
  * Extension headers are followed (a bounded chain, which a first fragment
@@ -266,27 +351,95 @@ static enum guard_reason guard_ipv4(const struct guard_conf *c,
  *
  * Return: the verdict
  */
-static enum guard_reason guard_ipv6(const struct pkt_eth *e)
+static enum guard_reason guard_ipv6(const struct guard_conf *c,
+				    const struct guard_port *g,
+				    const struct pkt_eth *e)
 {
 	struct pkt_ipv6 ip6;
-	struct pkt_cur c;
-	uint8_t type;
+	struct pkt_cur cur;
+	uint8_t type = 0;
 	uint16_t sport;
 
 	if (!pkt_ipv6_parse(e->payload, e->payload_len, &ip6))
 		return GUARD_R_MALFORMED;
-	pkt_cur_init(&c, ip6.payload, ip6.payload_len);
+	if (guard_is_gw6(c, ip6.src))
+		return GUARD_R_GATEWAY;
+	pkt_cur_init(&cur, ip6.payload, ip6.payload_len);
 	if (ip6.proto == PKT_IPPROTO_ICMPV6) {
-		if (!pkt_get_u8(&c, &type))
+		if (!pkt_get_u8(&cur, &type))
 			return GUARD_R_MALFORMED;
 		if (type == PKT_ICMP6_RA || type == PKT_ICMP6_REDIRECT)
 			return GUARD_R_RA;
+		if (type == PKT_ICMP6_RS || type == PKT_ICMP6_NS ||
+		    type == PKT_ICMP6_NA) {
+			enum guard_reason r = guard_nd(c, g, &ip6);
+
+			if (r != GUARD_PASS)
+				return r;
+		}
 	} else if (ip6.proto == PKT_IPPROTO_UDP) {
-		if (!pkt_get_u16(&c, &sport) || !pkt_skip(&c, 2))
+		if (!pkt_get_u16(&cur, &sport) || !pkt_skip(&cur, 2))
 			return GUARD_R_MALFORMED;
 		if (sport == PKT_PORT_DHCP6_SERVER)
 			return GUARD_R_DHCP_SERVER;
 	}
+	if (c->level != GUARD_STRICT)
+		return GUARD_PASS;
+	if (pkt_ipv6_is_unspec(ip6.src))
+		return type == PKT_ICMP6_NS || type == PKT_ICMP6_RS ||
+			       type == PKT_ICMP6_MLD2_REPORT
+			   ? GUARD_PASS
+			   : GUARD_R_IP6_SRC;
+	return guard_holds6(g, ip6.src) ? GUARD_PASS : GUARD_R_IP6_SRC;
+}
+
+/**
+ * guard_dad_target() - the address a duplicate address detection probe
+ * claims
+ * @frame:	a frame from a VM
+ * @len:	its length
+ *
+ * Return: the target (16 bytes, in the frame) if the frame is a
+ * well-formed neighbour solicitation from the unspecified address, else
+ * NULL
+ */
+const uint8_t *guard_dad_target(const uint8_t *frame, size_t len)
+{
+	struct pkt_eth e;
+	struct pkt_ipv6 ip6;
+	struct pkt_nd nd;
+
+	if (!pkt_eth_parse(frame, len, &e) || e.type != PKT_ETHERTYPE_IPV6 ||
+	    !pkt_ipv6_parse(e.payload, e.payload_len, &ip6) ||
+	    !pkt_ipv6_is_unspec(ip6.src) || !pkt_nd_parse(&ip6, &nd) ||
+	    nd.type != PKT_ICMP6_NS)
+		return NULL;
+	return nd.target;
+}
+
+/**
+ * guard_claim6() - the verdict on a port's claim of an IPv6 address
+ * (strict)
+ * @c:		the configuration
+ * @g:		the port's guard state; the address is recorded there
+ * @target:	the address its duplicate address detection probe names
+ * @held:	another port holds it (the switch knows)
+ *
+ * First come, first served: a free address becomes the port's (the
+ * oldest of GUARD_IP6 is forgotten), one another port holds, or the
+ * gateway's, is refused.
+ *
+ * Return: the verdict
+ */
+enum guard_reason guard_claim6(const struct guard_conf *c, struct guard_port *g,
+			       const uint8_t *target, bool held)
+{
+	if (guard_is_gw6(c, target))
+		return GUARD_R_GATEWAY;
+	if (held)
+		return GUARD_R_IP6_TAKEN;
+	if (!guard_holds6(g, target))
+		memcpy(g->ip6[g->nip6++ % GUARD_IP6], target, PKT_IPV6_ALEN);
 	return GUARD_PASS;
 }
 
@@ -321,7 +474,7 @@ enum guard_reason guard_check(const struct guard_conf *c, struct guard_port *g,
 	case PKT_ETHERTYPE_IPV4:
 		return guard_ipv4(c, g, &e);
 	case PKT_ETHERTYPE_IPV6:
-		return guard_ipv6(&e);
+		return guard_ipv6(c, g, &e);
 	default:
 		return GUARD_PASS;
 	}

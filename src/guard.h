@@ -40,12 +40,18 @@ enum guard_reason {
 	GUARD_R_BLOCKED,     /* --block/--allow rules */
 	GUARD_R_MAC_TAKEN,   /* first source MAC belongs to another station */
 	GUARD_R_DHCP_CHADDR, /* DHCP message for another client's MAC */
+	GUARD_R_ND,	     /* spoofed or malformed neighbour discovery */
+	GUARD_R_IP6_SRC,     /* strict: IPv6 source is not the port's */
+	GUARD_R_IP6_TAKEN,   /* strict: claims an IPv6 address another port
+			      * holds */
 	GUARD_NREASONS,
 };
 
 #define GUARD_MAX_RULES	 64
 #define GUARD_MAX_STATIC 256
 #define GUARD_DHCP_KEYS	 8 /* largest --dhcp-clients */
+#define GUARD_MAX_GW6	 4 /* IPv6 addresses of the gateway and host side */
+#define GUARD_IP6	 8 /* IPv6 addresses one port holds (strict) */
 #define GUARD_DHCP_ID                                                          \
 	57 /* client identifier bytes compared (as dhcp.c keys leases) */
 
@@ -82,6 +88,9 @@ struct guard_static {
  * @nrules:	how many
  * @statics:	--static bindings
  * @nstatics:	how many
+ * @gw6:	IPv6 addresses of the gateway and the host side, which no VM
+ *		may use or claim
+ * @ngw6:	how many
  */
 struct guard_conf {
 	enum guard_level level;
@@ -93,6 +102,8 @@ struct guard_conf {
 	unsigned int nrules;
 	struct guard_static statics[GUARD_MAX_STATIC];
 	unsigned int nstatics;
+	uint8_t gw6[GUARD_MAX_GW6][16];
+	unsigned int ngw6;
 };
 
 /**
@@ -104,6 +115,9 @@ struct guard_conf {
  *		length 0 stands for "none, the MAC alone")
  * @dhcp_idlen:	their lengths
  * @ndhcp:	how many
+ * @ip6:	strict: IPv6 addresses the port claimed first by duplicate
+ *		address detection, a ring
+ * @nip6:	how many were claimed (the ring holds the last GUARD_IP6)
  * @drops:	frames dropped, by reason (counted by the switch)
  * @log:	rate limit of the port's drop log lines (the switch's)
  */
@@ -114,6 +128,8 @@ struct guard_port {
 	uint8_t dhcp_ids[GUARD_DHCP_KEYS][GUARD_DHCP_ID];
 	uint8_t dhcp_idlen[GUARD_DHCP_KEYS];
 	unsigned int ndhcp;
+	uint8_t ip6[GUARD_IP6][16];
+	unsigned int nip6;
 	uint64_t drops[GUARD_NREASONS];
 	struct log_limit log;
 };
@@ -125,6 +141,10 @@ enum guard_reason guard_forward(const struct guard_conf *c, bool from_vm,
 				bool to_vm, const uint8_t *frame, size_t len);
 uint32_t guard_snoop(const struct guard_conf *c, struct guard_port *g,
 		     const uint8_t *frame, size_t len);
+const uint8_t *guard_dad_target(const uint8_t *frame, size_t len);
+bool guard_holds6(const struct guard_port *g, const uint8_t *ip6);
+enum guard_reason guard_claim6(const struct guard_conf *c, struct guard_port *g,
+			       const uint8_t *target, bool held);
 const char *guard_reason_name(enum guard_reason r);
 const char *guard_reason_key(enum guard_reason r);
 const char *guard_format_drops(const struct guard_port *g, char *buf,

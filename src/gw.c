@@ -2,8 +2,14 @@
 /*
  * The gateway's network services: checks the configuration, then looks at
  * every frame a VM sends and hands the ones for the gateway to the ARP,
- * ICMP and DHCP modules, which write their replies into one static buffer
- * that is passed to the caller's send function.
+ * ICMP, DHCP, NDP and RA modules, which write their replies into one static
+ * buffer that is passed to the caller's send function.
+ *
+ * Router advertisements also go out unasked, through the flood callback:
+ * RA_INITIAL of them RA_INITIAL_MS apart, then one every RA_INTERVAL_MS,
+ * from gw_tick(). When one reaches no VM the series stops, so an idle
+ * daemon does not wake up; the next frame from a VM starts it again (and
+ * asks for gw_tick() through the pending callback).
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -14,8 +20,10 @@
 #include "dhcp.h"
 #include "gw.h"
 #include "icmp.h"
+#include "ndp.h"
 #include "net.h"
 #include "pkt.h"
+#include "ra.h"
 
 /**
  * struct gw_state - the gateway's state, addresses in host order
@@ -26,6 +34,14 @@
  * @bcast:	the subnet's broadcast address
  * @mac:	the gateway's MAC
  * @st:		counters
+ * @ipv6:	the IPv6 services run
+ * @ra:		what the router advertisements say (and the gateway's
+ *		IPv6 addresses)
+ * @ra_next:	when the next unsolicited advertisement is due (monotonic
+ *		ms), 0 while the series is stopped
+ * @ra_initial:	initial advertisements still to send at the short interval
+ * @flood:	sends a frame to every VM
+ * @pending:	asks for gw_tick()
  * @buf:	the reply being built (nothing is allocated per frame)
  */
 static struct gw_state {
@@ -36,12 +52,19 @@ static struct gw_state {
 	uint32_t bcast;
 	uint8_t mac[PKT_ETH_ALEN];
 	struct gw_stats st;
+	bool ipv6;
+	struct ra_conf ra;
+	uint64_t ra_next;
+	unsigned int ra_initial;
+	unsigned int (*flood)(const uint8_t *frame, size_t len);
+	void (*pending)(void);
 	uint8_t buf[PKT_MAX_FRAME];
 } gw;
 
 _Static_assert(GW_MAX_DNS <= DHCP_MAX_DNS, "DNS servers fit the DHCP server");
 _Static_assert(GW_MAX_POOL <= DHCP_MAX_POOL, "pool fits the DHCP server");
 _Static_assert(GW_DHCP_TYPES == DHCP_TYPES, "same DHCP message types");
+_Static_assert(GW_MAX_DNS <= RA_MAX_RDNSS, "DNS servers fit the RA");
 
 /**
  * gw_check() - check a configuration and fill in its defaults
@@ -83,6 +106,18 @@ static int gw_check(struct gw_conf *c, char *err, size_t errlen)
 	}
 	if (c->ndns > GW_MAX_DNS) {
 		err_set(err, errlen, "at most %u DNS servers", GW_MAX_DNS);
+		return -1;
+	}
+	if (c->ndns6 > GW_MAX_DNS) {
+		err_set(err, errlen, "at most %u IPv6 DNS servers", GW_MAX_DNS);
+		return -1;
+	}
+	if (c->ipv6 && (c->prefix6[0] & 0xfe) != 0xfc) {
+		err_set(err, errlen, "the IPv6 prefix must be unique local");
+		return -1;
+	}
+	if (c->ipv6 && !c->flood) {
+		err_set(err, errlen, "IPv6 needs a flood callback");
 		return -1;
 	}
 	if (c->lease_secs == 0)
@@ -132,6 +167,144 @@ static void gw_dhcp_conf(const struct gw_conf *c, struct dhcp_conf *d)
 }
 
 /**
+ * gw_ipv6_init() - set up the IPv6 services
+ * @c:		the checked configuration
+ *
+ * The series of unsolicited advertisements starts with the first frame
+ * from a VM.
+ */
+static void gw_ipv6_init(const struct gw_conf *c)
+{
+	gw.ipv6 = c->ipv6;
+	if (!c->ipv6)
+		return;
+	ndp_addrs_init(&gw.ra.gw, c->mac, c->prefix6);
+	memcpy(gw.ra.prefix, c->prefix6, PKT_IPV6_ALEN);
+	gw.ra.mtu = c->mtu;
+	gw.ra.nrdnss = c->ndns6;
+	for (unsigned int i = 0; i < c->ndns6; i++)
+		memcpy(gw.ra.rdnss[i], c->dns6[i].s6_addr, PKT_IPV6_ALEN);
+	gw.flood = c->flood;
+	gw.pending = c->pending;
+	gw.ra_next = 0;
+}
+
+/**
+ * gw_ra_wake() - a VM is there: start the unsolicited advertisements
+ * @now_ms:	current time
+ */
+static void gw_ra_wake(uint64_t now_ms)
+{
+	if (!gw.ipv6 || gw.ra_next)
+		return;
+	gw.ra_next = now_ms;
+	gw.ra_initial = RA_INITIAL;
+	if (gw.pending)
+		gw.pending();
+}
+
+/**
+ * gw_ra_send() - send the unsolicited advertisement that is due
+ * @now_ms:	current time
+ */
+static void gw_ra_send(uint64_t now_ms)
+{
+	uint8_t mac[PKT_ETH_ALEN];
+	struct pkt_wr w;
+
+	pkt_wr_init(&w, gw.buf, sizeof(gw.buf));
+	pkt_ipv6_mcast_mac(pkt_ipv6_all_nodes, mac);
+	if (!ra_build(&gw.ra, mac, pkt_ipv6_all_nodes, &w) ||
+	    !gw.flood(w.base, w.off)) {
+		gw.ra_next = 0; /* nobody listens: wait for a VM */
+		return;
+	}
+	gw.st.ra_sent++;
+	if (gw.ra_initial) {
+		gw.ra_initial--;
+		gw.ra_next = now_ms + RA_INITIAL_MS;
+	} else {
+		gw.ra_next = now_ms + RA_INTERVAL_MS;
+	}
+}
+
+/**
+ * gw_icmp6() - an ICMPv6 message a VM sent, maybe for the gateway
+ * @src:	Ethernet source
+ * @ip6:	the packet, its upper layer ICMPv6
+ * @to_gw:	sent to the gateway's MAC
+ * @w:		where a reply is written
+ *
+ * Return: 1 if a reply was written, 0 if none, -1 if what was for the
+ * gateway is malformed
+ */
+static int gw_icmp6(const uint8_t *src, const struct pkt_ipv6 *ip6, bool to_gw,
+		    struct pkt_wr *w)
+{
+	struct pkt_nd nd;
+	uint8_t type;
+	int r;
+
+	if (!ip6->payload_len)
+		return -1;
+	type = ip6->payload[0];
+	if (type == PKT_ICMP6_ECHO_REQUEST) {
+		if (!gw.responder || !to_gw ||
+		    !ndp_is_mine(&gw.ra.gw, ip6->dst))
+			return 0;
+		r = icmp_input6(src, ip6, gw.ra.gw.mac, w);
+		gw.st.icmp6_replies += r > 0;
+		return r;
+	}
+	if (type != PKT_ICMP6_RS && (type != PKT_ICMP6_NS || !gw.responder))
+		return 0;
+	if (!pkt_nd_parse(ip6, &nd))
+		return to_gw || type == PKT_ICMP6_RS ? -1 : 0;
+	if (type == PKT_ICMP6_RS) {
+		r = ra_input(src, ip6, &nd, &gw.ra, w);
+		gw.st.ra_sent += r > 0;
+	} else {
+		r = ndp_input(src, ip6, &nd, &gw.ra.gw, w);
+		gw.st.na_sent += r > 0;
+	}
+	return r;
+}
+
+/**
+ * gw_ipv6() - an IPv6 frame a VM sent
+ * @frame:	the frame
+ * @len:	its length
+ * @src:	its Ethernet source
+ * @to_gw:	sent to the gateway's MAC
+ * @send:	sends a reply
+ * @arg:	passed to @send
+ *
+ * Return: true if the frame was for the gateway alone
+ */
+static bool gw_ipv6(const uint8_t *frame, size_t len, const uint8_t *src,
+		    bool to_gw, gw_send_fn send, void *arg)
+{
+	bool consumed = to_gw && gw.responder;
+	struct pkt_ipv6 ip6;
+	struct pkt_wr w;
+	int r;
+
+	if (!gw.ipv6 || pkt_mac_is_group(src))
+		return consumed;
+	if (!pkt_ipv6_parse(frame + PKT_ETH_HLEN, len - PKT_ETH_HLEN, &ip6) ||
+	    ip6.proto != PKT_IPPROTO_ICMPV6) {
+		return consumed;
+	}
+	pkt_wr_init(&w, gw.buf, sizeof(gw.buf));
+	r = gw_icmp6(src, &ip6, to_gw, &w);
+	if (r < 0)
+		gw.st.nd_malformed++;
+	if (r > 0)
+		send(arg, w.base, w.off);
+	return consumed;
+}
+
+/**
  * gw_init() - check the configuration and start the services
  * @c:		the configuration (copied; strings are copied too)
  * @now_ms:	current time, monotonic milliseconds
@@ -162,6 +335,7 @@ int gw_init(const struct gw_conf *c, uint64_t now_ms, char *err, size_t errlen)
 	memcpy(gw.mac, cc.mac, PKT_ETH_ALEN);
 	gw.dhcp = cc.dhcp;
 	gw.responder = cc.responder;
+	gw_ipv6_init(&cc);
 	gw.up = true;
 	return 0;
 }
@@ -199,6 +373,9 @@ bool gw_input(const uint8_t *frame, size_t len, uint64_t now_ms,
 	    !pkt_get_ptr(&c, PKT_ETH_ALEN, &src) || !pkt_get_u16(&c, &type))
 		return false;
 	to_gw = memcmp(dst, gw.mac, PKT_ETH_ALEN) == 0;
+	gw_ra_wake(now_ms);
+	if (type == PKT_ETHERTYPE_IPV6)
+		return gw_ipv6(frame, len, src, to_gw, send, arg);
 	if (!to_gw && !pkt_mac_is_bcast(dst))
 		return false;
 	consumed = to_gw && gw.responder;
@@ -255,20 +432,29 @@ bool gw_input(const uint8_t *frame, size_t len, uint64_t now_ms,
 }
 
 /**
- * gw_tick() - timed work: write the lease file when a write is due
+ * gw_tick() - timed work: write the lease file when a write is due, send
+ * the router advertisement that is due
  * @now_ms:	current time, monotonic milliseconds
  *
  * Changes to the leases are written at most once a second; gw_input()
  * writes when it can, gw_tick() writes what is left pending.
  *
  * Return: when gw_tick() should be called next (monotonic milliseconds)
- * while a write is pending, 0 if nothing is (see gw_conf.pending)
+ * while a write or an advertisement is pending, 0 if nothing is (see
+ * gw_conf.pending)
  */
 uint64_t gw_tick(uint64_t now_ms)
 {
-	if (!gw.up || !gw.dhcp)
+	uint64_t next;
+
+	if (!gw.up)
 		return 0;
-	return dhcp_tick(now_ms);
+	next = gw.dhcp ? dhcp_tick(now_ms) : 0;
+	if (gw.ra_next && gw.ra_next <= now_ms)
+		gw_ra_send(now_ms);
+	if (gw.ra_next && (!next || gw.ra_next < next))
+		next = gw.ra_next;
+	return next;
 }
 
 /**

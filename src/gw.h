@@ -46,6 +46,14 @@
  *		(writes are at most once a second); gw_tick() is then due
  * @dhcp_clients: most addresses one MAC holds at once (--dhcp-clients);
  *		0 for no bound
+ * @ipv6:	send router advertisements for @prefix6 (and, with
+ *		@responder, answer neighbour solicitations and ICMPv6 echo
+ *		for the gateway's IPv6 addresses)
+ * @prefix6:	the network's /64 prefix (16 bytes, the low 64 bits zero)
+ * @dns6:	IPv6 DNS servers advertised (RDNSS)
+ * @ndns6:	how many of @dns6 are used
+ * @flood:	with @ipv6: sends a frame of the gateway's own to every VM
+ *		and returns how many ports it was queued to
  *
  * Addresses outside @dhcp_first..@dhcp_last are never handed out except to
  * the clients they are reserved for in @hosts_file.
@@ -67,6 +75,11 @@ struct gw_conf {
 	unsigned int max_leases;
 	void (*pending)(void);
 	unsigned int dhcp_clients;
+	bool ipv6;
+	uint8_t prefix6[16];
+	struct in6_addr dns6[GW_MAX_DNS];
+	unsigned int ndns6;
+	unsigned int (*flood)(const uint8_t *frame, size_t len);
 };
 
 /**
@@ -85,6 +98,11 @@ struct gw_conf {
  * @icmp_replies:	ICMP echo replies sent
  * @malformed:		ARP, IPv4 or ICMP frames for the gateway dropped as
  *			malformed (bad lengths, checksums, fragments...)
+ * @ra_sent:		router advertisements sent (periodic and solicited)
+ * @na_sent:		neighbour advertisements sent for the gateway
+ * @icmp6_replies:	ICMPv6 echo replies sent
+ * @nd_malformed:	neighbour discovery or ICMPv6 messages for the gateway
+ *			dropped as malformed
  */
 struct gw_stats {
 	uint64_t dhcp_rx[GW_DHCP_TYPES];
@@ -99,6 +117,10 @@ struct gw_stats {
 	uint64_t arp_replies;
 	uint64_t icmp_replies;
 	uint64_t malformed;
+	uint64_t ra_sent;
+	uint64_t na_sent;
+	uint64_t icmp6_replies;
+	uint64_t nd_malformed;
 };
 
 /**

@@ -34,6 +34,7 @@
 #include "pidfile.h"
 #include "port.h"
 #include "priv.h"
+#include "pkt.h"
 #include "resolv.h"
 #include "sock.h"
 #include "stream.h"
@@ -53,6 +54,7 @@
  * @hosts_file:	--dhcp-hosts, reread on SIGHUP
  * @host_on:	the host side is open
  * @pcap_fd:	--pcap file, until the capture takes it (-1: none)
+ * @prefix6:	the network's IPv6 /64 (main_prefix6())
  */
 static struct main_state {
 	int sigpipe[2];
@@ -62,6 +64,7 @@ static struct main_state {
 	const char *hosts_file;
 	bool host_on;
 	int pcap_fd;
+	uint8_t prefix6[16];
 } m = {
     .sigpipe = {-1, -1},
     .sigsrc = {.fd = -1},
@@ -249,12 +252,77 @@ static void main_gw_tick(struct loop_timer *t)
 }
 
 /**
- * main_gw_pending() - the DHCP server put off a lease file write
+ * main_gw_pending() - the DHCP server put off a lease file write, or the
+ * router advertisements start: gw_tick() is due now (the timer may be
+ * armed for a later advertisement)
  */
 static void main_gw_pending(void)
 {
-	if (!m.gw_timer.deadline_ms)
+	if (!m.gw_timer.deadline_ms || m.gw_timer.deadline_ms > loop_now())
 		loop_timer_arm(&m.gw_timer, 0);
+}
+
+/**
+ * main_prefix6() - the network's IPv6 /64: --vmnet-nat66-prefix, or one
+ * derived from the IPv4 network (net_ipv6_prefix())
+ * @c:		configuration
+ */
+static void main_prefix6(const struct conf *c)
+{
+	char text[INET6_ADDRSTRLEN];
+
+	if (!c->nat66_prefix ||
+	    inet_pton(AF_INET6, c->nat66_prefix, m.prefix6) != 1)
+		net_ipv6_prefix(ntohl(c->gateway.s_addr), ntohl(c->mask.s_addr),
+				m.prefix6);
+	if (c->no_ipv6 || !c->have_gateway || c->mode == NET_MODE_BRIDGED)
+		return;
+	inet_ntop(AF_INET6, m.prefix6, text, sizeof(text));
+	log_info("IPv6 prefix %s/64 (%s)", text,
+		 c->nat66_prefix ? "--vmnet-nat66-prefix"
+				 : "derived from the IPv4 network");
+}
+
+/**
+ * main_gateway6() - the gateway's IPv6 part
+ * @c:		configuration
+ * @pf:		what the host-side backend does itself
+ * @g:		the gateway's configuration, its IPv6 fields filled in
+ *
+ * Where the host side runs IPv6 itself (libslirp, vmnet) the gateway
+ * sends nothing. In isolated mode the gateway's own addresses are
+ * reserved (no VM may claim them); the host side's are reserved by
+ * main_setup().
+ */
+static void main_gateway6(const struct conf *c, const struct uplink_caps *pf,
+			  struct gw_conf *g)
+{
+	g->ipv6 =
+	    !c->no_ipv6 && (c->mode == NET_MODE_ISOLATED || !pf->own_ipv6);
+	if (!g->ipv6)
+		return;
+	memcpy(g->prefix6, m.prefix6, sizeof(g->prefix6));
+	memcpy(g->dns6, c->dns6, sizeof(g->dns6));
+	g->ndns6 = c->ndns6;
+	g->flood = switch_local_flood;
+}
+
+/**
+ * main_reserve6() - the gateway's IPv6 addresses in isolated mode: no VM
+ * may claim them
+ * @g:		the gateway's configuration
+ */
+static void main_reserve6(const struct gw_conf *g)
+{
+	static const uint8_t ll[8] = {0xfe, 0x80};
+	uint8_t a[16];
+
+	pkt_ipv6_eui64(ll, g->mac, a);
+	switch_reserve_ip6(a);
+	memcpy(a, g->prefix6, 8);
+	memset(a + 8, 0, 8);
+	a[15] = 1;
+	switch_reserve_ip6(a);
 }
 
 /**
@@ -281,9 +349,10 @@ static int main_gateway(const struct conf *c, const struct uplink_info *info,
 	 * stands in for it only when that one is turned off. */
 	if (c->mode != NET_MODE_ISOLATED && pf->host_dhcp)
 		dhcp = c->disable_dhcp;
-	if (!dhcp && c->mode != NET_MODE_ISOLATED)
-		return 0;
 	memset(&g, 0, sizeof(g));
+	main_gateway6(c, pf, &g);
+	if (!dhcp && c->mode != NET_MODE_ISOLATED && !g.ipv6)
+		return 0;
 	g.gateway = c->gateway;
 	g.mask = c->mask;
 	g.dhcp_first.s_addr = htonl(gw + 1);
@@ -324,10 +393,13 @@ static int main_gateway(const struct conf *c, const struct uplink_info *info,
 		return -1;
 	m.gw_on = true;
 	switch_reserve_mac(g.mac);
+	if (g.ipv6 && g.responder)
+		main_reserve6(&g);
 	switch_set_local(gw_input);
-	log_info("gateway %s: %s%s", inet_ntoa(c->gateway),
+	log_info("gateway %s: %s%s%s", inet_ntoa(c->gateway),
 		 g.dhcp ? "DHCP" : "no DHCP",
-		 g.responder ? ", ARP and ping responder" : "");
+		 g.responder ? ", ARP and ping responder" : "",
+		 g.ipv6 ? ", IPv6 router advertisements" : "");
 	return 0;
 }
 
@@ -455,6 +527,7 @@ static int main_setup(const struct conf *c, char *err, size_t errlen)
 	}
 	if (c->have_gateway)
 		guard.gateway = ntohl(c->gateway.s_addr);
+	main_prefix6(c);
 	if (port_table_init(c->max_ports, c->queue_size) ||
 	    switch_init(c->max_ports, c->mac_age, &guard) ||
 	    dgram_init(c->max_frame, c->max_ports)) {
@@ -495,12 +568,16 @@ static int main_setup(const struct conf *c, char *err, size_t errlen)
 		    .forwards = c->forwards,
 		    .nforwards = c->nforwards,
 		    .own_dhcp = c->disable_dhcp && c->have_gateway,
+		    .ipv6 = !c->no_ipv6,
 		};
 
+		memcpy(uc.prefix6, m.prefix6, sizeof(uc.prefix6));
 		if (host_open(&uc, &info, err, errlen))
 			return -1;
 		m.host_on = true;
 		switch_reserve_mac(info.mac);
+		for (unsigned int i = 0; i < info.nip6; i++)
+			switch_reserve_ip6(info.ip6[i]);
 	}
 	uplink_caps(&pf);
 	if (main_gateway(c, m.host_on ? &info : NULL, &pf, err, errlen))

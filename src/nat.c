@@ -13,6 +13,16 @@
  *   in NAT_STATE_DIR/ip_forward-NETNS.orig; it is put back when the last
  *   shared-mode daemon of that network namespace is gone, and only if the
  *   value is still the 1 we wrote.
+ * - With IPv6: a table "ip6 socket_vmnet_A_B_C_D_P" of the same name,
+ *   made in the same nft transaction, masquerading the network's /64
+ *   (NAT66) and accepting forwarded traffic from and to the TAP; and
+ *   net.ipv6.conf.all.forwarding, kept and restored as ip_forward is (in
+ *   NAT_STATE_DIR/ipv6_forwarding-NETNS.orig). Deleting a table always
+ *   deletes both families, so the state file needs no new field and
+ *   recovery is the same. Note that turning IPv6 forwarding on makes the
+ *   kernel ignore router advertisements on every interface whose
+ *   accept_ra is 1 (the host's own IPv6 autoconfiguration); see
+ *   socket_vmnet(8).
  *
  * Each daemon records, before it changes anything, a state file
  * NAT_STATE_DIR/nat-NETNS-A.B.C.D-P.state (pid, process start time, table,
@@ -41,8 +51,6 @@
  * daemon owns it, record or not (nat_recover_net()). Rules added to our
  * table later (port forwards) go with it. The TAP needs no record: it is
  * not persistent, and the kernel deletes it with the last descriptor.
- *
- * Only IPv4 is handled: no IPv6 forwarding or NAT66 is set up.
  *
  * Other firewalls: nftables evaluates every base chain registered on a hook.
  * An "accept" in our forward chain ends evaluation of our chain only; a
@@ -80,6 +88,7 @@
 
 #define NAT_LOCK_FILE	   NAT_STATE_DIR "/lock"
 #define NAT_IP_FORWARD	   "/proc/sys/net/ipv4/ip_forward"
+#define NAT_IP6_FORWARD	   "/proc/sys/net/ipv6/conf/all/forwarding"
 #define NAT_KEEPER_WAIT_MS 5000 /* longest nat_stop() waits for the keeper */
 
 /**
@@ -95,6 +104,23 @@ struct nat_state {
 	char table[64];
 	char ifname[IFNAMSIZ];
 };
+
+/**
+ * struct nat_sysctl - a forwarding switch we turn on and restore
+ * @path:	its file under /proc
+ * @tag:	name of the file keeping its original value
+ * @name:	its name, for logs
+ */
+struct nat_sysctl {
+	const char *path;
+	const char *tag;
+	const char *name;
+};
+
+static const struct nat_sysctl nat_fwd4 = {NAT_IP_FORWARD, "ip_forward",
+					   "net.ipv4.ip_forward"};
+static const struct nat_sysctl nat_fwd6 = {NAT_IP6_FORWARD, "ipv6_forwarding",
+					   "net.ipv6.conf.all.forwarding"};
 
 /* This process's shared-mode setup, if any. */
 static struct {
@@ -292,7 +318,7 @@ static int nat_run_nft(const char *script, char *err, size_t errlen)
 
 /**
  * nat_delete_table() - delete an nftables table if it exists
- * @table:	its name (family ip)
+ * @table:	its name (families ip and ip6: both go)
  *
  * "add" then "delete" in one transaction succeeds whether or not the table
  * was there (nft 1.0.6 has no "destroy").
@@ -304,9 +330,11 @@ static int nat_delete_table(const char *table)
 	char script[256], err[600];
 
 	snprintf(script, sizeof(script),
-		 "add table ip %s\ndelete table ip %s\n", table, table);
+		 "add table ip %1$s\ndelete table ip %1$s\n"
+		 "add table ip6 %1$s\ndelete table ip6 %1$s\n",
+		 table);
 	if (nat_run_nft(script, err, sizeof(err)) < 0) {
-		log_warnx("deleting nft table ip %s: %s", table, err);
+		log_warnx("deleting nft tables ip and ip6 %s: %s", table, err);
 		return -1;
 	}
 	return 0;
@@ -418,14 +446,16 @@ static int nat_lock(char *err, size_t errlen)
 }
 
 /**
- * nat_forward_path() - name the file keeping ip_forward's original value
+ * nat_forward_path() - name the file keeping a switch's original value
  * @buf:	where the path goes
  * @len:	size of @buf
+ * @sc:		the switch
  * @netns:	the network namespace, from nat_netns()
  */
-static void nat_forward_path(char *buf, size_t len, unsigned long long netns)
+static void nat_forward_path(char *buf, size_t len, const struct nat_sysctl *sc,
+			     unsigned long long netns)
 {
-	snprintf(buf, len, "%s/ip_forward-%llu.orig", NAT_STATE_DIR, netns);
+	snprintf(buf, len, "%s/%s-%llu.orig", NAT_STATE_DIR, sc->tag, netns);
 }
 
 /**
@@ -465,17 +495,20 @@ static unsigned int nat_users(unsigned long long netns)
 }
 
 /**
- * nat_forward_release() - restore ip_forward once no daemon needs it
+ * nat_sysctl_release() - restore one forwarding switch once no daemon
+ * needs it
+ * @sc:		the switch
  * @netns:	the network namespace
  *
  * Must be called with the lock held, after the caller's own state file is
  * gone. Does nothing unless one of our daemons changed the value.
  */
-static void nat_forward_release(unsigned long long netns)
+static void nat_sysctl_release(const struct nat_sysctl *sc,
+			       unsigned long long netns)
 {
 	char path[PATH_MAX], orig[16], cur[16];
 
-	nat_forward_path(path, sizeof(path), netns);
+	nat_forward_path(path, sizeof(path), sc, netns);
 	if (nat_read_file(path, orig, sizeof(orig)) < 0)
 		return;
 	if (nat_users(netns) > 0)
@@ -483,14 +516,14 @@ static void nat_forward_release(unsigned long long netns)
 	orig[strcspn(orig, "\n")] = '\0';
 	if (strcmp(orig, "0") && strcmp(orig, "1")) {
 		log_warnx("%s holds no 0/1 value: ignored", path);
-	} else if (nat_read_file(NAT_IP_FORWARD, cur, sizeof(cur)) >= 0 &&
+	} else if (nat_read_file(sc->path, cur, sizeof(cur)) >= 0 &&
 		   cur[0] == '1' && strcmp(orig, "1")) {
-		int fd = open(NAT_IP_FORWARD, O_WRONLY | O_CLOEXEC);
+		int fd = open(sc->path, O_WRONLY | O_CLOEXEC);
 
 		if (fd < 0 || write(fd, orig, strlen(orig)) < 0)
-			log_warn("restoring net.ipv4.ip_forward=%s", orig);
+			log_warn("restoring %s=%s", sc->name, orig);
 		else
-			log_info("net.ipv4.ip_forward restored to %s", orig);
+			log_info("%s restored to %s", sc->name, orig);
 		if (fd >= 0)
 			close(fd);
 	}
@@ -498,7 +531,23 @@ static void nat_forward_release(unsigned long long netns)
 }
 
 /**
- * nat_forward_enable() - set ip_forward to 1, remembering the old value
+ * nat_forward_release() - restore the forwarding switches once no daemon
+ * needs them
+ * @netns:	the network namespace
+ *
+ * Must be called with the lock held, after the caller's own state file is
+ * gone.
+ */
+static void nat_forward_release(unsigned long long netns)
+{
+	nat_sysctl_release(&nat_fwd4, netns);
+	nat_sysctl_release(&nat_fwd6, netns);
+}
+
+/**
+ * nat_forward_enable() - set a forwarding switch to 1, remembering the old
+ * value
+ * @sc:		the switch
  * @netns:	the network namespace
  * @err:	where to write what went wrong
  * @errlen:	size of @err
@@ -507,20 +556,21 @@ static void nat_forward_release(unsigned long long netns)
  *
  * Return: 0 on success, -1 with @err set on failure
  */
-static int nat_forward_enable(unsigned long long netns, char *err,
+static int nat_forward_enable(const struct nat_sysctl *sc,
+			      unsigned long long netns, char *err,
 			      size_t errlen)
 {
 	char path[PATH_MAX], cur[16];
 	struct stat sb;
 	int fd;
 
-	if (nat_read_file(NAT_IP_FORWARD, cur, sizeof(cur)) < 0) {
-		err_sys(err, errlen, "reading %s", NAT_IP_FORWARD);
+	if (nat_read_file(sc->path, cur, sizeof(cur)) < 0) {
+		err_sys(err, errlen, "reading %s", sc->path);
 		return -1;
 	}
 	if (cur[0] == '1')
 		return 0;
-	nat_forward_path(path, sizeof(path), netns);
+	nat_forward_path(path, sizeof(path), sc, netns);
 	if (stat(path, &sb) < 0) {
 		char text[4];
 
@@ -531,15 +581,15 @@ static int nat_forward_enable(unsigned long long netns, char *err,
 			return -1;
 		}
 	}
-	fd = open(NAT_IP_FORWARD, O_WRONLY | O_CLOEXEC);
+	fd = open(sc->path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, "1", 1) != 1) {
-		err_sys(err, errlen, "setting net.ipv4.ip_forward=1");
+		err_sys(err, errlen, "setting %s=1", sc->name);
 		if (fd >= 0)
 			close(fd);
 		return -1;
 	}
 	close(fd);
-	log_info("net.ipv4.ip_forward set to 1 (was 0; restored on exit)");
+	log_info("%s set to 1 (was 0; restored on exit)", sc->name);
 	return 0;
 }
 
@@ -768,8 +818,9 @@ static void nat_names(struct in_addr net, unsigned int prefix,
  */
 void nat_recover_net(struct in_addr net, unsigned int prefix)
 {
-	char table[64], path[PATH_MAX], script[128], err[600];
+	char table[64], path[PATH_MAX], script[160], err[600];
 	struct nat_state st;
+	bool orphan;
 	int lock;
 
 	lock = nat_lock(err, sizeof(err));
@@ -778,14 +829,19 @@ void nat_recover_net(struct in_addr net, unsigned int prefix)
 		return;
 	}
 	nat_names(net, prefix, nat_netns(), table, path);
-	if (nat_state_read(path, &st) < 0 || !nat_alive(&st)) {
-		snprintf(script, sizeof(script), "delete table ip %s\n", table);
+	orphan = nat_state_read(path, &st) < 0 || !nat_alive(&st);
+	for (int i = 0; orphan && i < 2; i++) {
+		const char *family = i ? "ip6" : "ip";
+
+		snprintf(script, sizeof(script), "delete table %s %s\n", family,
+			 table);
 		if (nat_run_nft(script, err, sizeof(err)) == 0)
-			log_warnx("deleted nft table ip %s, left by an earlier "
+			log_warnx("deleted nft table %s %s, left by an earlier "
 				  "shared-mode start on this subnet",
-				  table);
+				  family, table);
 		else
-			log_debug("no leftover table ip %s: %s", table, err);
+			log_debug("no leftover table %s %s: %s", family, table,
+				  err);
 	}
 	close(lock);
 }
@@ -877,10 +933,49 @@ static void nat_base_script(char *buf, size_t len, const char *netstr,
 }
 
 /**
+ * nat_script6() - the nft script that creates the NAT66 table
+ * @buf:	where it goes (appended to what is there)
+ * @len:	size of @buf
+ * @prefix6:	the network's /64 (16 bytes)
+ * @ifname:	the TAP device
+ *
+ * The ip6 twin of nat_base_script()'s shared-mode table, under the same
+ * name: masquerade of the /64 out of any interface but the TAP, accept
+ * of what is forwarded from and to the TAP.
+ */
+static void nat_script6(char *buf, size_t len, const uint8_t *prefix6,
+			const char *ifname)
+{
+	char pfx[INET6_ADDRSTRLEN];
+	size_t used = strlen(buf);
+
+	inet_ntop(AF_INET6, prefix6, pfx, sizeof(pfx));
+	snprintf(buf + used, len - used,
+		 "add table ip6 %1$s\n"
+		 "delete table ip6 %1$s\n"
+		 "table ip6 %1$s {\n"
+		 "\tchain postrouting {\n"
+		 "\t\ttype nat hook postrouting priority srcnat; "
+		 "policy accept;\n"
+		 "\t\tip6 saddr %2$s/64 oifname != \"%3$s\" masquerade\n"
+		 "\t}\n"
+		 "\tchain forward {\n"
+		 "\t\ttype filter hook forward priority filter - 5; "
+		 "policy accept;\n"
+		 "\t\tiifname \"%3$s\" accept\n"
+		 "\t\toifname \"%3$s\" accept\n"
+		 "\t}\n"
+		 "}\n",
+		 nat.st.table, pfx, ifname);
+}
+
+/**
  * nat_start() - turn on forwarding and masquerading for the VM subnet
  * @ifname:	the TAP device carrying the subnet
  * @net:	the subnet's network address
  * @prefix:	its prefix length (0-32)
+ * @prefix6:	shared mode with IPv6: the network's /64 (16 bytes), which
+ *		gets IPv6 forwarding and NAT66 too; NULL for none
  * @masquerade:	shared mode: forwarding and masquerading; false in host
  *		mode, where the table only carries port forwards
  * @err:	where to write what went wrong
@@ -893,9 +988,9 @@ static void nat_base_script(char *buf, size_t len, const char *netstr,
  * Return: 0 on success, -1 with @err set and nothing changed on failure
  */
 int nat_start(const char *ifname, struct in_addr net, unsigned int prefix,
-	      bool masquerade, char *err, size_t errlen)
+	      const uint8_t *prefix6, bool masquerade, char *err, size_t errlen)
 {
-	char netstr[INET_ADDRSTRLEN], script[2048];
+	char netstr[INET_ADDRSTRLEN], script[3072];
 	struct nat_state old;
 	int lock;
 
@@ -936,7 +1031,12 @@ int nat_start(const char *ifname, struct in_addr net, unsigned int prefix,
 		close(lock);
 		return -1;
 	}
-	if (masquerade && nat_forward_enable(nat.netns, err, errlen) < 0) {
+	if (!masquerade)
+		prefix6 = NULL;
+	if ((masquerade &&
+	     nat_forward_enable(&nat_fwd4, nat.netns, err, errlen) < 0) ||
+	    (prefix6 &&
+	     nat_forward_enable(&nat_fwd6, nat.netns, err, errlen) < 0)) {
 		unlink(nat.path);
 		nat_forward_release(nat.netns);
 		close(lock);
@@ -944,6 +1044,8 @@ int nat_start(const char *ifname, struct in_addr net, unsigned int prefix,
 	}
 	nat_base_script(script, sizeof(script), netstr, prefix, ifname,
 			masquerade);
+	if (prefix6)
+		nat_script6(script, sizeof(script), prefix6, ifname);
 	if (nat_run_nft(script, err, errlen) < 0) {
 		/* nft may have been killed after its transaction went in, or
 		 * a table of that name may be a leftover: delete it, or keep
@@ -954,8 +1056,9 @@ int nat_start(const char *ifname, struct in_addr net, unsigned int prefix,
 	}
 	close(lock);
 	if (masquerade)
-		log_info("shared mode: %s/%u masqueraded (nft table ip %s)",
-			 netstr, prefix, nat.st.table);
+		log_info("shared mode: %s/%u masqueraded (nft table ip %s)%s",
+			 netstr, prefix, nat.st.table,
+			 prefix6 ? "; IPv6 /64 too (nft table ip6)" : "");
 	else
 		log_info("nft table ip %s set up for port forwards",
 			 nat.st.table);
@@ -1039,7 +1142,9 @@ int nat_set_forwards(const struct fwd_set *s, char *err, size_t errlen)
 	}
 	if (external && !nat.masquerade) {
 		lock = nat_lock(err, errlen);
-		r = lock < 0 ? -1 : nat_forward_enable(nat.netns, err, errlen);
+		r = lock < 0
+			? -1
+			: nat_forward_enable(&nat_fwd4, nat.netns, err, errlen);
 		if (lock >= 0)
 			close(lock);
 		if (r < 0) {

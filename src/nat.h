@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <netinet/in.h>
 
 #include "fwd.h"
@@ -21,7 +22,8 @@
 #define NAT_STATE_DIR "/run/socket_vmnet-nat"
 
 int nat_start(const char *ifname, struct in_addr net, unsigned int prefix,
-	      bool masquerade, char *err, size_t errlen);
+	      const uint8_t *prefix6, bool masquerade, char *err,
+	      size_t errlen);
 int nat_set_forwards(const struct fwd_set *s, char *err, size_t errlen);
 void nat_stop(void);
 void nat_recover(void);

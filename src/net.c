@@ -346,3 +346,31 @@ unsigned int net_pool_size(const struct net_plan *p, unsigned int max_leases,
 			  (unsigned long long)range, max_leases);
 	return max_leases;
 }
+
+/**
+ * net_ipv6_prefix() - the VM network's IPv6 /64 when none is given
+ * @gateway:	the IPv4 gateway, host order
+ * @mask:	the IPv4 netmask, host order
+ * @out:	set to the prefix (16 bytes, the low 64 bits zero)
+ *
+ * A unique local prefix (RFC 4193) whose 40-bit global ID is a hash
+ * (FNV-1a) of the IPv4 network: the same network gets the same prefix
+ * after every restart, so guests keep their addresses, and different
+ * networks on one host get different ones. Subnet ID 0.
+ */
+void net_ipv6_prefix(uint32_t gateway, uint32_t mask, uint8_t out[16])
+{
+	static const char tag[] = "socket_vmnet";
+	uint32_t words[2] = {gateway & mask, mask};
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < sizeof(tag) - 1; i++)
+		h = (h ^ (uint8_t)tag[i]) * 0x100000001b3ull;
+	for (size_t i = 0; i < 2; i++)
+		for (int b = 24; b >= 0; b -= 8)
+			h = (h ^ (uint8_t)(words[i] >> b)) * 0x100000001b3ull;
+	memset(out, 0, 16);
+	out[0] = 0xfd;
+	for (int i = 1; i <= 5; i++)
+		out[i] = (uint8_t)(h >> (8 * (i - 1)));
+}

@@ -76,4 +76,6 @@ int net_check_plan(const struct net_plan *p, enum net_words words, char *err,
 unsigned int net_pool_size(const struct net_plan *p, unsigned int max_leases,
 			   unsigned int limit);
 
+void net_ipv6_prefix(uint32_t gateway, uint32_t mask, uint8_t out[16]);
+
 #endif /* NET_H */

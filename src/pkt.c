@@ -526,6 +526,213 @@ bool pkt_ipv6_parse(const uint8_t *p, size_t len, struct pkt_ipv6 *ip6)
 }
 
 /**
+ * pkt_icmp6_sum() - the Internet checksum of an IPv6 upper-layer packet
+ * @src:	source address (16 bytes)
+ * @dst:	destination address
+ * @proto:	upper-layer protocol
+ * @p:		the upper-layer header and its data
+ * @len:	their length
+ *
+ * Return: the folded checksum over the pseudo-header and @p
+ */
+static uint16_t pkt_icmp6_sum(const uint8_t *src, const uint8_t *dst,
+			      uint8_t proto, const uint8_t *p, size_t len)
+{
+	uint8_t tail[8] = {(uint8_t)(len >> 24),
+			   (uint8_t)(len >> 16),
+			   (uint8_t)(len >> 8),
+			   (uint8_t)len,
+			   0,
+			   0,
+			   0,
+			   proto};
+	uint32_t sum = pkt_csum_add(0, src, PKT_IPV6_ALEN);
+
+	sum = pkt_csum_add(sum, dst, PKT_IPV6_ALEN);
+	sum = pkt_csum_add(sum, tail, sizeof(tail));
+	return pkt_csum_fold(pkt_csum_add(sum, p, len));
+}
+
+/**
+ * pkt_icmp6_csum() - check the ICMPv6 checksum of a parsed packet
+ * @ip6:	the packet, from pkt_ipv6_parse(), its upper layer ICMPv6
+ *
+ * Return: 0 when the checksum is right
+ */
+uint16_t pkt_icmp6_csum(const struct pkt_ipv6 *ip6)
+{
+	return pkt_icmp6_sum(ip6->src, ip6->dst, PKT_IPPROTO_ICMPV6,
+			     ip6->payload, ip6->payload_len);
+}
+
+/**
+ * pkt_nd_body_len() - the fixed part of a neighbour discovery message
+ * @type:	its ICMPv6 type
+ *
+ * Return: bytes after the ICMPv6 header before the options, 0 for a type
+ * that is not RS, RA, NS or NA
+ */
+static size_t pkt_nd_body_len(uint8_t type)
+{
+	switch (type) {
+	case PKT_ICMP6_RS:
+		return PKT_ND_RS_LEN;
+	case PKT_ICMP6_RA:
+		return PKT_ND_RA_LEN;
+	case PKT_ICMP6_NS:
+		return PKT_ND_NS_LEN;
+	case PKT_ICMP6_NA:
+		return PKT_ND_NA_LEN;
+	default:
+		return 0;
+	}
+}
+
+/**
+ * pkt_nd_options() - walk the options of a neighbour discovery message
+ * @c:		cursor at the first option, bounded by the packet's end
+ * @nd:		the message so far; its link-layer address fields are set
+ *
+ * The link-layer address option that counts is the source's (type 1) in
+ * RS, RA and NS, the target's (type 2) in NA; an option of length 0 or
+ * one running past the end makes the message malformed (RFC 4861 7.1.1).
+ *
+ * Return: true if the options are well formed
+ */
+static bool pkt_nd_options(struct pkt_cur *c, struct pkt_nd *nd)
+{
+	uint8_t want =
+	    nd->type == PKT_ICMP6_NA ? PKT_ND_OPT_TLLA : PKT_ND_OPT_SLLA;
+
+	for (unsigned int i = 0; pkt_left(c); i++) {
+		uint8_t type, units;
+		const uint8_t *body;
+
+		if (i == PKT_ND_MAX_OPTS || !pkt_get_u8(c, &type) ||
+		    !pkt_get_u8(c, &units) || !units ||
+		    !pkt_get_ptr(c, (size_t)units * 8 - 2, &body))
+			return false;
+		if (type != want)
+			continue;
+		if (units != 1)
+			nd->lladdr_other = true;
+		else if (!nd->lladdr)
+			nd->lladdr = body;
+		else if (memcmp(nd->lladdr, body, PKT_ETH_ALEN))
+			nd->lladdr_other = true;
+	}
+	return true;
+}
+
+/**
+ * pkt_nd_parse() - check a neighbour discovery message
+ * @ip6:	the IPv6 packet, from pkt_ipv6_parse()
+ * @nd:		filled in on success
+ *
+ * The checks of RFC 4861 7.1.1 and 6.1.1 that need no state: ICMPv6 with
+ * hop limit 255, code 0, a right checksum, a body long enough for its
+ * type, a target that is not multicast, well-formed options.
+ *
+ * Return: true for a well-formed RS, RA, NS or NA
+ */
+bool pkt_nd_parse(const struct pkt_ipv6 *ip6, struct pkt_nd *nd)
+{
+	struct pkt_cur c;
+	uint8_t code;
+	size_t body;
+
+	memset(nd, 0, sizeof(*nd));
+	if (ip6->proto != PKT_IPPROTO_ICMPV6 || ip6->hop_limit != 255)
+		return false;
+	pkt_cur_init(&c, ip6->payload, ip6->payload_len);
+	if (!pkt_get_u8(&c, &nd->type) || !pkt_get_u8(&c, &code) ||
+	    !pkt_skip(&c, 2) || code != 0)
+		return false;
+	body = pkt_nd_body_len(nd->type);
+	if (!body || pkt_left(&c) < body || pkt_icmp6_csum(ip6) != 0)
+		return false;
+	if (!pkt_get_u32(&c, &nd->flags))
+		return false;
+	if (nd->type == PKT_ICMP6_NS || nd->type == PKT_ICMP6_NA) {
+		if (!pkt_get_ptr(&c, PKT_IPV6_ALEN, &nd->target) ||
+		    pkt_ipv6_is_mcast(nd->target))
+			return false;
+	} else {
+		pkt_skip(&c, body - 4);
+	}
+	return pkt_nd_options(&c, nd);
+}
+
+const uint8_t pkt_ipv6_all_nodes[PKT_IPV6_ALEN] = {0xff, 0x02, [15] = 1};
+
+/**
+ * pkt_ipv6_is_unspec() - tell whether an IPv6 address is ::
+ * @a:		the address (16 bytes)
+ *
+ * Return: true for the unspecified address
+ */
+bool pkt_ipv6_is_unspec(const uint8_t *a)
+{
+	static const uint8_t zero[PKT_IPV6_ALEN];
+
+	return !memcmp(a, zero, PKT_IPV6_ALEN);
+}
+
+/**
+ * pkt_ipv6_is_mcast() - tell whether an IPv6 address is multicast
+ * @a:		the address (16 bytes)
+ *
+ * Return: true inside ff00::/8
+ */
+bool pkt_ipv6_is_mcast(const uint8_t *a)
+{
+	return a[0] == 0xff;
+}
+
+/**
+ * pkt_ipv6_is_linklocal() - tell whether an IPv6 address is link-local
+ * @a:		the address (16 bytes)
+ *
+ * Return: true inside fe80::/10
+ */
+bool pkt_ipv6_is_linklocal(const uint8_t *a)
+{
+	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+}
+
+/**
+ * pkt_ipv6_eui64() - an address made of a /64 prefix and a MAC (RFC 4291
+ * appendix A: modified EUI-64, the universal/local bit inverted)
+ * @prefix:	the prefix (its first 8 bytes are used)
+ * @mac:	the MAC
+ * @out:	the address (16 bytes)
+ */
+void pkt_ipv6_eui64(const uint8_t *prefix, const uint8_t *mac, uint8_t *out)
+{
+	memmove(out, prefix, 8);
+	out[8] = mac[0] ^ 0x02;
+	out[9] = mac[1];
+	out[10] = mac[2];
+	out[11] = 0xff;
+	out[12] = 0xfe;
+	out[13] = mac[3];
+	out[14] = mac[4];
+	out[15] = mac[5];
+}
+
+/**
+ * pkt_ipv6_mcast_mac() - the Ethernet address of an IPv6 multicast group
+ * @a:		the group (16 bytes)
+ * @mac:	set to 33:33 and its last 32 bits (RFC 2464)
+ */
+void pkt_ipv6_mcast_mac(const uint8_t *a, uint8_t *mac)
+{
+	mac[0] = 0x33;
+	mac[1] = 0x33;
+	memcpy(mac + 2, a + 12, 4);
+}
+
+/**
  * pkt_csum_replace4() - adjust a checksum for one 32-bit field changed
  * @csum:	the checksum as stored (host order)
  * @from:	the field's old value
@@ -684,6 +891,57 @@ void pkt_put_ipv4(struct pkt_wr *w, uint32_t src, uint32_t dst, uint8_t proto,
 		w->base[start + 10] = (uint8_t)(sum >> 8);
 		w->base[start + 11] = (uint8_t)sum;
 	}
+}
+
+/**
+ * pkt_put_ipv6() - write an IPv6 header without extension headers
+ * @w:			the writer
+ * @src:		source address (16 bytes)
+ * @dst:		destination address
+ * @proto:		next header
+ * @payload_len:	bytes that will follow; more than 65535 sets
+ *			@w->overflow
+ *
+ * The hop limit is 255, as neighbour discovery needs and any reply may use.
+ */
+void pkt_put_ipv6(struct pkt_wr *w, const uint8_t *src, const uint8_t *dst,
+		  uint8_t proto, size_t payload_len)
+{
+	if (payload_len > 0xffffu) {
+		w->overflow = true;
+		return;
+	}
+	pkt_put_u32(w, 0x60000000u);
+	pkt_put_u16(w, (uint16_t)payload_len);
+	pkt_put_u8(w, proto);
+	pkt_put_u8(w, PKT_IPV6_HOP_LIMIT);
+	pkt_put_bytes(w, src, PKT_IPV6_ALEN);
+	pkt_put_bytes(w, dst, PKT_IPV6_ALEN);
+}
+
+/**
+ * pkt_icmp6_finish() - fill in the checksum of an ICMPv6 packet
+ * @ip6:	the IPv6 header pkt_put_ipv6() wrote, followed by the ICMPv6
+ *		message with its checksum field zero
+ * @len:	bytes from @ip6 to the end of the message
+ *
+ * Return: false if @len does not match the header's payload length
+ */
+bool pkt_icmp6_finish(uint8_t *ip6, size_t len)
+{
+	size_t plen;
+	uint16_t sum;
+
+	if (len < PKT_IPV6_HLEN + PKT_ICMP6_HLEN)
+		return false;
+	plen = (size_t)(ip6[4] << 8 | ip6[5]);
+	if (plen != len - PKT_IPV6_HLEN)
+		return false;
+	sum = pkt_icmp6_sum(ip6 + 8, ip6 + 24, PKT_IPPROTO_ICMPV6,
+			    ip6 + PKT_IPV6_HLEN, plen);
+	ip6[PKT_IPV6_HLEN + 2] = (uint8_t)(sum >> 8);
+	ip6[PKT_IPV6_HLEN + 3] = (uint8_t)sum;
+	return true;
 }
 
 /**

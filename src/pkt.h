@@ -75,6 +75,27 @@
 #define PKT_ICMP6_NS	       135u /* neighbour solicitation */
 #define PKT_ICMP6_NA	       136u /* neighbour advertisement */
 #define PKT_ICMP6_REDIRECT     137u
+#define PKT_ICMP6_MLD2_REPORT  143u /* MLDv2 listener report */
+#define PKT_ICMP6_HLEN	       4u   /* type, code, checksum */
+
+/* Neighbour discovery (RFC 4861): message bodies after the ICMPv6 header,
+ * option types, flags and the lifetimes the gateway advertises */
+#define PKT_ND_RS_LEN	     4u	 /* reserved */
+#define PKT_ND_RA_LEN	     12u /* hop limit .. retransmission timer */
+#define PKT_ND_NS_LEN	     20u /* reserved, target */
+#define PKT_ND_NA_LEN	     20u /* flags, target */
+#define PKT_ND_OPT_SLLA	     1u	 /* source link-layer address */
+#define PKT_ND_OPT_TLLA	     2u	 /* target link-layer address */
+#define PKT_ND_OPT_PREFIX    3u	 /* prefix information */
+#define PKT_ND_OPT_MTU	     5u
+#define PKT_ND_OPT_RDNSS     25u /* recursive DNS servers (RFC 8106) */
+#define PKT_ND_PREFIX_LEN    32u /* bytes of a prefix information option */
+#define PKT_ND_MAX_OPTS	     64u /* options read, at most */
+#define PKT_ND_NA_ROUTER     0x80000000u
+#define PKT_ND_NA_SOLICITED  0x40000000u
+#define PKT_ND_NA_OVERRIDE   0x20000000u
+#define PKT_ND_PREFIX_ONLINK 0x80u
+#define PKT_ND_PREFIX_AUTO   0x40u
 
 /* UDP and the well-known ports the daemon looks at */
 #define PKT_UDP_HLEN	      8u
@@ -187,6 +208,25 @@ struct pkt_ipv6 {
 };
 
 /**
+ * struct pkt_nd - a checked neighbour discovery message (RS, RA, NS, NA)
+ * @type:	ICMPv6 type
+ * @flags:	the first 32 bits after the ICMPv6 header (NA flags)
+ * @target:	target address of an NS or NA (16 bytes, in the packet), or
+ *		NULL
+ * @lladdr:	the first source (RS, RA, NS) or target (NA) link-layer
+ *		address option's address (6 bytes), or NULL when none
+ * @lladdr_other: another link-layer address option names a different
+ *		address, or one has a length other than Ethernet's
+ */
+struct pkt_nd {
+	uint8_t type;
+	uint32_t flags;
+	const uint8_t *target;
+	const uint8_t *lladdr;
+	bool lladdr_other;
+};
+
+/**
  * struct pkt_arp - an Ethernet/IPv4 ARP message
  * @op:		operation (request, reply)
  * @sha:	sender hardware address (6 bytes, in the frame)
@@ -231,6 +271,15 @@ bool pkt_ipv4_header(const uint8_t *p, size_t len, struct pkt_ipv4 *ip,
 		     struct pkt_ipv4_frag *frag);
 bool pkt_ipv4_parse(const uint8_t *p, size_t len, struct pkt_ipv4 *ip);
 bool pkt_ipv6_parse(const uint8_t *p, size_t len, struct pkt_ipv6 *ip6);
+extern const uint8_t pkt_ipv6_all_nodes[PKT_IPV6_ALEN]; /* ff02::1 */
+
+bool pkt_nd_parse(const struct pkt_ipv6 *ip6, struct pkt_nd *nd);
+uint16_t pkt_icmp6_csum(const struct pkt_ipv6 *ip6);
+bool pkt_ipv6_is_unspec(const uint8_t *a);
+bool pkt_ipv6_is_mcast(const uint8_t *a);
+bool pkt_ipv6_is_linklocal(const uint8_t *a);
+void pkt_ipv6_eui64(const uint8_t *prefix, const uint8_t *mac, uint8_t *out);
+void pkt_ipv6_mcast_mac(const uint8_t *a, uint8_t *mac);
 bool pkt_ipv4_set_addr(uint8_t *p, size_t len, bool dst, uint32_t addr);
 bool pkt_udp_ports(const uint8_t *p, size_t len, uint16_t *sport,
 		   uint16_t *dport);
@@ -238,6 +287,9 @@ void pkt_put_eth(struct pkt_wr *w, const uint8_t *dst, const uint8_t *src,
 		 uint16_t type);
 void pkt_put_ipv4(struct pkt_wr *w, uint32_t src, uint32_t dst, uint8_t proto,
 		  uint8_t tos, size_t payload_len);
+void pkt_put_ipv6(struct pkt_wr *w, const uint8_t *src, const uint8_t *dst,
+		  uint8_t proto, size_t payload_len);
+bool pkt_icmp6_finish(uint8_t *ip6, size_t len);
 bool pkt_udp_finish(uint8_t *udp, size_t udp_len, uint32_t src, uint32_t dst,
 		    uint16_t sport, uint16_t dport);
 

@@ -70,6 +70,9 @@
  * @waits:	times this port had to wait
  * @ip4:	IPv4 addresses the port announced by ARP, a ring
  * @nip4:	how many were recorded (the ring holds the last ones)
+ * @ip6:	IPv6 addresses the port claimed by duplicate address
+ *		detection, a ring
+ * @nip6:	how many were recorded
  * @guard:	the guards' state of the port
  */
 struct switch_port {
@@ -88,6 +91,8 @@ struct switch_port {
 	uint64_t waits;
 	uint32_t ip4[SWITCH_IP4_SEEN];
 	unsigned int nip4;
+	uint8_t ip6[SWITCH_IP6_SEEN][PKT_IPV6_ALEN];
+	unsigned int nip6;
 	struct guard_port guard;
 };
 
@@ -370,6 +375,33 @@ static void switch_reply(void *arg, const uint8_t *frame, size_t len)
 }
 
 /**
+ * switch_local_flood() - a frame of the local service's own to every VM
+ * @frame:	the frame (router advertisements)
+ * @len:	its length
+ *
+ * The host side does not get it: the host is not one of the network's
+ * hosts there, it is the router.
+ *
+ * Return: how many ports it was queued to
+ */
+unsigned int switch_local_flood(const uint8_t *frame, size_t len)
+{
+	unsigned int sent = 0;
+
+	if (sw.tap)
+		sw.tap(SWITCH_TAP_LOCAL, SWITCH_TAP_ALL, frame, len);
+	for (unsigned int i = 0, n = port_count(); i < n; i++) {
+		struct port *dst = port_active(i);
+
+		if (dst->kind == PORT_HOST)
+			continue;
+		switch_enqueue(dst, frame, len);
+		sent++;
+	}
+	return sent;
+}
+
+/**
  * switch_learn() - learn the source address of a frame
  * @src:	port the frame came from
  * @mac:	its source address (unicast)
@@ -414,6 +446,25 @@ static void switch_note_arp(struct port *src, const struct pkt_eth *e)
 }
 
 /**
+ * switch_note_dad() - remember the IPv6 address a port claims
+ * @src:	the port (a VM's)
+ * @frame:	an IPv6 frame the guards passed
+ * @len:	its length
+ */
+static void switch_note_dad(struct port *src, const uint8_t *frame, size_t len)
+{
+	struct switch_port *s = switch_of(src);
+	const uint8_t *t = guard_dad_target(frame, len);
+
+	if (!t)
+		return;
+	for (unsigned int i = 0; i < s->nip6 && i < SWITCH_IP6_SEEN; i++)
+		if (!memcmp(s->ip6[i], t, PKT_IPV6_ALEN))
+			return;
+	memcpy(s->ip6[s->nip6++ % SWITCH_IP6_SEEN], t, PKT_IPV6_ALEN);
+}
+
+/**
  * switch_mac_taken() - tell whether a port may not bind to a MAC
  * @p:		the port about to bind
  * @mac:	its first source MAC
@@ -454,6 +505,30 @@ static bool switch_mac_taken(struct port *p, const uint8_t *mac)
 }
 
 /**
+ * switch_ip6_held() - tell whether another port holds an IPv6 address
+ * (strict guards)
+ * @p:		the port that claims it
+ * @ip6:	the address
+ *
+ * Runs for duplicate address detection probes only, a few per port and
+ * address, so walking the open ports is fine (as switch_take_lease()).
+ *
+ * Return: true if an open port other than @p may use it
+ */
+static bool switch_ip6_held(const struct port *p, const uint8_t *ip6)
+{
+	for (unsigned int i = 0, n = port_count(); i < n; i++) {
+		struct port *q = port_active(i);
+		struct switch_port *s = switch_of(q);
+
+		if (q != p && q->kind != PORT_HOST && s->guard.bound &&
+		    guard_holds6(&s->guard, ip6))
+			return true;
+	}
+	return false;
+}
+
+/**
  * switch_drop() - count and maybe log a frame the guards refused
  * @p:		the port it came from
  * @r:		why
@@ -476,7 +551,9 @@ static void switch_drop(struct port *p, enum guard_reason r)
  * @frame:	the frame
  * @len:	its length
  *
- * Binds the port to its first source MAC when the guards are on.
+ * Binds the port to its first source MAC when the guards are on. In
+ * strict mode, a duplicate address detection probe the guard passed is a
+ * claim: the switch says whether another port holds the address.
  *
  * Return: true if the frame may be switched (else it was counted)
  */
@@ -484,6 +561,7 @@ static bool switch_guard(struct port *src, const struct pkt_eth *e,
 			 const uint8_t *frame, size_t len)
 {
 	struct guard_port *g = &switch_of(src)->guard;
+	const uint8_t *target;
 	enum guard_reason r;
 
 	if (sw.guard.level == GUARD_OFF)
@@ -496,6 +574,11 @@ static bool switch_guard(struct port *src, const struct pkt_eth *e,
 		guard_port_bind(g, e->src);
 	}
 	r = guard_check(&sw.guard, g, frame, len);
+	if (r == GUARD_PASS && sw.guard.level == GUARD_STRICT &&
+	    e->type == PKT_ETHERTYPE_IPV6 &&
+	    (target = guard_dad_target(frame, len)))
+		r = guard_claim6(&sw.guard, g, target,
+				 switch_ip6_held(src, target));
 	if (r != GUARD_PASS)
 		switch_drop(src, r);
 	return r == GUARD_PASS;
@@ -636,6 +719,8 @@ enum switch_result switch_input(struct port *src, const uint8_t *frame,
 		return SWITCH_DONE;
 	if (e.type == PKT_ETHERTYPE_ARP && src->kind != PORT_HOST)
 		switch_note_arp(src, &e);
+	if (e.type == PKT_ETHERTYPE_IPV6 && src->kind != PORT_HOST)
+		switch_note_dad(src, frame, len);
 	switch_learn(src, e.src, now);
 	if (sw.local && src->kind != PORT_HOST &&
 	    sw.local(frame, len, now, switch_reply, src))
@@ -806,6 +891,16 @@ void switch_reserve_mac(const uint8_t mac[6])
 }
 
 /**
+ * switch_reserve_ip6() - keep VMs from using or claiming an IPv6 address
+ * @ip6:	an address of the host side or the gateway (16 bytes)
+ */
+void switch_reserve_ip6(const uint8_t *ip6)
+{
+	if (sw.guard.ngw6 < GUARD_MAX_GW6)
+		memcpy(sw.guard.gw6[sw.guard.ngw6++], ip6, PKT_IPV6_ALEN);
+}
+
+/**
  * switch_bind_mac() - bind a port to a MAC before it sends anything
  * @p:		an open port
  * @mac:	the VM's address (--fd=N,mac=MAC)
@@ -897,6 +992,11 @@ void switch_port_info(const struct port *p, struct switch_port_info *out)
 	for (unsigned int i = 0; i < n; i++)
 		out->ip4[i] = s->ip4[(s->nip4 - n + i) % SWITCH_IP4_SEEN];
 	out->nip4 = n;
+	n = s->nip6 < SWITCH_IP6_SEEN ? s->nip6 : SWITCH_IP6_SEEN;
+	for (unsigned int i = 0; i < n; i++)
+		memcpy(out->ip6[i], s->ip6[(s->nip6 - n + i) % SWITCH_IP6_SEEN],
+		       PKT_IPV6_ALEN);
+	out->nip6 = n;
 }
 
 /**

@@ -77,6 +77,7 @@ typedef void (*switch_tap_fn)(int src, int dst, const uint8_t *frame,
 			      size_t len);
 
 #define SWITCH_IP4_SEEN 4u /* IPv4 addresses remembered per port */
+#define SWITCH_IP6_SEEN 4u /* IPv6 addresses remembered per port */
 
 /**
  * struct switch_port_info - what the switch knows of a port, for reading
@@ -84,19 +85,26 @@ typedef void (*switch_tap_fn)(int src, int dst, const uint8_t *frame,
  * @stalled:	its peer has taken nothing for a while (see switch.c)
  * @ip4:	IPv4 addresses it announced by ARP, host order, latest last
  * @nip4:	how many
+ * @ip6:	IPv6 addresses it claimed by duplicate address detection,
+ *		latest last
+ * @nip6:	how many
  */
 struct switch_port_info {
 	uint64_t waits;
 	bool stalled;
 	uint32_t ip4[SWITCH_IP4_SEEN];
 	unsigned int nip4;
+	uint8_t ip6[SWITCH_IP6_SEEN][16];
+	unsigned int nip6;
 };
 
 int switch_init(unsigned int max_ports, unsigned int mac_age_s,
 		const struct guard_conf *guard);
 void switch_fini(void);
 void switch_set_local(switch_local_fn fn);
+unsigned int switch_local_flood(const uint8_t *frame, size_t len);
 void switch_reserve_mac(const uint8_t mac[6]);
+void switch_reserve_ip6(const uint8_t *ip6);
 void switch_bind_mac(struct port *p, const uint8_t mac[6]);
 enum switch_result switch_input(struct port *src, const uint8_t *frame,
 				size_t len);

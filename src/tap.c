@@ -20,7 +20,11 @@
  *   administrator enabled forwarding for other reasons).
  * - shared: host mode plus nat_start() (nat.c): net.ipv4.ip_forward and an
  *   nftables masquerade table, recorded in a state file so that what a
- *   crash leaves is undone by the next start.
+ *   crash leaves is undone by the next start; with IPv6, also IPv6
+ *   forwarding and a NAT66 table.
+ * With IPv6 (host and shared), the TAP also holds the gateway's IPv6
+ * addresses (tap_set_ipv6()); the daemon's gateway sends the router
+ * advertisements, the kernel answers neighbour solicitations and pings.
  * - bridged: the TAP, without any address, becomes a port of an existing
  *   Linux bridge; the host's own address stays on the bridge.
  * Port forwards (shared and host mode, tap_forward()) are DNAT rules in
@@ -55,6 +59,7 @@
 #include "log.h"
 #include "nat.h"
 #include "net.h"
+#include "pkt.h"
 #include "uplink.h"
 
 #define TAP_DEV		 "/dev/net/tun"
@@ -63,6 +68,7 @@
 #define TAP_MAX_MTU	 65521u /* tun: 65535 minus the Ethernet header */
 #define TAP_ETH_HLEN	 14u
 #define TAP_SYSCONF	 "/proc/sys/net/ipv4/conf"
+#define TAP_SYSCONF6	 "/proc/sys/net/ipv6/conf"
 
 static void tap_close(void);
 
@@ -384,6 +390,113 @@ static int tap_info(struct uplink_info *info, char *err, size_t errlen)
 }
 
 /**
+ * tap_conf_write() - set one of the TAP's own settings under /proc
+ * @dir:	TAP_SYSCONF or TAP_SYSCONF6
+ * @key:	the setting
+ * @value:	its new value
+ * @err:	where to write what went wrong
+ * @errlen:	size of @err
+ *
+ * Return: 0 on success, -1 with @err set
+ */
+static int tap_conf_write(const char *dir, const char *key, const char *value,
+			  char *err, size_t errlen)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", dir, tap.ifname, key);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, value, strlen(value)) < 0) {
+		err_sys(err, errlen, "setting %s", path);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/**
+ * tap_add_ip6() - give the TAP an IPv6 address
+ * @a:		the address (16 bytes)
+ * @plen:	its prefix length
+ * @err:	where to write what went wrong
+ * @errlen:	size of @err
+ *
+ * An address the TAP already has (the kernel's own link-local one) is
+ * fine.
+ *
+ * Return: 0 on success, -1 with @err set
+ */
+static int tap_add_ip6(const uint8_t *a, unsigned int plen, char *err,
+		       size_t errlen)
+{
+	struct tap_in6_ifreq {
+		struct in6_addr addr;
+		uint32_t prefixlen;
+		int ifindex;
+	} r;
+	int s, rc;
+
+	memset(&r, 0, sizeof(r));
+	memcpy(r.addr.s6_addr, a, 16);
+	r.prefixlen = plen;
+	r.ifindex = (int)if_nametoindex(tap.ifname);
+	s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0) {
+		tap_err(err, errlen, "IPv6 socket", errno);
+		return -1;
+	}
+	rc = ioctl(s, SIOCSIFADDR, &r);
+	if (rc < 0 && errno != EEXIST) {
+		tap_err(err, errlen, "setting the TAP's IPv6 address", errno);
+		close(s);
+		return -1;
+	}
+	close(s);
+	return 0;
+}
+
+/**
+ * tap_set_ipv6() - the gateway's IPv6 addresses on the TAP
+ * @c:		the network (its /64 prefix)
+ * @info:	the TAP's MAC in; its IPv6 addresses filled in
+ * @err:	where to write what went wrong
+ * @errlen:	size of @err
+ *
+ * The TAP gets fe80::EUI-64 of its MAC (the source of the gateway's
+ * router advertisements, whatever address generation mode the host
+ * prefers) and PREFIX::1/64, the route to the VMs' addresses. It accepts
+ * no router advertisement (the host is the router here) and does no
+ * duplicate address detection (it is the first on the link). All three
+ * settings go with the TAP.
+ *
+ * Return: 0 on success, -1 with @err set
+ */
+static int tap_set_ipv6(const struct uplink_conf *c, struct uplink_info *info,
+			char *err, size_t errlen)
+{
+	static const uint8_t ll[8] = {0xfe, 0x80};
+	char text[INET6_ADDRSTRLEN];
+
+	if (tap_conf_write(TAP_SYSCONF6, "accept_ra", "0", err, errlen) ||
+	    tap_conf_write(TAP_SYSCONF6, "accept_dad", "0", err, errlen))
+		return -1;
+	pkt_ipv6_eui64(ll, info->mac, info->ip6[0]);
+	memcpy(info->ip6[1], c->prefix6, 8);
+	memset(info->ip6[1] + 8, 0, 8);
+	info->ip6[1][15] = 1;
+	if (tap_add_ip6(info->ip6[0], 64, err, errlen) ||
+	    tap_add_ip6(info->ip6[1], 64, err, errlen))
+		return -1;
+	info->nip6 = 2;
+	inet_ntop(AF_INET6, info->ip6[1], text, sizeof(text));
+	log_info("uplink: TAP %s carries %s/64", tap.ifname, text);
+	return 0;
+}
+
+/**
  * tap_caps() - tell what this backend implements
  * @caps:	filled in: every mode, no vmnet.framework identifiers,
  *		forwards (shared and host mode)
@@ -491,7 +604,8 @@ static int tap_open(const struct uplink_conf *c, struct uplink_info *info,
 	if (c->mode == NET_MODE_SHARED) {
 		char msg[512];
 
-		if (nat_start(tap.ifname, net, (unsigned int)prefix, true, msg,
+		if (nat_start(tap.ifname, net, (unsigned int)prefix,
+			      c->ipv6 ? c->prefix6 : NULL, true, msg,
 			      sizeof(msg)) < 0) {
 			err_set(err, errlen, "shared mode: %s%s", msg,
 				geteuid() ? " (shared mode needs root)" : "");
@@ -500,6 +614,9 @@ static int tap_open(const struct uplink_conf *c, struct uplink_info *info,
 		tap.nat = true;
 	}
 	if (tap_info(info, err, errlen) < 0)
+		goto fail;
+	if (c->ipv6 && c->mode != NET_MODE_BRIDGED &&
+	    tap_set_ipv6(c, info, err, errlen) < 0)
 		goto fail;
 	if (c->mode == NET_MODE_BRIDGED) {
 		log_info("uplink: TAP %s (MTU %u) joined bridge %s", tap.ifname,
@@ -591,21 +708,10 @@ static void tap_close(void)
  */
 static int tap_localnet(char *err, size_t errlen)
 {
-	char path[128];
-	int fd;
-
 	if (tap.localnet)
 		return 0;
-	snprintf(path, sizeof(path), "%s/%s/route_localnet", TAP_SYSCONF,
-		 tap.ifname);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, "1", 1) != 1) {
-		err_sys(err, errlen, "setting %s", path);
-		if (fd >= 0)
-			close(fd);
+	if (tap_conf_write(TAP_SYSCONF, "route_localnet", "1", err, errlen))
 		return -1;
-	}
-	close(fd);
 	tap.localnet = true;
 	return 0;
 }
@@ -680,7 +786,7 @@ static int tap_forward(const struct fwd_spec *f, bool add,
 	if (tap_forward_hold(f, err, errlen) < 0)
 		return -1;
 	if (!tap.nat) {
-		if (nat_start(tap.ifname, tap.net, tap.prefix, false, err,
+		if (nat_start(tap.ifname, tap.net, tap.prefix, NULL, false, err,
 			      errlen) < 0)
 			goto fail;
 		tap.nat = true;

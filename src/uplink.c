@@ -131,6 +131,7 @@ int uplink_open(const struct uplink_conf *c, struct uplink_info *info,
 	if (up.ops)
 		return err_set(err, errlen, "the uplink is already open");
 	memset(&up, 0, sizeof(up));
+	memset(info, 0, sizeof(*info));
 	up.gateway = ntohl(c->gateway.s_addr);
 	up.mask = ntohl(c->mask.s_addr);
 	if (c->mode == NET_MODE_SHARED) {

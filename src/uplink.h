@@ -83,6 +83,9 @@ typedef void uplink_rx_fn(void *arg, const uint8_t *frame, size_t len);
  * @rx_arg:	passed to @rx
  * @own_dhcp:	the daemon's DHCP server runs on this network: the host
  *		side must not run one (macOS 26 turns vmnet's off)
+ * @ipv6:	host and shared mode: the network has IPv6 (--ipv6)
+ * @prefix6:	its /64 prefix (16 bytes): the TAP holds PREFIX::1, NAT66
+ *		and libslirp use it
  *
  * Linux ignores the macOS-only fields; conf_check_platform() rejects the
  * flags that set them there (struct uplink_caps says which they are).
@@ -105,6 +108,8 @@ struct uplink_conf {
 	uplink_rx_fn *rx;
 	void *rx_arg;
 	bool own_dhcp;
+	bool ipv6;
+	uint8_t prefix6[16];
 };
 
 /**
@@ -120,6 +125,9 @@ struct uplink_conf {
  * @forwards:	it sets up port forwards (--forward)
  * @user_nat:	the build has the user-mode NAT (libslirp), which runs
  *		shared mode without privileges, --user and forwards included
+ * @own_ipv6:	the host side runs IPv6 for the network itself (router
+ *		advertisements, neighbour discovery, ping: vmnet, libslirp);
+ *		the gateway then sends none
  */
 struct uplink_caps {
 	unsigned int modes;
@@ -128,7 +136,10 @@ struct uplink_caps {
 	bool no_user;
 	bool forwards;
 	bool user_nat;
+	bool own_ipv6;
 };
+
+#define UPLINK_MAX_IP6 3u /* IPv6 addresses of the host side */
 
 /**
  * struct uplink_info - what the host side turned out to be
@@ -138,6 +149,9 @@ struct uplink_caps {
  * @ifname:	name of the host interface (TAP device), for logs
  * @dns:	an address on the VM network where the host side answers DNS
  *		for the guests (user-mode NAT: the gateway), 0 when none
+ * @ip6:	the host side's IPv6 addresses on the VM network, which no
+ *		VM may claim
+ * @nip6:	how many
  */
 struct uplink_info {
 	uint8_t mac[6];
@@ -145,6 +159,8 @@ struct uplink_info {
 	unsigned int max_frame;
 	char ifname[32];
 	struct in_addr dns;
+	uint8_t ip6[UPLINK_MAX_IP6][16];
+	unsigned int nip6;
 };
 
 /**

@@ -49,9 +49,16 @@
  * during usernat_run() is flushed by the switch in the same turn. No
  * thread, no busy loop.
  *
- * IPv4 only for now: libslirp's IPv6 (in6_enabled, a ULA prefix, its
- * router advertisements on the timers below) is left off; usernat_wants()
- * is where IPv6 multicast (NDP) would be let in.
+ * IPv6 (unless --ipv6=no): libslirp routes the network's /64 itself; it
+ * is the only router there. Its router advertisements (on the timers
+ * above, and in answer to solicitations) name its link-local address
+ * fe80::2 as the router and carry the prefix, and RDNSS (PREFIX::3) when
+ * the host has an IPv6 name server; it answers neighbour solicitations
+ * and pings for fe80::2 and PREFIX::2. The daemon's gateway sends no
+ * router advertisement in this mode (caps own_ipv6), so no two routers
+ * answer. libslirp's link-layer address for an IPv6 address is 52:56 and
+ * the address's last four bytes; usernat_wants() lets in IPv6 multicast
+ * and frames to those addresses.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -80,6 +87,8 @@
 #define USERNAT_MAX_MTU	       65521u /* libslirp's IF_MTU_MAX */
 #define USERNAT_IDLE_MS	       1000u  /* libslirp's "nothing timed" */
 #define USERNAT_FDS_MIN	       64u
+#define USERNAT_HOST6	       2u /* libslirp's ::2, and fe80::2 */
+#define USERNAT_DNS6	       3u /* its DNS forwarder, ::3 */
 
 /**
  * struct usernat_fd - one of libslirp's descriptors, as the loop sees it
@@ -137,6 +146,7 @@ struct usernat_stats {
  * @mac:	the host side's MAC address (libslirp's)
  * @gateway:	the gateway address, host order
  * @dns:	libslirp's name server address, host order
+ * @ipv6:	libslirp's IPv6 is on
  * @rx:		where frames for the VMs go
  * @rx_arg:	its argument
  * @buf:	frames that are rewritten are copied here first: two halves,
@@ -157,6 +167,7 @@ static struct usernat_state {
 	uint8_t mac[PKT_ETH_ALEN];
 	uint32_t gateway;
 	uint32_t dns;
+	bool ipv6;
 	uplink_rx_fn *rx;
 	void *rx_arg;
 	uint8_t *buf;
@@ -530,6 +541,7 @@ static void usernat_caps(struct uplink_caps *caps)
 	caps->host_dhcp = false;
 	caps->no_user = false;
 	caps->forwards = true;
+	caps->own_ipv6 = true;
 }
 
 /**
@@ -555,9 +567,36 @@ static void usernat_config(const struct uplink_conf *c, SlirpConfig *cfg,
 	cfg->if_mru = mtu;
 	cfg->disable_host_loopback = c->no_host_loopback;
 	cfg->disable_dhcp = true;
-	/* IPv6 (issue 14): in6_enabled with a ULA prefix, vhost6 and
-	 * vnameserver6, and NDP let in by usernat_wants(). */
-	cfg->in6_enabled = false;
+	cfg->in6_enabled = c->ipv6;
+	if (!c->ipv6)
+		return;
+	memcpy(cfg->vprefix_addr6.s6_addr, c->prefix6, 16);
+	cfg->vprefix_len = 64;
+	cfg->vhost6 = cfg->vprefix_addr6;
+	cfg->vhost6.s6_addr[15] = USERNAT_HOST6;
+	cfg->vnameserver6 = cfg->vprefix_addr6;
+	cfg->vnameserver6.s6_addr[15] = USERNAT_DNS6;
+}
+
+/**
+ * usernat_ipv6_info() - libslirp's IPv6 addresses on the network
+ * @c:		what the daemon asks for
+ * @info:	its ip6 list filled in: fe80::2, PREFIX::2, PREFIX::3
+ */
+static void usernat_ipv6_info(const struct uplink_conf *c,
+			      struct uplink_info *info)
+{
+	static const uint8_t ll[16] = {0xfe, 0x80, [15] = USERNAT_HOST6};
+
+	if (!c->ipv6)
+		return;
+	memcpy(info->ip6[0], ll, 16);
+	memcpy(info->ip6[1], c->prefix6, 16);
+	info->ip6[1][15] = USERNAT_HOST6;
+	memcpy(info->ip6[2], c->prefix6, 16);
+	info->ip6[2][15] = USERNAT_DNS6;
+	info->nip6 = 3;
+	un.ipv6 = true;
 }
 
 /**
@@ -600,6 +639,7 @@ static int usernat_open(const struct uplink_conf *c, struct uplink_info *info,
 		mtu = USERNAT_MAX_MTU;
 	}
 	memset(&un.st, 0, sizeof(un.st));
+	un.ipv6 = false;
 	un.buflen = mtu + PKT_ETH_HLEN;
 	un.buf = malloc(2 * un.buflen);
 	if (!un.buf)
@@ -625,6 +665,7 @@ static int usernat_open(const struct uplink_conf *c, struct uplink_info *info,
 	info->max_frame = mtu + PKT_ETH_HLEN;
 	snprintf(info->ifname, sizeof(info->ifname), "user-mode NAT");
 	info->dns = c->gateway;
+	usernat_ipv6_info(c, info);
 	log_info("user-mode NAT: libslirp %s, gateway %s, DNS at the gateway, "
 		 "host loopback %s",
 		 slirp_version_string(), inet_ntoa(c->gateway),
@@ -638,16 +679,23 @@ static int usernat_open(const struct uplink_conf *c, struct uplink_info *info,
  * @frame:	the frame
  * @len:	its length, at least an Ethernet header
  *
- * Return: true for frames to its MAC and ARP broadcasts
+ * Return: true for frames to its MAC and ARP broadcasts, and with IPv6,
+ * IPv6 multicast and frames to its IPv6 link-layer addresses
  */
 static bool usernat_wants(const uint8_t *frame, size_t len)
 {
+	static const uint8_t v6mac[4] = {0x52, 0x56, 0, 0};
 	struct pkt_eth e;
 
 	if (!pkt_eth_parse(frame, len, &e))
 		return false;
 	if (!memcmp(e.dst, un.mac, PKT_ETH_ALEN))
 		return true;
+	if (un.ipv6 && e.type == PKT_ETHERTYPE_IPV6)
+		return (e.dst[0] == 0x33 && e.dst[1] == 0x33) ||
+		       (!memcmp(e.dst, v6mac, 4) && e.dst[4] == 0 &&
+			(e.dst[5] == USERNAT_HOST6 ||
+			 e.dst[5] == USERNAT_DNS6));
 	return pkt_mac_is_bcast(e.dst) && e.type == PKT_ETHERTYPE_ARP;
 }
 

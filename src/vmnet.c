@@ -751,6 +751,7 @@ static void vmnet_uplink_caps(struct uplink_caps *caps)
 	caps->host_dhcp = true;
 	caps->no_user = true;
 	caps->forwards = false;
+	caps->own_ipv6 = true;
 }
 
 /**

@@ -315,6 +315,25 @@ def gw_seeds():
     }
 
 
+def nd_seeds():
+    """nd: ICMPv6 messages a VM sends (1 to the gateway, 2 DAD from ::,
+    3 to all routers; checksums are fixed up by the harness)."""
+    vm = bytes([0x52, 0x54, 0, 0x12, 0x34, 0x56])
+    gw_ula = bytes([0xfd, 0x12, 0x34, 0x56, 0x78, 0x9a]) + bytes(9) + b"\1"
+    mine = bytes([0xfd, 0x12, 0x34, 0x56, 0x78, 0x9a]) + bytes(9) + b"\7"
+    ns = bytes([135, 0, 0, 0, 0, 0, 0, 0]) + gw_ula + bytes([1, 1]) + vm
+    dad = bytes([135, 0, 0, 0, 0, 0, 0, 0]) + mine
+    rs = bytes([133, 0, 0, 0, 0, 0, 0, 0, 1, 1]) + vm
+    echo = bytes([128, 0, 0, 0, 0, 1, 0, 1]) + b"ping6"
+    return {
+        "ns": gw_rec(1, 1, ns),
+        "dad-then-ping": gw_rec(2, 1, dad) + gw_rec(0x82, 1, dad)
+        + gw_rec(1, 1, echo),
+        "rs-periodic": gw_rec(3, 1, rs) + gw_rec(3, 200, rs)
+        + gw_rec(3, 255, rs),
+    }
+
+
 def leasefile_seeds():
     """leasefile: lease files."""
     key1 = "00525400000001"
@@ -421,6 +440,7 @@ def main():
     write("guard", guard_seeds())
     write("dhcp", dhcp_seeds())
     write("gw", gw_seeds())
+    write("nd", nd_seeds())
     write("leasefile", leasefile_seeds())
     write("bootptab", bootptab_seeds())
     write("conf", conf_seeds())

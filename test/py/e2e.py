@@ -17,6 +17,9 @@ Scenarios (each line of output is one test, "ok" or "FAIL", with its time):
            --connect. Each: lease in the range with the right gateway and
            MTU, pings the gateway and a guest attached another way.
   multi-vm the same six guests: distinct MACs, every guest pings every other.
+  ipv6     two of them (IPv6 on in their kernels): SLAAC addresses in the
+           gateway's prefix (--vmnet-nat66-prefix), ping6 each other and
+           the gateway's PREFIX::1.
   faults   the same guests: the daemon is killed (SIGKILL, then SIGTERM) and
            restarted; the --connect guest must recover, the others are
            measured and compared with the documented behaviour
@@ -253,7 +256,7 @@ class Guest:
     """One QEMU with the test guest; its console is read by a thread."""
 
     def __init__(self, kernel, initrd, name, mac, netdev, wrapper=(), pass_fds=(),
-                 append=""):
+                 append="", ipv6=False):
         self.name, self.mac = name, mac
         self.lines = []
         self.cond = threading.Condition()
@@ -265,8 +268,8 @@ class Guest:
             QEMU, "-M", "q35", "-accel", accel, "-m", "256", "-smp", "1",
             "-nographic", "-no-reboot",
             "-kernel", kernel, "-initrd", initrd,
-            "-append", "console=ttyS0 quiet panic=-1 ipv6.disable=1 svm.name=%s svm.ctl=1 %s"
-            % (name, append),
+            "-append", "console=ttyS0 quiet panic=-1 %ssvm.name=%s svm.ctl=1 %s"
+            % ("" if ipv6 else "ipv6.disable=1 ", name, append),
             "-netdev", netdev,
             "-device", "virtio-net-pci,netdev=n0,mac=%s,romfile=" % mac,
         ]
@@ -631,6 +634,7 @@ class Attach(Scenario):
     name = "attach"
     NET = "10.77.1"
     GW, FIRST, LAST, MTU = NET + ".1", NET + ".2", NET + ".9", 1400
+    PREFIX6 = "fd00:77:1:0"
 
     def setup(self):
         t = self.tmp
@@ -645,7 +649,8 @@ class Attach(Scenario):
                           "--vmnet-dhcp-end=" + self.LAST, "--mtu=%d" % self.MTU,
                           "--dgram-socket=" + self.dgram, "--connect=" + self.conn,
                           # leases survive the restarts of the faults tests
-                          "--lease-file=" + self.leases]
+                          "--lease-file=" + self.leases,
+                          "--vmnet-nat66-prefix=" + self.PREFIX6 + "::"]
         try:
             self.d = self.daemon("attach", self.base_args + [
                 "--fd=%d" % ss[0].fileno(), "--fd=%d" % sd[0].fileno(), self.sock],
@@ -670,7 +675,8 @@ class Attach(Scenario):
         for i in range(0, len(self.specs), 3):
             batch = []
             for j, (name, kw) in enumerate(self.specs[i:i + 3], i + 1):
-                g = self.guest(name, mac % j, **kw)
+                # the first two run IPv6 (SLAAC from the gateway)
+                g = self.guest(name, mac % j, ipv6=j <= 2, **kw)
                 self.by_name[name] = g
                 batch.append(g)
             parallel([lambda g=g: g.wait_ready() for g in batch])
@@ -725,7 +731,38 @@ class Attach(Scenario):
             c.expect(not bad, "%d pings ok, %s" % (len(gs) * (len(gs) - 1), " ".join(ips)),
                      "; ".join(bad))
 
+        self.ipv6(gs[:2])
         self.faults(gs)
+
+    def slaac(self, g):
+        """@g's global IPv6 address in PREFIX6 once its kernel configured it
+        from the gateway's router advertisement (DAD done), or None after
+        30 s."""
+        want = "".join("%04x" % int(x, 16) for x in self.PREFIX6.split(":"))
+        end = time.monotonic() + 30
+        while time.monotonic() < end:
+            ok, out = g.cmd("sh cat /proc/net/if_inet6")
+            for line in out.split("|") if ok else ():
+                f = line.split()
+                # address, ifindex, prefix length, scope, flags (0x40: tentative)
+                if (len(f) == 6 and f[0].startswith(want) and f[3] == "00"
+                        and not int(f[4], 16) & 0x40):
+                    return ":".join(f[0][i:i + 4] for i in range(0, 32, 4))
+            time.sleep(0.5)
+        return None
+
+    def ipv6(self, gs):
+        with Check("ipv6: SLAAC addresses in %s::/64, guests ping each other and the gateway"
+                   % self.PREFIX6, gs, [self.d]) as c:
+            addrs = [self.slaac(g) for g in gs]
+            bad = ["%s: no SLAAC address" % g.name for g, a in zip(gs, addrs) if not a]
+            if not bad:
+                for g, target in ((gs[0], addrs[1]), (gs[1], addrs[0]),
+                                  (gs[0], self.PREFIX6 + "::1")):
+                    ok, out = g.cmd("sh ping -6 -c 2 -W 3 " + target)
+                    if not (ok and " 0% packet loss" in out):
+                        bad.append("%s: ping6 %s: %s" % (g.name, target, out))
+            c.expect(not bad, " ".join(a or "-" for a in addrs), "; ".join(bad))
 
     def faults(self, gs):
         d = self.d

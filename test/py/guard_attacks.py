@@ -82,6 +82,9 @@ R_IP_SRC = "IPv4 source is not the port's"
 R_DHCP_LIMIT = "too many DHCP clients on the port"
 R_ISOLATE = "VM to VM traffic (--isolate)"
 R_BLOCKED = "destination blocked"
+R_ND = "spoofed or malformed neighbour discovery"
+R_IP6_SRC = "IPv6 source is not the port's"
+R_IP6_TAKEN = "IPv6 address held by another port"
 R_MAC_TAKEN = "MAC belongs to another port or the host"
 R_DHCP_CHADDR = "DHCP message for another client's MAC"
 
@@ -424,7 +427,10 @@ def ipv6_ra(ctx, level):
     v.send(eth(a.mac, v.mac, ETH_P_IPV6, icmp6(
         ll6(v.mac), src, 136, 0, na_body(ll6(v.mac), v.mac)), t_na))
     v.sync(a)
-    check(v.got(t_ns) and v.got(t_dad) and a.got(t_na),
+    # strict: the probe claims the victim's link-local address, which the
+    # victim holds: dropped (first come, first served)
+    dad_ok = v.got(t_dad) != (level == "strict")
+    check(v.got(t_ns) and dad_ok and a.got(t_na),
           "neighbour discovery between VMs did not pass (NS %s, DAD %s, "
           "NA %s)" % (v.got(t_ns), v.got(t_dad), a.got(t_na)))
     got = [k for k, t in tags.items() if v.got(t)]
@@ -434,7 +440,8 @@ def ipv6_ra(ctx, level):
         expect_no_drops(d)
     else:
         check(not got, "router advertisements/redirects delivered: %r" % got)
-        expect_drops(d, a, {R_RA: 4})
+        expect_drops(d, a, {R_RA: 4, R_IP6_TAKEN: 1} if level == "strict"
+                     else {R_RA: 4})
 
 
 for _lv in ("mac", "strict", "off"):
@@ -453,6 +460,144 @@ def ra_fragment(ctx):
     check(not v.got(t), "an RA behind a fragment header (next header 44) "
           "reached the victim")
     expect_drops(d, a, {R_RA: 1})
+
+
+# 4b. Neighbour discovery spoofing -------------------------------------------
+
+PREFIX6 = "fd00:44::"
+GW6 = PREFIX6 + "1"
+ND_ARGS = ("--vmnet-nat66-prefix=" + PREFIX6,)
+
+
+def dad(vm, addr):
+    """@vm claims @addr: a duplicate address detection probe."""
+    sn, sn_mac = sol_node(addr)
+    vm.send(eth(sn_mac, vm.mac, ETH_P_IPV6,
+                icmp6("::", sn, 135, 0, b"\0" * 4 + ip6(addr))))
+
+
+def nd_na_spoof(ctx, level):
+    """An NA for another VM's address: strict drops it (the address is the
+    victim's, claimed first); a second claim of it is dropped too."""
+    d, (v, a) = setup_vms(ctx, level, ["victim", "attacker"], lease=False,
+                          extra=ND_ARGS)
+    addr = PREFIX6 + "7"
+    dad(v, addr)
+    v.sync(a)
+    t_dad, t_na, t_ok = new_tag("dad"), new_tag("na"), new_tag("own-na")
+    sn, sn_mac = sol_node(addr)
+    a.send(eth(sn_mac, a.mac, ETH_P_IPV6, icmp6(
+        "::", sn, 135, 0, b"\0" * 4 + ip6(addr)), t_dad))
+    a.send(eth(ALL_NODES_MAC, a.mac, ETH_P_IPV6, icmp6(
+        ll6(a.mac), "ff02::1", 136, 0, na_body(addr, a.mac)), t_na))
+    a.send(eth(ALL_NODES_MAC, a.mac, ETH_P_IPV6, icmp6(
+        ll6(a.mac), "ff02::1", 136, 0, na_body(ll6(a.mac), a.mac)), t_ok))
+    a.sync(v)
+    check(v.got(t_ok), "the attacker's NA for its own address was dropped")
+    if level == "off":
+        check(v.got(t_na) and v.got(t_dad),
+              "with --guard=off the spoofed NA and probe should pass")
+        expect_no_drops(d)
+    else:
+        check(not v.got(t_na), "an NA for the victim's address was delivered")
+        check(not v.got(t_dad), "a second claim of a held address passed")
+        expect_drops(d, a, {R_IP6_SRC: 1, R_IP6_TAKEN: 1})
+
+
+for _lv in ("strict", "off"):
+    test("4b nd: NA spoofing another VM's address [%s]" % _lv)(
+        lambda ctx, lv=_lv: nd_na_spoof(ctx, lv))
+
+
+def nd_na_gateway(ctx, level):
+    d, (v, a) = setup_vms(ctx, level, ["victim", "attacker"], lease=False,
+                          extra=ND_ARGS)
+    tags = {}
+    for k, target in (("ula", GW6), ("ll", ll6(gw_mac()))):
+        tags[k] = new_tag("na-gw-" + k)
+        a.send(eth(ALL_NODES_MAC, a.mac, ETH_P_IPV6, icmp6(
+            ll6(a.mac), "ff02::1", 136, 0, na_body(target, a.mac)),
+            tags[k]))
+    t_src = new_tag("from-gw6")
+    a.send(eth(v.mac, a.mac, ETH_P_IPV6, icmp6(
+        GW6, ll6(v.mac), 128, 0, b"\0\1\0\1"), t_src))
+    a.sync(v)
+    got = [k for k, t in tags.items() if v.got(t)]
+    if level == "off":
+        check(len(got) == 2 and v.got(t_src), "with --guard=off the NAs "
+              "claiming the gateway should pass, got %r" % got)
+        expect_no_drops(d)
+    else:
+        check(not got and not v.got(t_src),
+              "frames claiming the gateway's IPv6 addresses delivered: %r"
+              % got)
+        expect_drops(d, a, {R_GATEWAY: 3})
+
+
+for _lv in ("mac", "off"):
+    test("4b nd: NA claiming the gateway [%s]" % _lv)(
+        lambda ctx, lv=_lv: nd_na_gateway(ctx, lv))
+
+
+def nd_forged_lladdr(ctx, level):
+    d, (v, a) = setup_vms(ctx, level, ["victim", "attacker"], lease=False,
+                          extra=ND_ARGS)
+    sn, sn_mac = sol_node(ll6(v.mac))
+    t_bad, t_ok, t_na = new_tag("ns-forged"), new_tag("ns-own"), \
+        new_tag("na-forged")
+    a.send(eth(sn_mac, a.mac, ETH_P_IPV6, icmp6(
+        ll6(a.mac), sn, 135, 0, ns_body(ll6(v.mac), v.mac)), t_bad))
+    a.send(eth(v.mac, a.mac, ETH_P_IPV6, icmp6(
+        ll6(a.mac), ll6(v.mac), 136, 0, na_body(ll6(a.mac), v.mac)), t_na))
+    a.send(eth(sn_mac, a.mac, ETH_P_IPV6, icmp6(
+        ll6(a.mac), sn, 135, 0, ns_body(ll6(v.mac), a.mac)), t_ok))
+    a.sync(v)
+    check(v.got(t_ok), "an NS with the sender's own link-layer address "
+          "was dropped")
+    if level == "off":
+        check(v.got(t_bad) and v.got(t_na),
+              "with --guard=off the forged NS/NA should pass")
+        expect_no_drops(d)
+    else:
+        check(not v.got(t_bad) and not v.got(t_na),
+              "NS/NA with a forged link-layer option delivered")
+        expect_drops(d, a, {R_ND: 2})
+
+
+for _lv in ("mac", "off"):
+    test("4b nd: NS/NA with a forged link-layer option [%s]" % _lv)(
+        lambda ctx, lv=_lv: nd_forged_lladdr(ctx, lv))
+
+
+def strict_ip6_src(ctx, level):
+    d, (v, a) = setup_vms(ctx, level, ["victim", "attacker"], lease=False,
+                          extra=ND_ARGS)
+    vaddr, aaddr = PREFIX6 + "7", PREFIX6 + "8"
+    dad(v, vaddr)
+    dad(a, aaddr)
+    v.sync(a)
+    a.sync(v)
+    t = {k: new_tag(k) for k in ("spoof", "unclaimed", "own", "ll")}
+    for k, src in (("spoof", vaddr), ("unclaimed", PREFIX6 + "9"),
+                   ("own", aaddr), ("ll", ll6(a.mac))):
+        a.send(eth(v.mac, a.mac, ETH_P_IPV6, icmp6(
+            src, vaddr, 128, 0, b"\0\1\0\1"), t[k]))
+    a.sync(v)
+    check(v.got(t["own"]) and v.got(t["ll"]), "the attacker's claimed and "
+          "link-local sources were dropped")
+    if level == "off":
+        check(v.got(t["spoof"]) and v.got(t["unclaimed"]),
+              "with --guard=off spoofed IPv6 sources should pass")
+        expect_no_drops(d)
+    else:
+        check(not v.got(t["spoof"]) and not v.got(t["unclaimed"]),
+              "spoofed IPv6 sources delivered")
+        expect_drops(d, a, {R_IP6_SRC: 2})
+
+
+for _lv in ("strict", "off"):
+    test("5 strict: IPv6 source limited to claimed addresses [%s]" % _lv)(
+        lambda ctx, lv=_lv: strict_ip6_src(ctx, lv))
 
 
 # 5. IP source spoofing (strict) --------------------------------------------

@@ -16,6 +16,12 @@
 #   6. isolated mode run by an unprivileged user: two VMs and the gateway.
 #   7. SIGKILL of the whole shared-mode daemon: the next start recovers and
 #      its SIGTERM leaves nothing behind.
+#   8. IPv6: SLAAC from the gateway's router advertisements in isolated
+#      mode (VMs ping each other and the gateway; rdisc6 sees RDNSS and the
+#      MTU; --ipv6=no sends none), host mode (the host pings a VM), shared
+#      mode (NAT66 to a server in another namespace; the ip6 table and IPv6
+#      forwarding gone after SIGTERM and after SIGKILL of the daemon), and
+#      the user-mode NAT (libslirp the only router; ping6 to it).
 #
 # A "VM" is a namespace holding a TAP device that a QEMU "-M none" plug
 # joins to the daemon's socket. Daemons of the host-side modes run inside a
@@ -23,7 +29,7 @@
 # never touch the machine's own network.
 #
 # Needs root, /dev/net/tun and the Debian packages busybox, isc-dhcp-client,
-# dnsmasq-base, nftables, qemu-system-x86, iproute2, iputils-ping,
+# dnsmasq-base, nftables, qemu-system-x86, iproute2, iputils-ping, ndisc6,
 # util-linux (setpriv, setsid) and procps (ps).
 #
 # Prints one line per check and "modes: N passed, N failed" at the end.
@@ -43,7 +49,7 @@ skip() { cannot_run modes "$@"; }
 
 [ "$(id -u)" = 0 ] || skip "needs root"
 [ -c /dev/net/tun ] || skip "no /dev/net/tun"
-for tool in ip nft busybox dhclient dnsmasq qemu-system-x86_64 ping setpriv \
+for tool in ip nft busybox dhclient dnsmasq qemu-system-x86_64 ping rdisc6 setpriv \
 	setsid timeout ps; do
 	command -v "$tool" >/dev/null 2>&1 || skip "no $tool"
 done
@@ -104,7 +110,8 @@ cleanup() {
 		ip netns del "$ns" 2>/dev/null
 	done
 	for ino in "${INODES[@]}"; do
-		rm -f "$STATE_DIR"/nat-"$ino"-* "$STATE_DIR"/ip_forward-"$ino".*
+		rm -f "$STATE_DIR"/nat-"$ino"-* "$STATE_DIR"/ip_forward-"$ino".* \
+			"$STATE_DIR"/ipv6_forwarding-"$ino".*
 	done
 	if [ "${MODES_KEEP:-0}" = 1 ]; then
 		echo "modes: logs kept in $TMP"
@@ -144,6 +151,16 @@ mkns() {
 }
 
 ino_of() { stat -L -c %i "/run/netns/$1"; }
+
+# wan_link H I HADDR IADDR [FLAGS]: a veth from H (uplink0, HADDR) to the
+# "internet" namespace I (wan0, IADDR)
+wan_link() {
+	ip -n "$1" link add uplink0 type veth peer name wan0 netns "$2"
+	ip -n "$1" addr add "$3" dev uplink0 ${5:-}
+	ip -n "$1" link set uplink0 up
+	ip -n "$2" addr add "$4" dev wan0 ${5:-}
+	ip -n "$2" link set wan0 up
+}
 
 # ip2int A.B.C.D
 ip2int() {
@@ -357,7 +374,7 @@ nothing_left() {
 	check "$what: gateway address $gw gone" \
 		sh -c "! ip -n $ns -4 -o addr show | grep -q ' $gw/'"
 	check "$what: no NAT state file left" \
-		sh -c "! ls $STATE_DIR/nat-$ino-* $STATE_DIR/ip_forward-$ino.* 2>/dev/null | grep -q ."
+		sh -c "! ls $STATE_DIR/nat-$ino-* $STATE_DIR/ip_forward-$ino.* $STATE_DIR/ipv6_forwarding-$ino.* 2>/dev/null | grep -q ."
 	check "$what: socket removed" [ ! -e "$DDIR/$tag.sock" ]
 	check "$what: pidfile removed" [ ! -e "$DDIR/$tag.pid" ]
 	check "$what: no process left in the namespace" \
@@ -582,11 +599,7 @@ WAN=172.31.4
 mkns "$H"
 mkns "$I"
 mkns "$V"
-ip -n "$H" link add uplink0 type veth peer name wan0 netns "$I"
-ip -n "$H" addr add $WAN.1/30 dev uplink0
-ip -n "$H" link set uplink0 up
-ip -n "$I" addr add $WAN.2/30 dev wan0
-ip -n "$I" link set wan0 up
+wan_link "$H" "$I" $WAN.1/30 $WAN.2/30
 echo "internet-$$" >"$TMP/www/net.txt"
 helper "$I" "$TMP/httpd4.log" busybox httpd -f -vv -p $WAN.2:8080 -h "$TMP/www"
 
@@ -782,8 +795,8 @@ if start_daemon d7 "$H" --vmnet-mode=shared --vmnet-gateway=$G.1; then
 		D7=$DPID
 		check "SIGKILL: the restart logs that it undid the dead daemon's setup" \
 			sh -c "sed -n '/^=== start/h; /^=== start/!H; \${x;p}' $TMP/d7.log | grep -q 'did not clean up'"
-		check "SIGKILL: exactly one socket_vmnet table after the restart" \
-			[ "$(ip netns exec "$H" nft list tables | grep -c socket_vmnet)" = 1 ]
+		check "SIGKILL: exactly one socket_vmnet table per family after the restart" \
+			sh -c "[ \$(ip netns exec $H nft list tables | grep -c 'table ip socket_vmnet') = 1 ] && [ \$(ip netns exec $H nft list tables | grep -c 'table ip6 socket_vmnet') = 1 ]"
 		check "SIGKILL: exactly one TAP after the restart" \
 			[ "$(ip -n "$H" -o link show type tun | wc -l)" = 1 ]
 		plug "$V" tapv 02:5e:00:07:00:0a "$TMP/d7.sock"
@@ -802,6 +815,193 @@ if start_daemon d7 "$H" --vmnet-mode=shared --vmnet-gateway=$G.1; then
 	fi
 else
 	bad "SIGKILL: shared daemon starts" "$TMP/d7.log"
+fi
+unplug "$V" tapv
+
+# ================================================================ 8. IPv6
+# wait_v6 NS DEV PREFIX: the VM's SLAAC address in PREFIX (bounded wait: the
+# router advertisement comes when the VM's first frame reaches the daemon,
+# or in answer to its solicitation); prints it
+wait_v6() {
+	local a
+	for _ in $(seq 150); do
+		a=$(ip -n "$1" -6 -o addr show dev "$2" scope global -tentative |
+			awk '{print $4}' | sed -n "s|^\($3[0-9a-f:]*\)/64\$|\1|p" | head -1)
+		[ -n "$a" ] && echo "$a" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+v6ping() { ip netns exec "$1" ping -6 -c1 -W2 "${@:2}"; }
+fwd6() { ip netns exec "$1" cat /proc/sys/net/ipv6/conf/all/forwarding; }
+
+G=$NET.8
+H=$NS-h8
+VA=$NS-v8a
+VB=$NS-v8b
+mkns "$H"
+mkns "$VA"
+mkns "$VB"
+if start_daemon d8 "$H" --vmnet-mode=isolated --vmnet-gateway=$G.1 \
+	--dns=fd00:53::1 --mtu=1400; then
+	ok "IPv6 isolated: daemon starts"
+	D8=$DPID
+	P8=$(sed -n 's|.*IPv6 prefix \(.*\)::/64 (derived.*|\1|p' "$TMP/d8.log" | tail -1)
+	check "IPv6 isolated: a derived unique local prefix is logged ($P8::/64)" \
+		sh -c "echo '$P8' | grep -q '^fd'"
+	plug "$VA" tapa 02:5e:00:08:00:0a "$TMP/d8.sock"
+	plug "$VB" tapb 02:5e:00:08:00:0b "$TMP/d8.sock"
+	A8=$(wait_v6 "$VA" tapa "$P8:") && ok "IPv6 isolated: VM A has a SLAAC address $A8" ||
+		bad "IPv6 isolated: VM A gets a SLAAC address" "$TMP/d8.log"
+	B8=$(wait_v6 "$VB" tapb "$P8:") && ok "IPv6 isolated: VM B has a SLAAC address $B8" ||
+		bad "IPv6 isolated: VM B gets a SLAAC address" "$TMP/d8.log"
+	check "IPv6 isolated: A's default route is the gateway's link-local address" \
+		sh -c "ip -n $VA -6 route show default | grep -q 'via fe80::'"
+	check "IPv6 isolated: A pings B ($B8)" v6ping "$VA" "$B8"
+	check "IPv6 isolated: A pings the gateway $P8::1" v6ping "$VA" "$P8::1"
+	if command -v rdisc6 >/dev/null; then
+		ip netns exec "$VA" rdisc6 -1 tapa >"$TMP/rdisc6.out" 2>&1
+		check "IPv6 isolated: the RA carries RDNSS fd00:53::1 (rdisc6)" \
+			grep -q 'Recursive DNS server *: fd00:53::1' "$TMP/rdisc6.out"
+		check "IPv6 isolated: the RA carries MTU 1400 (rdisc6)" \
+			grep -Eq 'MTU *: *1400 bytes' "$TMP/rdisc6.out"
+		check "IPv6 isolated: the RA carries the prefix (rdisc6)" \
+			grep -q "Prefix *: $P8::/64" "$TMP/rdisc6.out"
+	else
+		bad "IPv6 isolated: rdisc6 (ndisc6) is installed"
+	fi
+	check "IPv6 isolated: A's kernel took MTU 1400 from the RA" \
+		[ "$(ip netns exec "$VA" cat /proc/sys/net/ipv6/conf/tapa/mtu)" = 1400 ]
+	stop_daemon "$D8"
+	check "IPv6 isolated: daemon exits 0 on SIGTERM" [ "$DRC" = 0 ]
+else
+	bad "IPv6 isolated: daemon starts" "$TMP/d8.log"
+fi
+unplug "$VA" tapa
+unplug "$VB" tapb
+if start_daemon d8n "$H" --vmnet-mode=isolated --vmnet-gateway=$G.1 --ipv6=no; then
+	D8=$DPID
+	plug "$VA" tapa 02:5e:00:08:00:0a "$TMP/d8n.sock"
+	ip -n "$VA" -6 addr flush dev tapa scope global
+	ip -n "$VA" link set tapa down
+	ip -n "$VA" link set tapa up
+	ip netns exec "$VA" rdisc6 -1 -w 500 tapa >"$TMP/rdisc6n.out" 2>&1
+	check "IPv6 --ipv6=no: no router advertisement answers (rdisc6)" \
+		sh -c "! grep -q 'Prefix' $TMP/rdisc6n.out"
+	check "IPv6 --ipv6=no: no IPv6 prefix logged" sh -c "! grep -q 'IPv6 prefix' $TMP/d8n.log"
+	stop_daemon "$D8"
+else
+	bad "IPv6 --ipv6=no: daemon starts" "$TMP/d8n.log"
+fi
+unplug "$VA" tapa
+
+# host mode: the TAP holds PREFIX::1, the host reaches the VM
+G=$NET.9
+H=$NS-h9
+V=$NS-v9
+P9=fd00:9:9:9
+mkns "$H"
+mkns "$V"
+if start_daemon d9 "$H" --vmnet-mode=host --vmnet-gateway=$G.1 \
+	--vmnet-nat66-prefix=$P9::; then
+	ok "IPv6 host: daemon starts with --vmnet-nat66-prefix on Linux"
+	D9=$DPID
+	check "IPv6 host: the TAP carries $P9::1/64" \
+		sh -c "ip -n $H -6 -o addr show | grep -q ' $P9::1/64 '"
+	plug "$V" tapv 02:5e:00:09:00:0a "$TMP/d9.sock"
+	if A9=$(wait_v6 "$V" tapv "$P9:"); then
+		ok "IPv6 host: VM has a SLAAC address $A9"
+		check "IPv6 host: the host pings the VM over IPv6" v6ping "$H" "$A9"
+		check "IPv6 host: the VM pings the host at $P9::1" v6ping "$V" "$P9::1"
+	else
+		bad "IPv6 host: VM gets a SLAAC address" "$TMP/d9.log"
+	fi
+	stop_daemon "$D9"
+	check "IPv6 host: TAP and its IPv6 address gone" \
+		sh -c "! ip -n $H -6 -o addr show | grep -q '$P9::1/'"
+else
+	bad "IPv6 host: daemon starts" "$TMP/d9.log"
+fi
+unplug "$V" tapv
+
+# shared mode, kernel NAT: NAT66 to a server in another namespace
+G=$NET.10
+H=$NS-h10
+I=$NS-i10
+V=$NS-v10
+P10=fd00:10:10:10
+mkns "$H"
+mkns "$I"
+mkns "$V"
+wan_link "$H" "$I" fd99::1/64 fd99::2/64 nodad
+helper "$I" "$TMP/httpd10.log" busybox httpd -f -vv -p 8080 -h "$TMP/www"
+# shared6_start TAG: start the shared daemon, plug the VM, wait for SLAAC
+shared6_start() {
+	start_daemon "$1" "$H" --vmnet-mode=shared --vmnet-gateway=$G.1 \
+		--vmnet-nat66-prefix=$P10:: || return 1
+	plug "$V" tapv 02:5e:00:0a:00:0a "$TMP/$1.sock"
+	# a fresh guest (the new TAP has a new MAC, so a new router address):
+	# the link goes down (addresses and routes go) and up (solicitation)
+	ip -n "$V" link set tapv down
+	ip -n "$V" link set tapv up
+	A10=$(wait_v6 "$V" tapv "$P10:")
+}
+# gone6 WHAT: the ip6 table and the IPv6 forwarding setting are gone
+gone6() {
+	eventually "$1: no ip6 socket_vmnet table left" \
+		sh -c "! ip netns exec $H nft list tables | grep -q 'ip6 socket_vmnet'"
+	eventually "$1: IPv6 forwarding back to $FWD6" [ "$(fwd6 "$H")" = "$FWD6" ]
+}
+FWD6=$(fwd6 "$H")
+if shared6_start d10; then
+	ok "IPv6 shared: VM has a SLAAC address $A10"
+	D10=$DPID
+	check "IPv6 shared: nft table ip6 socket_vmnet_* in H" \
+		sh -c "ip netns exec $H nft list table ip6 socket_vmnet_10_201_10_0_24 | grep -q masquerade"
+	check "IPv6 shared: IPv6 forwarding 1 in H" [ "$(fwd6 "$H")" = 1 ]
+	: >"$TMP/httpd10.log"
+	check "IPv6 shared: VM reaches the server [fd99::2]:8080 through NAT66" \
+		sh -c "ip netns exec $V timeout 10 busybox wget -q -O - 'http://[fd99::2]:8080/net.txt' | grep -qx internet-$$"
+	check "IPv6 shared: the server saw the masqueraded source fd99::1" \
+		grep -q "fd99::1" "$TMP/httpd10.log"
+	stop_daemon "$D10"
+	check "IPv6 shared: daemon exits 0 on SIGTERM" [ "$DRC" = 0 ]
+	gone6 "IPv6 shared SIGTERM"
+else
+	bad "IPv6 shared: daemon starts and the VM gets a SLAAC address" "$TMP/d10.log"
+fi
+if shared6_start d10k; then
+	D10=$DPID
+	check "IPv6 shared: VM pings the server before the kill" v6ping "$V" fd99::2
+	kill -KILL "$D10"
+	wait "$D10" 2>/dev/null
+	gone6 "IPv6 shared SIGKILL (the keeper undoes it)"
+else
+	bad "IPv6 shared: second daemon starts" "$TMP/d10k.log"
+fi
+unplug "$V" tapv
+
+# shared mode, user-mode NAT: libslirp is the one router of the prefix
+P11=fd00:11:11:11
+V=$NS-v11
+mkns "$V"
+if start_daemon d11 "$H" --nat=user --vmnet-gateway=$NET.11.1 \
+	--vmnet-nat66-prefix=$P11::; then
+	D11=$DPID
+	plug "$V" tapv 02:5e:00:0b:00:0a "$TMP/d11.sock"
+	if A11=$(wait_v6 "$V" tapv "$P11:"); then
+		ok "IPv6 user NAT: VM has a SLAAC address $A11"
+		check "IPv6 user NAT: VM pings libslirp at $P11::2" v6ping "$V" "$P11::2"
+		ip netns exec "$V" rdisc6 tapv >"$TMP/rdisc6u.out" 2>&1
+		check "IPv6 user NAT: router advertisements come from libslirp (fe80::2) only" \
+			sh -c "grep -q 'from fe80::2' $TMP/rdisc6u.out && [ \$(grep -c '^ from ' $TMP/rdisc6u.out) = \$(grep -c '^ from fe80::2' $TMP/rdisc6u.out) ]"
+	else
+		bad "IPv6 user NAT: VM gets a SLAAC address" "$TMP/d11.log"
+	fi
+	stop_daemon "$D11"
+	check "IPv6 user NAT: daemon exits 0 on SIGTERM" [ "$DRC" = 0 ]
+else
+	bad "IPv6 user NAT: daemon starts" "$TMP/d11.log"
 fi
 unplug "$V" tapv
 

@@ -179,24 +179,34 @@ static size_t dhcp_req(uint8_t *f, const uint8_t *src, const uint8_t *chaddr,
  * @type:	ICMPv6 type
  * @hbh:	put a hop-by-hop header first
  *
+ * From :: to :: with hop limit 255 and a right checksum, so that a router
+ * or neighbour solicitation (8 or 24 bytes, no options) is well formed.
+ *
  * Return: frame length
  */
 static size_t icmp6(uint8_t *f, const uint8_t *src, uint8_t type, bool hbh)
 {
 	uint8_t *ip = f + eth(f, bcast, src, 0x86dd);
-	size_t off = 40;
+	size_t off = 40, len = type == 133 ? 8 : 24;
+	uint8_t pseudo[8] = {0, 0, 0, (uint8_t)len, 0, 0, 0, 58};
+	uint16_t sum;
 
-	memset(ip, 0, 40 + 8 + 16);
+	memset(ip, 0, 40 + 8 + 24);
 	ip[0] = 0x60;
 	ip[6] = hbh ? 0 : 58;
+	ip[7] = 255;
 	if (hbh) {
 		ip[40] = 58; /* next header */
 		ip[41] = 0;  /* 8 bytes */
 		off += 8;
 	}
 	ip[off] = type;
-	ip[5] = (uint8_t)(off - 40 + 16); /* payload length */
-	return 14 + off + 16;
+	sum = pkt_csum_fold(
+	    pkt_csum_add(pkt_csum_add(0, pseudo, 8), ip + off, len));
+	ip[off + 2] = (uint8_t)(sum >> 8);
+	ip[off + 3] = (uint8_t)sum;
+	ip[5] = (uint8_t)(off - 40 + len); /* payload length */
+	return 14 + off + len;
 }
 
 /**
@@ -414,7 +424,7 @@ static void test_ipv6_fragments(void)
 	ip[60] = 134; /* router advertisement */
 	CHECK(!ingress(&p, f, n));
 	CHECK_EQ(p.g.drops[GUARD_R_RA], 1);
-	ip[60] = 135; /* neighbour solicitation passes */
+	ip[60] = 128; /* an echo request passes */
 	CHECK(ingress(&p, f, n));
 	/* A later fragment has no upper-layer header: it passes. */
 	ip[60] = 134;

@@ -43,8 +43,8 @@ CPPFLAGS += $(SLIRP_CFLAGS)
 
 # --- sources -------------------------------------------------------------------
 # Platform backends are chosen here, never with #ifdef in the core.
-LINUX_ONLY_SRCS := src/loop_epoll.c src/tap.c src/nat.c
-MACOS_ONLY_SRCS := src/loop_kqueue.c src/vmnet.c
+LINUX_ONLY_SRCS := src/loop_epoll.c src/tap.c src/nat.c src/sandbox_seccomp.c
+MACOS_ONLY_SRCS := src/loop_kqueue.c src/vmnet.c src/sandbox_none.c
 PROGRAM_SRCS    := src/main.c src/client.c src/vmnetctl.c
 CORE_SRCS := $(filter-out $(LINUX_ONLY_SRCS) $(MACOS_ONLY_SRCS) $(PROGRAM_SRCS),\
 	       $(wildcard src/*.c))
@@ -78,6 +78,16 @@ $(BUILD)/usernat.o: src/usernat.c | $(BUILD)
 		"libslirp pkg-config)" >&2; exit 1)
 	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
+# The names of the system calls, for the sandbox's SIGSYS message
+# (src/sandbox_seccomp.c), from the compiler's own kernel headers.
+SYSCALL_NAMES = printf '\043include <sys/syscall.h>\n' | $(CC) -dM -E - | \
+	sed -n 's/^\#define __NR_\([a-z0-9_]*\) .*/SANDBOX_NAME(\1)/p' | sort -u
+CPPFLAGS += -I$(BUILD)/gen
+$(BUILD)/gen/syscall_names.h:
+	@mkdir -p $(@D)
+	$(SYSCALL_NAMES) > $@.tmp && mv $@.tmp $@
+$(BUILD)/sandbox_seccomp.o: $(BUILD)/gen/syscall_names.h
+
 $(BUILD)/test_%.o: test/unit/test_%.c | $(BUILD)
 	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Itest/unit -c -o $@ $<
 
@@ -109,7 +119,15 @@ unit: $(UNIT_BINS)
 $(BUILD)/uplink_driver: test/sh/uplink_driver.c $(BUILD)/libsvmnet.a
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) $(SLIRP_LIBS)
 
-drivers: $(BUILD)/uplink_driver
+# The daemon with the sandbox's test hook (SIGUSR2 makes the switch make a
+# forbidden system call), for test/py/sandbox.py; never installed.
+$(BUILD)/main_hook.o: src/main.c | $(BUILD)
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -DSANDBOX_TEST_HOOK -c -o $@ $<
+
+$(BUILD)/socket_vmnet_hook: $(BUILD)/main_hook.o $(BUILD)/libsvmnet.a
+	$(CC) $(CFLAGS) $(TARGET_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SLIRP_LIBS)
+
+drivers: $(BUILD)/uplink_driver $(BUILD)/socket_vmnet_hook
 
 # The macOS backends built on Linux against test doubles (test/doubles):
 # vmnet.framework, xpc and dispatch as a shared library (once as macOS 15,
@@ -287,7 +305,11 @@ FUZZ_BINS := $(FUZZ_HARNESSES:%=$(FUZZ_BUILD)/fuzz_%)
 
 $(FUZZ_BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -I$(FUZZ_BUILD)/gen -c -o $@ $<
+$(FUZZ_BUILD)/obj/sandbox_seccomp.o: $(FUZZ_BUILD)/gen/syscall_names.h
+$(FUZZ_BUILD)/gen/syscall_names.h:
+	@mkdir -p $(@D)
+	$(SYSCALL_NAMES) > $@.tmp && mv $@.tmp $@
 
 $(FUZZ_BUILD)/harness/%.o: test/fuzz/%.c
 	@mkdir -p $(@D)

@@ -749,7 +749,7 @@ int main(int argc, char **argv)
 		 c.dgram_path ? c.dgram_path : "", c.max_frame, c.queue_size);
 	pc.user = main_worker_user(&c);
 	pc.sandbox = !c.sandbox_off;
-	monitor_init(c.lease_file);
+	monitor_init(c.lease_file, c.connect, c.nconnect);
 	if (pc.user) {
 		switch (priv_separate(&pc, &ret, err, sizeof(err))) {
 		case PRIV_WORKER:

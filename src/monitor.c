@@ -21,17 +21,34 @@
  *   only the --lease-file it was started with; the worker never names a
  *   path.
  *
+ * - --connect targets whose socket file the worker's user may not write
+ *   to (a VM's listening socket, made by another user with the usual
+ *   umask): the monitor connects to the path, if it is one of its own
+ *   --connect paths, and passes the connection (stream.c).
+ *
+ * - Peers of the datagram socket whose socket file the worker's user may
+ *   not write to (QEMU's -netdev dgram run by another user): the monitor
+ *   connects a datagram socket to the file, if it is a socket file (not a
+ *   link), and passes it (dgram.c).
+ *
  * Nothing else: the worker cannot make the monitor run a program, open a
- * path or signal a process.
+ * file or signal a process.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include "compat.h"
+#include "dgram.h"
 #include "file.h"
 #include "fwd.h"
 #include "monitor.h"
+#include "stream.h"
 #include "uplink.h"
 
 /**
@@ -39,9 +56,13 @@
  * @lease_file:	the lease file the monitor replaces for the worker, or NULL
  * @lease:	the replacement being written
  * @relay:	the worker's relay of that file
+ * @connect:	the --connect paths the monitor connects to for the worker
+ * @nconnect:	how many
  */
 static struct monitor_state {
 	const char *lease_file;
+	const char *const *connect;
+	unsigned int nconnect;
 	struct file_atomic lease;
 	struct file_relay relay;
 } mon = {.lease = {.fd = -1}};
@@ -49,10 +70,15 @@ static struct monitor_state {
 /**
  * monitor_init() - before the fork: what the monitor will serve
  * @lease_file:	--lease-file, or NULL
+ * @connect:	the --connect paths
+ * @nconnect:	how many
  */
-void monitor_init(const char *lease_file)
+void monitor_init(const char *lease_file, const char *const *connect,
+		  unsigned int nconnect)
 {
 	mon.lease_file = lease_file;
+	mon.connect = connect;
+	mon.nconnect = nconnect;
 }
 
 /**
@@ -72,6 +98,73 @@ static void monitor_forward(struct priv_msg *m)
 			: uplink_forward_remove(&f, err, sizeof(err));
 	m->status = r < 0 ? -1 : 0;
 	snprintf(m->text, sizeof(m->text), "%s", r < 0 ? err : "");
+}
+
+/**
+ * monitor_socket_to() - a socket connected to a path
+ * @path:	the path
+ * @type:	SOCK_STREAM or SOCK_DGRAM
+ *
+ * Return: the non-blocking, close-on-exec socket, or -1 with errno set
+ */
+static int monitor_socket_to(const char *path, int type)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (!path[0] || strlen(path) >= sizeof(sa.sun_path)) {
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = compat_socket(AF_UNIX, type, 1);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		fd = -1;
+	}
+	return fd;
+}
+
+/**
+ * monitor_dgram_connect() - monitor: a datagram socket connected to a
+ * datagram peer's socket file
+ * @path:	the file, which must be a socket (not a link to one)
+ *
+ * Return: the socket, or -1 with errno set
+ */
+static int monitor_dgram_connect(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st))
+		return -1;
+	if (!S_ISSOCK(st.st_mode)) {
+		errno = ENOTSOCK;
+		return -1;
+	}
+	return monitor_socket_to(path, SOCK_DGRAM);
+}
+
+/**
+ * monitor_connect() - monitor: connect to one of the --connect paths
+ * @path:	the path, which must be one of them
+ *
+ * Return: the connected socket, or -1 with errno set
+ */
+static int monitor_connect(const char *path)
+{
+	unsigned int i;
+
+	for (i = 0; i < mon.nconnect && strcmp(mon.connect[i], path); i++)
+		;
+	if (i == mon.nconnect) {
+		errno = EPERM;
+		return -1;
+	}
+	return monitor_socket_to(path, SOCK_STREAM);
 }
 
 /**
@@ -104,6 +197,14 @@ void monitor_serve(struct priv_msg *m, int *fd)
 	case PRIV_REQ_LEASES_ABORT:
 		file_atomic_abort(&mon.lease);
 		r = 0;
+		break;
+	case PRIV_REQ_CONNECT:
+		*fd = monitor_connect(m->text);
+		r = *fd;
+		break;
+	case PRIV_REQ_DGRAM_CONNECT:
+		*fd = monitor_dgram_connect(m->text);
+		r = *fd;
 		break;
 	}
 	m->status = r < 0 ? -1 : 0;
@@ -193,12 +294,53 @@ static void monitor_relay_abort(void)
 }
 
 /**
- * monitor_worker_relays() - worker: from now on, the kernel NAT's forwards
- * and the lease file go through the monitor
+ * monitor_relay_connect() - worker: the monitor connects to a --connect
+ * path this process may not reach
+ * @path:	the path
+ *
+ * Return: the connected socket, or -1 with errno set
+ */
+static int monitor_relay_connect(const char *path)
+{
+	int fd = -1;
+
+	if (monitor_ask(PRIV_REQ_CONNECT, path, &fd, NULL, 0) < 0)
+		return -1;
+	return fd;
+}
+
+/**
+ * monitor_relay_dgram() - worker: a socket connected to a datagram peer
+ * this process may not write to
+ * @sa:		the peer's address
+ * @len:	its length
+ *
+ * Return: the socket, or -1
+ */
+static int monitor_relay_dgram(const struct sockaddr_un *sa, socklen_t len)
+{
+	size_t off = offsetof(struct sockaddr_un, sun_path);
+	char path[sizeof(sa->sun_path) + 1];
+	int fd = -1;
+
+	if ((size_t)len <= off || !sa->sun_path[0])
+		return -1; /* abstract: no file, no rights to lack */
+	snprintf(path, sizeof(path), "%.*s", (int)((size_t)len - off),
+		 sa->sun_path);
+	if (monitor_ask(PRIV_REQ_DGRAM_CONNECT, path, &fd, NULL, 0) < 0)
+		return -1;
+	return fd;
+}
+
+/**
+ * monitor_worker_relays() - worker: from now on, the kernel NAT's forwards,
+ * the lease file and peers out of reach go through the monitor
  */
 void monitor_worker_relays(void)
 {
 	uplink_set_relay(monitor_relay_forward);
+	stream_set_connector(monitor_relay_connect);
+	dgram_set_connector(monitor_relay_dgram);
 	if (!mon.lease_file)
 		return;
 	mon.relay = (struct file_relay){

@@ -8,7 +8,8 @@
 
 #include "priv.h"
 
-void monitor_init(const char *lease_file);
+void monitor_init(const char *lease_file, const char *const *connect,
+		  unsigned int nconnect);
 void monitor_serve(struct priv_msg *m, int *fd);
 void monitor_worker_relays(void);
 

@@ -24,6 +24,10 @@ enum priv_req {
 	PRIV_REQ_LEASES_OPEN = 3,    /* answer: a descriptor to write into */
 	PRIV_REQ_LEASES_COMMIT = 4,  /* sync it and rename it over the file */
 	PRIV_REQ_LEASES_ABORT = 5,   /* throw it away */
+	PRIV_REQ_CONNECT = 6,	     /* @text: a --connect path; answer: a
+					stream socket connected to it */
+	PRIV_REQ_DGRAM_CONNECT = 7,  /* @text: a datagram peer's socket file;
+					answer: a socket connected to it */
 };
 
 #define PRIV_TEXT 256

@@ -115,7 +115,7 @@ class Soak:
     # -- helpers ----------------------------------------------------------------
 
     def rss(self):
-        with open("/proc/%d/status" % self.d.pid) as f:
+        with open("/proc/%d/status" % self.d.switch_pid()) as f:
             for ln in f:
                 if ln.startswith("VmRSS:"):
                     return int(ln.split()[1]) * 1024

@@ -71,31 +71,66 @@
 
 /* The calls of every module and library the worker runs, by who needs them. */
 
+/* One call a line, so that the tables merge line by line. */
+/* clang-format off */
 /* The event loop (loop.c, loop_epoll.c), the signal pipe and the log
  * (main.c, log.c): the calls of every frame come first, the filter checks
  * in this order. */
 static const int sandbox_loop[] = {
-    __NR_read,		 __NR_write,	     __NR_writev,
+    __NR_read,
+    __NR_write,
+    __NR_writev,
     __NR_epoll_pwait,
 #ifdef __NR_epoll_wait
     __NR_epoll_wait,
 #endif
-    __NR_epoll_ctl,	 __NR_clock_gettime, __NR_gettimeofday,
-    __NR_close,		 __NR_rt_sigreturn,  __NR_rt_sigaction,
-    __NR_rt_sigprocmask, __NR_getpid,	     __NR_gettid,
-    __NR_exit_group,	 __NR_exit,	     __NR_restart_syscall,
+    __NR_epoll_ctl,
+    __NR_clock_gettime,
+    __NR_gettimeofday,
+    __NR_close,
+    __NR_rt_sigreturn,
+    __NR_rt_sigaction,
+    __NR_rt_sigprocmask,
+    __NR_getpid,
+    __NR_gettid,
+    __NR_exit_group,
+    __NR_exit,
+    __NR_restart_syscall,
 };
 
 /* Ports (stream.c, dgram.c, port.c, sock.c): frames, accepting and making
- * connections, buffer sizes, peer credentials; the control socket (ctl.c)
- * and its passed descriptors; the monitor's channel (priv.c). */
+ * connections, buffer sizes, peer credentials; the control socket (ctl.c:
+ * its peer check, the descriptors passed with requests); the monitor's
+ * channel (priv.c, monitor.c). */
 static const int sandbox_ports[] = {
-    __NR_recvmmsg,    __NR_sendmmsg,	__NR_recvfrom,	 __NR_sendto,
-    __NR_recvmsg,     __NR_sendmsg,	__NR_readv,	 __NR_accept4,
-    __NR_connect,     __NR_socket,	__NR_getsockopt, __NR_setsockopt,
-    __NR_getsockname, __NR_getpeername, __NR_shutdown,	 __NR_fcntl,
-    __NR_ioctl,	      __NR_fstat,	__NR_newfstatat, __NR_statx,
-    __NR_lseek,	      __NR_pipe2,	__NR_dup,	 __NR_dup3,
+    __NR_recvmmsg,
+    __NR_sendmmsg,
+    __NR_recvfrom,
+    __NR_sendto,
+    __NR_recvmsg,
+    __NR_sendmsg,
+    __NR_readv,
+    __NR_accept4,
+    __NR_connect,
+    __NR_socket,
+    __NR_getsockopt,
+    __NR_setsockopt,
+    __NR_getsockname,
+    __NR_getpeername,
+    __NR_shutdown,
+    __NR_fcntl,
+    __NR_ioctl,
+    __NR_fstat,
+    __NR_newfstatat,
+    __NR_statx,
+    __NR_lseek,
+    __NR_pipe2,
+    __NR_dup,
+    __NR_dup3,
+    __NR_getuid,
+    __NR_geteuid,
+    __NR_getgid,
+    __NR_getegid,
 #ifdef __NR_accept
     __NR_accept,
 #endif
@@ -106,27 +141,42 @@ static const int sandbox_ports[] = {
     __NR_pipe,
 #endif
 #ifdef __NR_stat
-    __NR_stat,	      __NR_lstat,
+    __NR_stat,
+    __NR_lstat,
 #endif
 };
 
-/* Memory (malloc, the port table, capture ring) and the capture's writer
- * thread (capture.c: pthread_create, futexes). */
+/* Memory (malloc, the port table, the capture ring) and the capture's
+ * writer thread (capture.c: pthread_create, futexes). */
 static const int sandbox_memory[] = {
-    __NR_brk,	    __NR_mmap,	      __NR_munmap,
-    __NR_mremap,    __NR_mprotect,    __NR_madvise,
-    __NR_futex,	    __NR_clone,	      __NR_set_robust_list,
-    __NR_rseq,	    __NR_sched_yield, __NR_sched_getaffinity,
-    __NR_getrandom, __NR_nanosleep,   __NR_clock_nanosleep,
+    __NR_brk,
+    __NR_mmap,
+    __NR_munmap,
+    __NR_mremap,
+    __NR_mprotect,
+    __NR_madvise,
+    __NR_futex,
+    __NR_clone,
 #ifdef __NR_clone3
     __NR_clone3,
 #endif
+    __NR_set_robust_list,
+    __NR_rseq,
+    __NR_sched_yield,
+    __NR_sched_getaffinity,
+    __NR_getrandom,
+    __NR_nanosleep,
+    __NR_clock_nanosleep,
 };
 
 /* The user-mode NAT (usernat.c, libslirp and glib): its sockets to the
- * outside world and for forwards, DNS (it rereads /etc/resolv.conf). */
+ * outside world and for forwards; DNS (it rereads /etc/resolv.conf:
+ * openat, read only, see sandbox_build()). */
 static const int sandbox_usernat[] = {
-    __NR_bind,	__NR_listen, __NR_openat, __NR_uname, __NR_getuid,
+    __NR_bind,
+    __NR_listen,
+    __NR_openat,
+    __NR_uname,
 #ifdef __NR_poll
     __NR_poll,
 #endif
@@ -137,13 +187,17 @@ static const int sandbox_usernat[] = {
  * dhcp_file.c) and the socket files and pidfile removed at exit (sock.c,
  * pidfile.c). */
 static const int sandbox_files[] = {
-    __NR_fsync,	    __NR_fdatasync, __NR_ftruncate,
-    __NR_unlinkat,  __NR_renameat,
+    __NR_fsync,
+    __NR_fdatasync,
+    __NR_ftruncate,
+    __NR_unlinkat,
+    __NR_renameat,
 #ifdef __NR_renameat2
     __NR_renameat2,
 #endif
 #ifdef __NR_rename
-    __NR_rename,    __NR_unlink,
+    __NR_rename,
+    __NR_unlink,
 #endif
     __NR_flock,
 };
@@ -170,6 +224,7 @@ static const int sandbox_sanitizer[] = {
 #endif
 };
 #endif
+/* clang-format on */
 
 /**
  * struct sandbox_group - one table and who needs it

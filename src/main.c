@@ -755,6 +755,7 @@ int main(int argc, char **argv)
 		case PRIV_WORKER:
 			/* The worker leaves files and host side to the
 			 * monitor, which still has the rights to undo them. */
+			pidfile_drop_fd();
 			monitor_worker_relays();
 			main_sandbox(&c, false);
 			ret = main_run(&c);

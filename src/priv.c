@@ -240,6 +240,11 @@ static void priv_worker(const struct priv_conf *pc, const struct passwd *pw,
 	 * the uid change, which clears it. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 #endif
+#if defined(PR_SET_DUMPABLE) && defined(SANDBOX_SANITIZER)
+	/* Sanitizer builds only: LeakSanitizer stops the process from a
+	 * traced clone at exit, which the uid change forbade. */
+	prctl(PR_SET_DUMPABLE, 1);
+#endif
 	if (getppid() != monitor)
 		raise(SIGTERM);
 	log_info("switch running as user %s (uid %ld gid %ld), monitor pid "

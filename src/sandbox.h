@@ -10,6 +10,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* A build with ASan or UBSan, whose runtime needs more of the system */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
+#define SANDBOX_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) ||                                        \
+    __has_feature(undefined_behavior_sanitizer)
+#define SANDBOX_SANITIZER 1
+#endif
+#endif
+
 /**
  * struct sandbox_conf - what the confined process still does
  * @files:	it writes the lease file and removes its socket files and

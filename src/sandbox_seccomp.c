@@ -60,15 +60,6 @@
 #define SANDBOX_ARCH 0 /* no filter: sandbox_apply() says so */
 #endif
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
-#define SANDBOX_SANITIZER 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) ||                                        \
-    __has_feature(undefined_behavior_sanitizer)
-#define SANDBOX_SANITIZER 1
-#endif
-#endif
-
 /* The calls of every module and library the worker runs, by who needs them. */
 
 /* One call a line, so that the tables merge line by line. */

@@ -144,7 +144,7 @@ VMNET_DOUBLE_SRCS := test/doubles/vmnet/vmnet_double.c \
 		     test/doubles/vmnet/xpc_dispatch_double.c
 KQUEUE_DOUBLE_SRCS := test/doubles/kqueue/kqueue_double.c
 # vmnet_check: the daemon's library as on macOS, but with the epoll loop
-VMNET_CHECK_SRCS := $(CORE_SRCS) src/vmnet.c src/loop_epoll.c
+VMNET_CHECK_SRCS := $(CORE_SRCS) src/vmnet.c src/loop_epoll.c src/sandbox_none.c
 # the whole daemon as on macOS, over the kqueue double
 MACOS_DAEMON_SRCS := $(CORE_SRCS) $(MACOS_ONLY_SRCS) src/main.c
 

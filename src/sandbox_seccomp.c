@@ -198,6 +198,9 @@ static const int sandbox_files[] = {
  * runtime's reports and its leak check at exit, which stops the process
  * from a traced clone. */
 static const int sandbox_sanitizer[] = {
+    __NR_kill, /* LSan's tracer is a process of its own */
+    __NR_tgkill,
+    __NR_tkill,
     __NR_sigaltstack,
     __NR_prctl,
     __NR_ptrace,
@@ -212,6 +215,12 @@ static const int sandbox_sanitizer[] = {
     __NR_prlimit64,
 #ifdef __NR_readlink
     __NR_readlink,
+#endif
+#ifdef __NR_open
+    __NR_open, /* GCC's runtime on x86_64: /proc/PID/task, maps */
+#endif
+#ifdef __NR_getdents
+    __NR_getdents,
 #endif
 };
 #endif

@@ -84,6 +84,9 @@ class Soak:
     def __init__(self, seconds, binary):
         self.seconds = seconds
         self.dir = tempfile.mkdtemp(prefix="svm-soak-")
+        # Started as root, the switch runs unprivileged: it must reach the
+        # datagram clients' socket files here (svmlib makes them writable).
+        os.chmod(self.dir, 0o755)
         self.hosts = os.path.join(self.dir, "hosts")
         self.write_hosts(0)
         env = dict(svmlib.daemon_env())

@@ -487,8 +487,11 @@ void sandbox_enter_namespaces(void)
 	};
 
 	if (unshare(CLONE_NEWNS)) {
-		log_warn("sandbox: no mount namespace of its own; the switch "
-			 "sees the file system as its user does");
+		/* A service manager's own sandbox, a container: not an
+		 * error, the other layers still apply. */
+		log_info("sandbox: no mount namespace of its own (%s); the "
+			 "switch sees the file system as its user does",
+			 strerror(errno));
 		return;
 	}
 	if (syscall(SYS_mount, NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) ||

@@ -284,7 +284,8 @@ int uplink_forward_add(const struct fwd_spec *f, char *err, size_t errlen)
 	    uplink_install(f, true, &after, err, errlen) < 0)
 		return -1;
 	up.fwds = after;
-	if (!up.relay || up.ops != &uplink_platform) /* else the monitor says it */
+	if (!up.relay ||
+	    up.ops != &uplink_platform) /* else the monitor says it */
 		log_info("forward %s added", fwd_format(f, fb));
 	return 0;
 }
@@ -315,7 +316,8 @@ int uplink_forward_remove(const struct fwd_spec *f, char *err, size_t errlen)
 	if (uplink_install(&old, false, &after, err, errlen) < 0)
 		return -1;
 	up.fwds = after;
-	if (!up.relay || up.ops != &uplink_platform) /* else the monitor says it */
+	if (!up.relay ||
+	    up.ops != &uplink_platform) /* else the monitor says it */
 		log_info("forward %s removed", fwd_format(&old, fb));
 	return 0;
 }

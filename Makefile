@@ -281,9 +281,10 @@ FUZZ_JOBS    ?= 2
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS  := -std=c11 $(WARN) -D_GNU_SOURCE -DVERSION='"fuzz"' -Isrc \
 		-g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) \
-		-fsanitize=fuzzer-no-link
-FUZZ_BASE    := src/pkt.c src/addr.c src/err.c src/log.c
+		-fsanitize=fuzzer-no-link $(SLIRP_CFLAGS)
+FUZZ_BASE    := src/pkt.c src/addr.c src/err.c src/log.c src/sandbox_seccomp.c
 FUZZ_PORTS   := src/port.c src/switch.c src/fdb.c src/guard.c src/dhcpmsg.c \
+		src/exhaust.c src/activate.c \
 		src/queue.c src/sock.c src/loop.c \
 		$(filter src/loop_%.c,$(PLATFORM_SRCS)) $(FUZZ_BASE)
 FUZZ_FILES   := src/dhcp_file.c src/dhcp_pool.c src/file.c $(FUZZ_BASE)
@@ -297,7 +298,8 @@ FUZZ_SRCS_dhcp      := $(FUZZ_DHCP)
 FUZZ_SRCS_gw        := src/gw.c src/arp.c src/icmp.c src/net.c $(FUZZ_DHCP)
 FUZZ_SRCS_leasefile := $(FUZZ_FILES)
 FUZZ_SRCS_bootptab  := $(FUZZ_FILES)
-FUZZ_SRCS_conf      := src/conf.c src/net.c src/guard.c src/dhcpmsg.c $(FUZZ_BASE)
+FUZZ_SRCS_conf      := src/conf.c src/net.c src/guard.c src/dhcpmsg.c src/fwd.c \
+		       $(FUZZ_BASE)
 # the request parser links with the whole library (ctl.c calls into it)
 FUZZ_SRCS_ctl       := $(LIB_SRCS)
 
@@ -319,7 +321,7 @@ $(FUZZ_BUILD)/harness/%.o: test/fuzz/%.c
 define FUZZ_LINK
 $(FUZZ_BUILD)/fuzz_$(1): $(FUZZ_BUILD)/harness/fuzz_$(1).o \
 		$(patsubst src/%.c,$(FUZZ_BUILD)/obj/%.o,$(sort $(FUZZ_SRCS_$(1))))
-	$$(FUZZ_CC) -g $$(FUZZ_SAN) -fsanitize=fuzzer -o $$@ $$^ -lpthread
+	$$(FUZZ_CC) -g $$(FUZZ_SAN) -fsanitize=fuzzer -o $$@ $$^ -lpthread $(SLIRP_LIBS)
 endef
 $(foreach h,$(FUZZ_HARNESSES),$(eval $(call FUZZ_LINK,$(h))))
 

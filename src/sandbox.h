@@ -24,9 +24,14 @@
  * struct sandbox_conf - what the confined process still does
  * @files:	it writes the lease file and removes its socket files and
  *		pidfile itself (no monitor does it for it)
+ * @extra:	more calls a test program needs besides the switch's (the
+ *		fuzz harnesses' libFuzzer), or NULL
+ * @nextra:	how many
  */
 struct sandbox_conf {
 	bool files;
+	const int *extra;
+	size_t nextra;
 };
 
 void sandbox_enter_namespaces(void);

@@ -357,6 +357,11 @@ static void sandbox_build(struct sandbox_prog *p, const struct sandbox_conf *sc)
 				    0);
 		}
 	}
+	for (size_t i = 0; i < sc->nextra; i++) {
+		sandbox_put(p, BPF_JMP | BPF_JEQ | BPF_K,
+			    (uint32_t)sc->extra[i], 0, 1);
+		sandbox_put(p, BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
+	}
 	sandbox_put(p, BPF_RET | BPF_K, SECCOMP_RET_TRAP, 0, 0);
 }
 

@@ -44,8 +44,8 @@ CPPFLAGS += $(SLIRP_CFLAGS)
 
 # --- sources -------------------------------------------------------------------
 # Platform backends are chosen here, never with #ifdef in the core.
-LINUX_ONLY_SRCS := src/loop_epoll.c src/tap.c src/nat.c
-MACOS_ONLY_SRCS := src/loop_kqueue.c src/vmnet.c src/vmnet_net.c
+LINUX_ONLY_SRCS := src/loop_epoll.c src/tap.c src/nat.c src/sandbox_seccomp.c
+MACOS_ONLY_SRCS := src/loop_kqueue.c src/vmnet.c src/vmnet_net.c src/sandbox_none.c
 PROGRAM_SRCS    := src/main.c src/client.c src/vmnetctl.c
 CORE_SRCS := $(filter-out $(LINUX_ONLY_SRCS) $(MACOS_ONLY_SRCS) $(PROGRAM_SRCS),\
 	       $(wildcard src/*.c))
@@ -90,6 +90,16 @@ $(BUILD)/usernat.o: src/usernat.c | $(BUILD)
 		"libslirp pkg-config)" >&2; exit 1)
 	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
+# The names of the system calls, for the sandbox's SIGSYS message
+# (src/sandbox_seccomp.c), from the compiler's own kernel headers.
+SYSCALL_NAMES = printf '\043include <sys/syscall.h>\n' | $(CC) -dM -E - | \
+	sed -n 's/^\#define __NR_\([a-z0-9_]*\) .*/SANDBOX_NAME(\1)/p' | sort -u
+CPPFLAGS += -I$(BUILD)/gen
+$(BUILD)/gen/syscall_names.h:
+	@mkdir -p $(@D)
+	$(SYSCALL_NAMES) > $@.tmp && mv $@.tmp $@
+$(BUILD)/sandbox_seccomp.o: $(BUILD)/gen/syscall_names.h
+
 $(BUILD)/test_%.o: test/unit/test_%.c | $(BUILD)
 	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Itest/unit -c -o $@ $<
 
@@ -123,7 +133,15 @@ unit: $(UNIT_BINS)
 $(BUILD)/uplink_driver: test/sh/uplink_driver.c $(BUILD)/libsvmnet.a
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) $(SLIRP_LIBS)
 
-drivers: $(BUILD)/uplink_driver
+# The daemon with the sandbox's test hook (SIGUSR2 makes the switch make a
+# forbidden system call), for test/py/sandbox.py; never installed.
+$(BUILD)/main_hook.o: src/main.c | $(BUILD)
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -DSANDBOX_TEST_HOOK -c -o $@ $<
+
+$(BUILD)/socket_vmnet_hook: $(BUILD)/main_hook.o $(BUILD)/libsvmnet.a
+	$(CC) $(CFLAGS) $(TARGET_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SLIRP_LIBS)
+
+drivers: $(BUILD)/uplink_driver $(BUILD)/socket_vmnet_hook
 
 # The macOS backends built on Linux against test doubles (test/doubles):
 # vmnet.framework, xpc and dispatch as a shared library (once as macOS 15,
@@ -142,7 +160,8 @@ VMNET_DOUBLE_SRCS := test/doubles/vmnet/vmnet_double.c \
 		     test/doubles/vmnet/xpc_dispatch_double.c
 KQUEUE_DOUBLE_SRCS := test/doubles/kqueue/kqueue_double.c
 # vmnet_check: the daemon's library as on macOS, but with the epoll loop
-VMNET_CHECK_SRCS := $(CORE_SRCS) src/vmnet.c src/vmnet_net.c src/loop_epoll.c
+VMNET_CHECK_SRCS := $(CORE_SRCS) src/vmnet.c src/vmnet_net.c src/loop_epoll.c \
+		    src/sandbox_none.c
 # the whole daemon as on macOS, over the kqueue double
 MACOS_DAEMON_SRCS := $(CORE_SRCS) $(MACOS_ONLY_SRCS) src/main.c
 
@@ -180,7 +199,8 @@ $(DBL)/socket_vmnet: $(MACOS_DAEMON_SRCS) $(KQUEUE_DOUBLE_SRCS) \
 MSGX_FLAGS := -DCOMPAT_MSG_X=1 -DMSGX_DOUBLE -Itest/doubles/msgx
 MSGX_DBL   := test/doubles/msgx/msgx_double.c
 # the core without a host side (no uplink backend is linked)
-MSGX_SRCS  := $(filter-out src/host.c src/uplink.c src/usernat.c,$(CORE_SRCS))
+MSGX_SRCS  := $(filter-out src/host.c src/uplink.c src/usernat.c src/monitor.c \
+		src/priv.c,$(CORE_SRCS))
 ifeq ($(UNAME_S),Darwin)
 $(DBL)/msgx_check: $(MSGX_SRCS) src/loop_kqueue.c test/doubles/msgx_check.c \
 		test/unit/unit.c
@@ -319,8 +339,8 @@ FUZZ_JOBS    ?= 2
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS  := -std=c11 $(WARN) -D_GNU_SOURCE -DVERSION='"fuzz"' -Isrc $(SLIRP_CFLAGS) \
 		-g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) \
-		-fsanitize=fuzzer-no-link
-FUZZ_BASE    := src/pkt.c src/addr.c src/err.c src/log.c
+		-fsanitize=fuzzer-no-link $(SLIRP_CFLAGS)
+FUZZ_BASE    := src/pkt.c src/addr.c src/err.c src/log.c src/sandbox_seccomp.c
 FUZZ_PORTS   := src/port.c src/switch.c src/fdb.c src/guard.c src/dhcpmsg.c \
 		src/exhaust.c src/activate.c \
 		src/queue.c src/sock.c src/loop.c src/compat.c \
@@ -347,7 +367,11 @@ FUZZ_BINS := $(FUZZ_HARNESSES:%=$(FUZZ_BUILD)/fuzz_%)
 
 $(FUZZ_BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -I$(FUZZ_BUILD)/gen -c -o $@ $<
+$(FUZZ_BUILD)/obj/sandbox_seccomp.o: $(FUZZ_BUILD)/gen/syscall_names.h
+$(FUZZ_BUILD)/gen/syscall_names.h:
+	@mkdir -p $(@D)
+	$(SYSCALL_NAMES) > $@.tmp && mv $@.tmp $@
 
 $(FUZZ_BUILD)/harness/%.o: test/fuzz/%.c
 	@mkdir -p $(@D)

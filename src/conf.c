@@ -865,6 +865,24 @@ static enum conf_result conf_opt_ipv6(struct conf_parser *p, const char *arg)
 }
 
 /**
+ * conf_opt_sandbox() - --sandbox=on|off
+ * @p:		the parser
+ * @arg:	whether the switch process runs in the sandbox
+ *
+ * Return: CONF_OK, or CONF_ERROR for another value
+ */
+static enum conf_result conf_opt_sandbox(struct conf_parser *p, const char *arg)
+{
+	if (strcmp(arg, "on") && strcmp(arg, "off")) {
+		err_set(p->err, p->errlen, "--sandbox=%s: expected on or off",
+			arg);
+		return CONF_ERROR;
+	}
+	p->c->sandbox_off = strcmp(arg, "off") == 0;
+	return CONF_OK;
+}
+
+/**
  * conf_opt_forward() - --forward=[tcp:|udp:][HOSTADDR:]HOSTPORT:GUESTADDR:
  * GUESTPORT
  * @p:		the parser
@@ -1028,8 +1046,17 @@ static const struct conf_option conf_options[] = {
      .parse = conf_opt_text,
      .argname = "USER",
      .section = CONF_SEC_SERVICES,
-     .help = "drop root privileges to USER once set up",
+     .help = "started as root, run the switch as USER once set up "
+	     "(default: socket_vmnet if that user exists, else nobody; root: "
+	     "no separation)",
      .off = CONF_TEXT(user)},
+    {.name = "sandbox",
+     .arg = CONF_ARG_REQUIRED,
+     .parse = conf_opt_sandbox,
+     .argname = "on|off",
+     .section = CONF_SEC_SERVICES,
+     .help = "Linux: confine the switch process (seccomp allowlist, "
+	     "read-only mount namespace); off for debugging (default: on)"},
     {.name = "nat",
      .arg = CONF_ARG_REQUIRED,
      .parse = conf_opt_nat,

@@ -80,6 +80,7 @@ struct conf {
 	bool control_too_long;	   /* SOCKET.ctl does not fit: no default */
 	enum uplink_nat nat;	   /* --nat */
 	bool no_host_loopback;	   /* --host-loopback=no */
+	bool sandbox_off;	   /* --sandbox=off */
 	struct fwd_spec forwards[FWD_MAX]; /* --forward, in order given */
 	unsigned int nforwards;
 };

@@ -100,6 +100,8 @@ struct ctl_client {
  * @scratch:	where answers are written first
  * @scratch_cap: its size
  * @log:	rate limit of warnings a client can trigger
+ * @uid:	the uid served besides root: the socket file's owner, else
+ *		the daemon's uid at start (not an unprivileged switch's)
  */
 static struct ctl_state {
 	struct sock_listener lis;
@@ -108,6 +110,7 @@ static struct ctl_state {
 	char *scratch;
 	size_t scratch_cap;
 	struct log_limit log;
+	long uid;
 } ctl = {.lis = {.src = {.fd = -1}}};
 
 static void ctl_serve(struct ctl_client *c);
@@ -606,11 +609,12 @@ static void ctl_timer(struct loop_timer *t)
  * @fd:		its connection
  * @uid:	its uid
  *
- * Return: true for root, the daemon's own uid and --control-group members
+ * Return: true for root, the daemon's own uid (the socket file's owner)
+ * and --control-group members
  */
 static bool ctl_allowed(int fd, long uid)
 {
-	if (uid == 0 || uid == (long)geteuid())
+	if (uid == 0 || uid == ctl.uid)
 		return true;
 	return ctl.conf.has_group && sock_peer_in_group(fd, ctl.conf.group);
 }
@@ -720,6 +724,7 @@ int ctl_listen(const struct ctl_conf *c, char *err, size_t errlen)
 	ctl.scratch_cap = CTL_SCRATCH;
 	for (unsigned int i = 0; i < CTL_MAX_CLIENTS; i++)
 		ctl.cl[i].src.fd = ctl.cl[i].wait.fd = -1;
+	ctl.uid = c->owner.uid >= 0 ? c->owner.uid : (long)geteuid();
 	return sock_listener_open(&ctl.lis, c->path, SOCK_STREAM, &c->owner,
 				  ctl_accept, err, errlen);
 }

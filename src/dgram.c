@@ -13,6 +13,12 @@
  * is forgotten. A peer whose receive queue is full makes the shared socket
  * return EAGAIN, and Linux does not report when that one peer has room
  * again, so its frames stay queued and a short timer retries the send.
+ * A peer whose socket file this process may not write to (an unprivileged
+ * switch, a peer's socket made by another user) is sent to through a
+ * socket connected to it, which the connector registered by the owner
+ * (the privileged monitor, priv.h) opens; that works for a peer that is
+ * not connected to the shared socket (QEMU's -netdev dgram), since a
+ * connected one takes datagrams from the shared socket only.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -53,6 +59,8 @@
  * @peer_mask:	hash size - 1
  * @st:		counters
  * @recv_pause:	receiving on the shared socket after it failed
+ * @connector:	opens a socket connected to a peer this process may not
+ *		write to, or NULL
  */
 static struct dgram_state {
 	size_t max_frame;
@@ -65,6 +73,7 @@ static struct dgram_state {
 	unsigned int peer_mask;
 	struct dgram_stats st;
 	struct exhaust_pause recv_pause;
+	dgram_connector_fn connector;
 } dgram = {
     .max_frame = 65549,
     .sock = {.src = {.fd = -1}},
@@ -240,6 +249,7 @@ static struct port *dgram_peer_find(const struct sockaddr_un *sa, socklen_t len)
 		return NULL;
 	memcpy(&p->peer.addr, sa, len);
 	p->peer.len = len;
+	p->peer.fd = -1;
 	p->peer.retry.fn = dgram_retry;
 	dgram.peers[i] = (int)p->id;
 	log_info("port %u connected: dgram (peer %.*s)", p->id,
@@ -290,8 +300,12 @@ static void dgram_peer_forget(struct port *p)
 static void dgram_closed(struct port *p)
 {
 	loop_timer_cancel(&p->peer.retry);
-	if (p->kind == PORT_DGRAM_PEER)
-		dgram_peer_forget(p);
+	if (p->kind != PORT_DGRAM_PEER)
+		return;
+	dgram_peer_forget(p);
+	if (p->peer.fd >= 0)
+		close(p->peer.fd);
+	p->peer.fd = -1;
 }
 
 /**
@@ -435,17 +449,53 @@ static int dgram_send(struct port *p)
 	struct mmsghdr msgs[DGRAM_BATCH];
 	struct iovec iov[DGRAM_BATCH];
 	unsigned int n = queue_frames_iov(&p->txq, iov, DGRAM_BATCH);
+	bool own = p->kind == PORT_DGRAM_PEER && p->peer.fd >= 0;
 
 	memset(msgs, 0, n * sizeof(msgs[0]));
 	for (unsigned int i = 0; i < n; i++) {
 		msgs[i].msg_hdr.msg_iov = &iov[i];
 		msgs[i].msg_hdr.msg_iovlen = 1;
-		if (p->kind == PORT_DGRAM_PEER) {
+		if (p->kind == PORT_DGRAM_PEER && !own) {
 			msgs[i].msg_hdr.msg_name = &p->peer.addr;
 			msgs[i].msg_hdr.msg_namelen = p->peer.len;
 		}
 	}
-	return compat_sendmmsg(p->src.fd, msgs, n, MSG_DONTWAIT);
+	return compat_sendmmsg(own ? p->peer.fd : p->src.fd, msgs, n,
+			       MSG_DONTWAIT);
+}
+
+/**
+ * dgram_peer_connect() - a send to a peer was refused for lack of rights:
+ * have the connector open a socket connected to it
+ * @p:		the port
+ *
+ * Return: true if frames can now go to the peer through it
+ */
+static bool dgram_peer_connect(struct port *p)
+{
+	if (p->kind != PORT_DGRAM_PEER || p->peer.fd >= 0 || !dgram.connector)
+		return false;
+	p->peer.fd = dgram.connector(&p->peer.addr, p->peer.len);
+	if (p->peer.fd < 0) {
+		errno = EACCES;
+		return false;
+	}
+	sock_set_sndbuf(p->peer.fd, 1 << 20);
+	log_info("port %u: sending through a socket the monitor connected to "
+		 "the peer",
+		 p->id);
+	return true;
+}
+
+/**
+ * dgram_set_connector() - who opens sockets to peers this process may not
+ * write to
+ * @fn:		returns a non-blocking, close-on-exec datagram socket
+ *		connected to the address, or -1; NULL: nobody
+ */
+void dgram_set_connector(dgram_connector_fn fn)
+{
+	dgram.connector = fn;
 }
 
 /**
@@ -472,6 +522,8 @@ static enum port_tx dgram_flush(struct port *p)
 		if (errno == ECONNREFUSED || errno == ENOENT ||
 		    errno == ENOTCONN || errno == EPIPE || errno == ECONNRESET)
 			return PORT_TX_DEAD;
+		if (errno == EACCES && dgram_peer_connect(p))
+			continue;
 		/* Anything else (EMSGSIZE...): drop that frame, go on. */
 		if (log_limit_ok(&p->badlog, loop_now()))
 			log_warn("port %u: send failed", p->id);

@@ -5,7 +5,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/un.h>
 
 /**
  * struct dgram_stats - counters of the datagram side as a whole
@@ -29,6 +31,9 @@ int dgram_listen(const char *path, const struct sock_owner *o, char *err,
 		 size_t errlen);
 void dgram_unlisten(void);
 void dgram_drop_fd(void);
+/* opens a datagram socket connected to a peer's address, or returns -1 */
+typedef int (*dgram_connector_fn)(const struct sockaddr_un *sa, socklen_t len);
+void dgram_set_connector(dgram_connector_fn fn);
 struct port *dgram_port_open(int fd);
 const struct dgram_stats *dgram_get_stats(void);
 

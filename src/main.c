@@ -34,8 +34,10 @@
 #include "pidfile.h"
 #include "port.h"
 #include "priv.h"
+#include "monitor.h"
 #include "pkt.h"
 #include "resolv.h"
+#include "sandbox.h"
 #include "sock.h"
 #include "stream.h"
 #include "switch.h"
@@ -43,6 +45,12 @@
 
 #ifndef VERSION
 #define VERSION "unknown"
+#endif
+
+#ifdef SANDBOX_TEST_HOOK
+/* The test build only (socket_vmnet_hook, make drivers): SIGUSR2 makes the
+ * switch process make a system call its sandbox forbids. */
+#include <sys/syscall.h>
 #endif
 
 /**
@@ -152,6 +160,10 @@ static void main_signal_ready(struct loop_source *src, unsigned int events)
 		} else if (sigs[i] == SIGHUP && main_reload(err, sizeof(err))) {
 			log_warnx("reloading DHCP reservations: %s", err);
 		}
+#ifdef SANDBOX_TEST_HOOK
+		if (sigs[i] == SIGUSR2)
+			syscall(SYS_syslog, 10, NULL, 0); /* forbidden */
+#endif
 	}
 }
 
@@ -175,6 +187,9 @@ static int main_signals(void)
 	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) ||
 	    sigaction(SIGHUP, &sa, NULL) || sigaction(SIGUSR1, &sa, NULL))
 		return -1;
+#ifdef SANDBOX_TEST_HOOK
+	sigaction(SIGUSR2, &sa, NULL);
+#endif
 	m.sigsrc.fd = m.sigpipe[0];
 	m.sigsrc.fn = main_signal_ready;
 	return loop_add(&m.sigsrc, LOOP_IN);
@@ -697,6 +712,79 @@ static int main_run(const struct conf *c)
 }
 
 /**
+ * main_worker_user() - who runs the switch once set up
+ * @c:		configuration
+ *
+ * Started as root, the switch runs as --user, else as the socket_vmnet
+ * user if there is one, else as nobody; --user=root keeps it root.
+ *
+ * Return: the user to fork a worker for, or NULL to run it here
+ */
+static const char *main_worker_user(const struct conf *c)
+{
+	struct uplink_caps pf;
+	const char *user = c->user;
+
+	if (geteuid() != 0)
+		return user; /* priv_separate() refuses: --user needs root */
+	if (user && !strcmp(user, "root")) {
+		log_warnx("--user=root: the switch keeps root privileges (no "
+			  "privilege separation, no sandbox)");
+		return NULL;
+	}
+	if (user)
+		return user;
+	uplink_caps(&pf);
+	if (pf.no_user && m.host_on) {
+		log_info(
+		    "the switch keeps root: %s cannot be handed to another "
+		    "process",
+		    uplink_name());
+		return NULL;
+	}
+	user = priv_default_user();
+	if (!user)
+		log_warnx("no user socket_vmnet or nobody: the switch keeps "
+			  "root privileges (give --user=USER)");
+	return user;
+}
+
+/**
+ * main_sandbox() - confine this process to its system calls
+ * @c:		configuration
+ * @files:	it writes files itself (no monitor)
+ */
+static void main_sandbox(const struct conf *c, bool files)
+{
+	struct sandbox_conf sc = {.files = files};
+	char err[256];
+
+	if (c->sandbox_off)
+		log_warnx("sandbox: off (--sandbox=off)");
+	else if (sandbox_apply(&sc, err, sizeof(err)))
+		log_info("sandbox: not applied: %s", err);
+}
+
+/**
+ * main_ready() - say that VMs may attach
+ * @c:		the configuration
+ *
+ * Logged by the process that runs the switch, once it runs as it will
+ * (after privileges were dropped and the sandbox entered), so whoever
+ * waits for this line sees the final state.
+ */
+static void main_ready(const struct conf *c)
+{
+	log_info("socket_vmnet %s ready: mode %s, socket %s%s%s, max frame %u, "
+		 "queue %u bytes per port",
+		 VERSION, net_mode_name(c->mode),
+		 c->socket_path ? c->socket_path : "(none)",
+		 c->dgram_path ? ", datagram socket " : "",
+		 c->dgram_path ? c->dgram_path : "", c->max_frame,
+		 c->queue_size);
+}
+
+/**
  * main() - entry point of socket_vmnet
  * @argc:	argument count
  * @argv:	arguments
@@ -706,6 +794,8 @@ static int main_run(const struct conf *c)
 int main(int argc, char **argv)
 {
 	struct uplink_caps pf = {0};
+	struct priv_conf pc = {.monitor_init = main_monitor_init,
+			       .serve = monitor_serve};
 	struct conf c;
 	char err[512] = "";
 	int ret;
@@ -749,18 +839,18 @@ int main(int argc, char **argv)
 		main_free();
 		return 1;
 	}
-	log_info("socket_vmnet %s ready: mode %s, socket %s%s%s, max frame %u, "
-		 "queue %u bytes per port",
-		 VERSION, net_mode_name(c.mode),
-		 c.socket_path ? c.socket_path : "(none)",
-		 c.dgram_path ? ", datagram socket " : "",
-		 c.dgram_path ? c.dgram_path : "", c.max_frame, c.queue_size);
-	if (c.user) {
-		switch (priv_separate(c.user, main_monitor_init, &ret, err,
-				      sizeof(err))) {
+	pc.user = main_worker_user(&c);
+	pc.sandbox = !c.sandbox_off;
+	monitor_init(c.lease_file, c.connect, c.nconnect);
+	if (pc.user) {
+		switch (priv_separate(&pc, &ret, err, sizeof(err))) {
 		case PRIV_WORKER:
 			/* The worker leaves files and host side to the
 			 * monitor, which still has the rights to undo them. */
+			pidfile_drop_fd();
+			monitor_worker_relays();
+			main_sandbox(&c, false);
+			main_ready(&c);
 			ret = main_run(&c);
 			main_free();
 			return ret;
@@ -773,6 +863,12 @@ int main(int argc, char **argv)
 			break;
 		}
 	} else {
+		/* Without root there is no monitor; with it (--user=root)
+		 * this process runs nft and the like: no filter then. */
+		if (geteuid() != 0 &&
+		    (!m.host_on || !strcmp(uplink_name(), "user")))
+			main_sandbox(&c, true);
+		main_ready(&c);
 		ret = main_run(&c);
 	}
 	main_undo_setup();

@@ -131,3 +131,15 @@ void pidfile_remove(void)
 	pf.fd = -1;
 	pf.path = NULL;
 }
+
+/**
+ * pidfile_drop_fd() - in the worker: let go of the pidfile, whose lock the
+ * monitor's descriptor keeps (same open file), and which the monitor removes
+ */
+void pidfile_drop_fd(void)
+{
+	if (pf.fd >= 0)
+		close(pf.fd);
+	pf.fd = -1;
+	pf.path = NULL;
+}

@@ -7,5 +7,6 @@
 int pidfile_check(const char *path, char *err, size_t errlen);
 int pidfile_create(const char *path, char *err, size_t errlen);
 void pidfile_remove(void);
+void pidfile_drop_fd(void);
 
 #endif /* PIDFILE_H */

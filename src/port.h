@@ -95,10 +95,15 @@ struct port_stats {
  * @retry:	timer to retry a send that found the peer full
  * @retry_shift: back-off of that timer (1 ms << shift)
  * @seqpacket:	a --fd SOCK_SEQPACKET socket (a zero-length read is its end)
+ * @fd:		a peer of the shared socket: a socket connected to it, which
+ *		the monitor opened because this process may not write to the
+ *		peer's socket file (-1: none, frames go through the shared
+ *		socket)
  */
 struct port_peer {
 	struct sockaddr_un addr;
 	socklen_t len;
+	int fd;
 	struct loop_timer retry;
 	unsigned int retry_shift;
 	bool seqpacket;

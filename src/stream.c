@@ -64,6 +64,7 @@ struct stream_target {
  * @uid:	--socket-user: the only uid accepted, else -1
  * @accept_pause: accept() on SOCKET while descriptors are short
  * @partial_timer: closes ports whose incomplete frame waited too long
+ * @connector:	connects to a target this process may not reach, or NULL
  */
 static struct stream_state {
 	struct stream_target *targets;
@@ -73,6 +74,7 @@ static struct stream_state {
 	long uid;
 	struct exhaust_pause accept_pause;
 	struct loop_timer partial_timer;
+	stream_connector_fn connector;
 } stream = {
     .max_frame = 65549,
     .listener = {.src = {.fd = -1}},
@@ -446,13 +448,21 @@ static void stream_target_try(struct loop_timer *t)
 
 	strncpy(sa.sun_path, tg->path, sizeof(sa.sun_path) - 1);
 	fd = compat_socket(AF_UNIX, SOCK_STREAM, 1);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		int e = errno;
+
+		close(fd);
+		/* Not ours to reach: the connector (the monitor) may be. */
+		fd = e == EACCES && stream.connector
+			 ? stream.connector(tg->path)
+			 : -1;
+		errno = e;
+	}
+	if (fd < 0) {
 		if (!tg->failures++)
 			log_warnx("--connect=%s: %s; retrying every %u ms",
 				  tg->path, strerror(errno),
 				  STREAM_RECONNECT_MS);
-		if (fd >= 0)
-			close(fd);
 		loop_timer_arm(&tg->timer, STREAM_RECONNECT_MS);
 		return;
 	}
@@ -464,6 +474,17 @@ static void stream_target_try(struct loop_timer *t)
 	}
 	tg->port->owner = tg;
 	log_info("port %u: connected to %s", tg->port->id, tg->path);
+}
+
+/**
+ * stream_set_connector() - who connects to --connect targets this process
+ * may not reach itself
+ * @fn:		returns a non-blocking, close-on-exec socket connected to
+ *		the path, or -1; NULL: nobody
+ */
+void stream_set_connector(stream_connector_fn fn)
+{
+	stream.connector = fn;
 }
 
 /**

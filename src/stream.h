@@ -34,5 +34,8 @@ struct port;
 struct port *stream_port_open(int fd, bool inherited);
 int stream_connect_start(const char *const *paths, unsigned int n);
 void stream_connect_stop(void);
+/* connects to a --connect path for this process, or returns -1 */
+typedef int (*stream_connector_fn)(const char *path);
+void stream_set_connector(stream_connector_fn fn);
 
 #endif /* STREAM_H */

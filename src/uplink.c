@@ -37,13 +37,48 @@
  * @gateway:	the VM network's gateway (host order), for forward checks
  * @mask:	its netmask
  * @fwds:	the forwards in force
+ * @relay:	installs the kernel path's forwards for this process, or NULL
  */
 static struct uplink_state {
 	const struct uplink_ops *ops;
 	uint32_t gateway;
 	uint32_t mask;
 	struct fwd_set fwds;
+	uplink_relay_fn relay;
 } up;
+
+/**
+ * uplink_set_relay() - have another process install the kernel path's
+ * forwards
+ * @relay:	called instead of the backend for the platform's kernel path
+ *		(the user-mode NAT's forwards stay in this process), or NULL
+ *
+ * The unprivileged worker cannot change the host's NAT rules; the monitor,
+ * which holds the same host side, does it for it (priv.h). This process
+ * still checks the forward and keeps the set.
+ */
+void uplink_set_relay(uplink_relay_fn relay)
+{
+	up.relay = relay;
+}
+
+/**
+ * uplink_install() - install or remove one forward, here or through the relay
+ * @f:		the forward
+ * @add:	install it, else remove it
+ * @after:	the set as it will be
+ * @err:	message buffer
+ * @errlen:	its size
+ *
+ * Return: 0, or -1 with @err set
+ */
+static int uplink_install(const struct fwd_spec *f, bool add,
+			  const struct fwd_set *after, char *err, size_t errlen)
+{
+	if (up.relay && up.ops == &uplink_platform)
+		return up.relay(f, add, err, errlen);
+	return up.ops->forward(f, add, after, err, errlen);
+}
 
 /**
  * uplink_caps() - what the host side implements
@@ -247,10 +282,12 @@ int uplink_forward_add(const struct fwd_spec *f, char *err, size_t errlen)
 		return -1;
 	after = up.fwds;
 	if (fwd_set_add(&after, f, err, errlen) < 0 ||
-	    up.ops->forward(f, true, &after, err, errlen) < 0)
+	    uplink_install(f, true, &after, err, errlen) < 0)
 		return -1;
 	up.fwds = after;
-	log_info("forward %s added", fwd_format(f, fb));
+	if (!up.relay ||
+	    up.ops != &uplink_platform) /* else the monitor says it */
+		log_info("forward %s added", fwd_format(f, fb));
 	return 0;
 }
 
@@ -277,10 +314,12 @@ int uplink_forward_remove(const struct fwd_spec *f, char *err, size_t errlen)
 	old = up.fwds.f[i];
 	after = up.fwds;
 	fwd_set_remove(&after, (unsigned int)i);
-	if (up.ops->forward(&old, false, &after, err, errlen) < 0)
+	if (uplink_install(&old, false, &after, err, errlen) < 0)
 		return -1;
 	up.fwds = after;
-	log_info("forward %s removed", fwd_format(&old, fb));
+	if (!up.relay ||
+	    up.ops != &uplink_platform) /* else the monitor says it */
+		log_info("forward %s removed", fwd_format(&old, fb));
 	return 0;
 }
 

@@ -207,6 +207,10 @@ ssize_t uplink_write(const void *frame, size_t len);
 void uplink_close(void);
 void uplink_drop_fds(void);
 const char *uplink_name(void);
+/* installs or removes a forward of the kernel path for this process */
+typedef int (*uplink_relay_fn)(const struct fwd_spec *f, bool add, char *err,
+			       size_t errlen);
+void uplink_set_relay(uplink_relay_fn relay);
 int uplink_forward_add(const struct fwd_spec *f, char *err, size_t errlen);
 int uplink_forward_remove(const struct fwd_spec *f, char *err, size_t errlen);
 const struct fwd_set *uplink_forwards(void);

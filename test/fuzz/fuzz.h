@@ -16,9 +16,92 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "sandbox.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+/* What the harnesses and libFuzzer call besides the switch's calls: the
+ * harnesses set up sockets, loops and scratch files for each input (what
+ * the daemon does before its filter), libFuzzer reads and writes its
+ * corpus and starts llvm-symbolizer for its NEW_FUNC lines. */
+/* clang-format off */
+static const int fuzz_libfuzzer_calls[] = {
+    __NR_getdents64,
+#ifdef __NR_mkdir
+    __NR_mkdir,
+#endif
+#ifdef __NR_rmdir
+    __NR_rmdir,
+#endif
+#ifdef __NR_access
+    __NR_access,
+#endif
+    __NR_faccessat,
+    __NR_umask,
+#ifdef __NR_chmod
+    __NR_chmod,
+#endif
+    __NR_fchmod,
+    __NR_fchmodat,
+#ifdef __NR_chown
+    __NR_chown,
+#endif
+    __NR_fchown,
+    __NR_fchownat,
+    __NR_socketpair,
+    __NR_epoll_create1,
+    __NR_pread64,
+    __NR_getrusage,
+    __NR_setitimer,
+    __NR_getrlimit,
+    __NR_setrlimit,
+    __NR_prlimit64,
+    __NR_sigaltstack,
+    __NR_prctl,
+    __NR_sched_getaffinity,
+#ifdef __NR_fork
+    __NR_fork,
+#endif
+#ifdef __NR_vfork
+    __NR_vfork,
+#endif
+    __NR_execve,
+    __NR_wait4,
+#ifdef __NR_arch_prctl
+    __NR_arch_prctl,
+#endif
+    __NR_set_tid_address,
+};
+/* clang-format on */
+
+/**
+ * LLVMFuzzerInitialize() - put the harness under the switch's seccomp
+ * filter (sandbox.h), as the daemon's switch process runs, so that the
+ * code under test makes no call the daemon's filter would kill it for
+ * @argc:	unused
+ * @argv:	unused
+ *
+ * Return: 0
+ */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	struct sandbox_conf sc = {
+	    .files = true,
+	    .extra = fuzz_libfuzzer_calls,
+	    .nextra = sizeof(fuzz_libfuzzer_calls) / sizeof(int),
+	};
+	char err[256];
+
+	if (sandbox_apply(&sc, err, sizeof(err))) {
+		fprintf(stderr, "fuzz: %s\n", err);
+		abort();
+	}
+	return 0;
+}
 
 /* Called before an invariant failure aborts (see fuzz_history_dump()) */
 static void (*fuzz_fail_hook)(void);

@@ -86,6 +86,9 @@ class Soak:
     def __init__(self, seconds, binary):
         self.seconds = seconds
         self.dir = tempfile.mkdtemp(prefix="svm-soak-")
+        # Started as root, the switch runs unprivileged: it must reach the
+        # datagram clients' socket files here (svmlib makes them writable).
+        os.chmod(self.dir, 0o755)
         self.hosts = os.path.join(self.dir, "hosts")
         self.write_hosts(0)
         env = dict(svmlib.daemon_env())
@@ -117,7 +120,7 @@ class Soak:
     # -- helpers ----------------------------------------------------------------
 
     def rss(self):
-        with open("/proc/%d/status" % self.d.pid) as f:
+        with open("/proc/%d/status" % self.d.switch_pid()) as f:
             for ln in f:
                 if ln.startswith("VmRSS:"):
                     return int(ln.split()[1]) * 1024

@@ -515,6 +515,57 @@ static void tap_caps(struct uplink_caps *caps)
 }
 
 /**
+ * tap_check_conf() - check what tap_open() is asked for
+ * @c:		the request
+ * @net:	set to the subnet's network address (0 in bridged mode)
+ * @prefix:	set to its prefix length (-1 in bridged mode)
+ * @mtu:	the MTU asked for; lowered to what a TAP takes, with a warning
+ * @err:	message buffer
+ * @errlen:	its size
+ *
+ * Return: 0, or -1 with @err set
+ */
+static int tap_check_conf(const struct uplink_conf *c, struct in_addr *net,
+			  int *prefix, unsigned int *mtu, char *err,
+			  size_t errlen)
+{
+	const char *name = c->name && c->name[0] ? c->name : TAP_DEFAULT_NAME;
+
+	*prefix = -1;
+	switch (c->mode) {
+	case NET_MODE_HOST:
+	case NET_MODE_SHARED:
+		if (net_check_subnet(ntohl(c->gateway.s_addr),
+				     ntohl(c->mask.s_addr), NET_WORDS_PLAIN,
+				     err, errlen) < 0)
+			return -1;
+		*prefix = addr_mask_plen(ntohl(c->mask.s_addr));
+		net->s_addr = c->gateway.s_addr & c->mask.s_addr;
+		break;
+	case NET_MODE_BRIDGED:
+		if (tap_check_bridge(c->interface, err, errlen) < 0)
+			return -1;
+		net->s_addr = 0;
+		break;
+	default:
+		return err_set(err, errlen, "--vmnet-mode=%s has no host side",
+			       net_mode_name(c->mode));
+	}
+	if (!tap_name_ok(name))
+		return err_set(err, errlen, "bad TAP name \"%s\"", name);
+	if (*mtu < TAP_MIN_MTU || *mtu > 65535)
+		return err_set(err, errlen, "MTU %u is outside %u-65535", *mtu,
+			       TAP_MIN_MTU);
+	if (*mtu > TAP_MAX_MTU) {
+		log_warnx("a TAP device takes an MTU of at most %u: using it "
+			  "instead of %u",
+			  TAP_MAX_MTU, *mtu);
+		*mtu = TAP_MAX_MTU;
+	}
+	return 0;
+}
+
+/**
  * tap_open() - create the host side of the VM network
  * @c:		mode, gateway, netmask, MTU, bridge and TAP name
  * @info:	filled with the TAP's MAC, MTU, largest frame and name
@@ -533,50 +584,14 @@ static int tap_open(const struct uplink_conf *c, struct uplink_info *info,
 {
 	const char *name = c->name && c->name[0] ? c->name : TAP_DEFAULT_NAME;
 	unsigned int mtu = c->mtu ? c->mtu : 1500;
-	struct in_addr net;
-	int prefix = -1;
+	struct in_addr net = {0};
+	int prefix;
 
-	if (tap.fd >= 0) {
-		err_set(err, errlen, "the uplink is already open");
+	if (tap.fd >= 0)
+		return err_set(err, errlen, "the uplink is already open");
+	if (tap_check_conf(c, &net, &prefix, &mtu, err, errlen) < 0)
 		return -1;
-	}
 	tap.mode = c->mode;
-	switch (c->mode) {
-	case NET_MODE_HOST:
-	case NET_MODE_SHARED:
-		if (net_check_subnet(ntohl(c->gateway.s_addr),
-				     ntohl(c->mask.s_addr), NET_WORDS_PLAIN,
-				     err, errlen) < 0)
-			return -1;
-		prefix = addr_mask_plen(ntohl(c->mask.s_addr));
-		net.s_addr = c->gateway.s_addr & c->mask.s_addr;
-		break;
-	case NET_MODE_BRIDGED:
-		if (tap_check_bridge(c->interface, err, errlen) < 0)
-			return -1;
-		net.s_addr = 0;
-		break;
-	default:
-		err_set(err, errlen, "--vmnet-mode=%s has no host side",
-			net_mode_name(c->mode));
-		return -1;
-	}
-	if (!tap_name_ok(name)) {
-		err_set(err, errlen, "bad TAP name \"%s\"", name);
-		return -1;
-	}
-	if (mtu < TAP_MIN_MTU || mtu > 65535) {
-		err_set(err, errlen, "MTU %u is outside %u-65535", mtu,
-			TAP_MIN_MTU);
-		return -1;
-	}
-	if (mtu > TAP_MAX_MTU) {
-		log_warnx("a TAP device takes an MTU of at most %u: using it "
-			  "instead of %u",
-			  TAP_MAX_MTU, mtu);
-		mtu = TAP_MAX_MTU;
-	}
-
 	tap.no_device = false;
 	tap.net = net;
 	tap.prefix = prefix < 0 ? 0 : (unsigned int)prefix;

@@ -794,7 +794,7 @@ static void main_ready(const struct conf *c)
 int main(int argc, char **argv)
 {
 	struct uplink_caps pf = {0};
-	struct priv_conf pc = {.monitor_init = main_monitor_init,
+	struct priv_conf pc = {.parent_init = main_monitor_init,
 			       .serve = monitor_serve};
 	struct conf c;
 	char err[512] = "";

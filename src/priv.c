@@ -268,8 +268,8 @@ static void priv_monitor(const struct priv_conf *pc, int *status,
 	pid_t pid = priv.child;
 	int ws;
 
-	if (pc->monitor_init)
-		pc->monitor_init();
+	if (pc->parent_init)
+		pc->parent_init();
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = priv_forward;
 	sigemptyset(&sa.sa_mask);
@@ -301,7 +301,7 @@ static void priv_monitor(const struct priv_conf *pc, int *status,
 /**
  * priv_separate() - fork an unprivileged worker, keep a privileged monitor
  * @pc:		the worker's user, the sandbox, the monitor's callbacks
- *		(@monitor_init runs in the parent right after the fork, to
+ *		(@parent_init runs in the parent right after the fork, to
  *		close what only the worker needs; @serve answers requests)
  * @status:	monitor: set to the worker's exit code (128+N if killed by N)
  * @err:	message buffer

@@ -54,13 +54,13 @@ typedef void (*priv_serve_fn)(struct priv_msg *m, int *fd);
  * struct priv_conf - how to separate
  * @user:	the worker's user
  * @sandbox:	the worker enters the sandbox's namespaces (sandbox.h)
- * @monitor_init: run in the monitor right after the fork
+ * @parent_init: run in the monitor (the parent) right after the fork
  * @serve:	answers the worker's requests in the monitor
  */
 struct priv_conf {
 	const char *user;
 	bool sandbox;
-	void (*monitor_init)(void);
+	void (*parent_init)(void);
 	priv_serve_fn serve;
 };
 

@@ -73,7 +73,7 @@ static void vmnetctl_usage(FILE *f)
 {
 	fprintf(
 	    f, "Usage: socket_vmnetctl [--control=PATH | SOCKET] [--json] "
-	       "COMMAND [ARGS]\n"
+	       "[--timeout=SECONDS] COMMAND [ARGS]\n"
 	       "Look inside a running socket_vmnet and steer it.\n\n"
 	       "Commands:\n"
 	       "  status                    version, uptime, mode, network, "
@@ -88,7 +88,8 @@ static void vmnetctl_usage(FILE *f)
 	       "  capture start FILE [--port=N] [--mac=MAC] [--max-bytes=N]\n"
 	       "                            write frames to FILE (pcap; - for "
 	       "stdout)\n"
-	       "  capture stop | capture    stop the capture | show its state\n"
+	       "  capture stop | capture [status]\n"
+	       "                            stop the capture | show its state\n"
 	       "  metrics                   counters, Prometheus text format\n"
 	       "  disconnect PORT           close one port\n"
 	       "  reload                    reread DHCP reservations (as "

@@ -522,9 +522,14 @@ class Daemon:
         return self.returncode
 
     def kill(self):
-        """SIGKILL, as a crash would; the exit code is not checked."""
+        """SIGKILL, as a crash would; the exit code is not checked.  The
+        switch process a root daemon runs as its child follows it (it is
+        told of its parent's death); it is waited for (at most 10 s), so
+        that the next daemon finds the sockets free."""
         self.expect_dead = True
+        kids = proc_children(self.pid) if self.pid else []
         self.stop(signal.SIGKILL)
+        wait_until(lambda: not any(pid_alive(k) for k in kids), 10.0)
 
     # -- the log -------------------------------------------------------------
 

@@ -437,6 +437,17 @@ class Daemon:
         if ready:
             self.wait_ready()
 
+    def _said_ready(self):
+        """True once the current start logged "socket_vmnet ... ready"."""
+        try:
+            with open(self.log_path, "rb") as f:
+                text = f.read().decode(errors="replace")
+        except OSError:
+            return False
+        last = text.rfind("=== start %d:" % self.starts)
+        return last >= 0 and re.search(r"socket_vmnet \S+ ready: ",
+                                       text[last:]) is not None
+
     def _pidfile_is_ours(self):
         try:
             with open(self.pidfile) as f:
@@ -445,12 +456,14 @@ class Daemon:
             return False
 
     def wait_ready(self, timeout=None, exit_ok=False):
-        """Wait until the pidfile holds our pid: True.  If the daemon exits
+        """Wait until the pidfile holds our pid and this start logged its
+        "ready" line (which comes from the process that runs the switch,
+        once privileges are dropped): True.  If the daemon exits
         first: False with @exit_ok, else TestFailure; TestFailure after
         @timeout (default: the constructor's ready_timeout)."""
         timeout = self.ready_timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout
-        while not self._pidfile_is_ours():
+        while not (self._pidfile_is_ours() and self._said_ready()):
             if self.proc.poll() is not None:
                 if exit_ok:
                     return False

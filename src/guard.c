@@ -438,8 +438,12 @@ enum guard_reason guard_claim6(const struct guard_conf *c, struct guard_port *g,
 		return GUARD_R_GATEWAY;
 	if (held)
 		return GUARD_R_IP6_TAKEN;
-	if (!guard_holds6(g, target))
+	if (!guard_holds6(g, target)) {
 		memcpy(g->ip6[g->nip6++ % GUARD_IP6], target, PKT_IPV6_ALEN);
+		/* a full ring stays full and in order: no wrap to 0 */
+		if (g->nip6 >= 2 * GUARD_IP6)
+			g->nip6 -= GUARD_IP6;
+	}
 	return GUARD_PASS;
 }
 

@@ -117,7 +117,8 @@ struct guard_conf {
  * @ndhcp:	how many
  * @ip6:	strict: IPv6 addresses the port claimed first by duplicate
  *		address detection, a ring
- * @nip6:	how many were claimed (the ring holds the last GUARD_IP6)
+ * @nip6:	how many were claimed, kept below 2 * GUARD_IP6 once the
+ *		ring is full (the ring holds the last GUARD_IP6)
  * @drops:	frames dropped, by reason (counted by the switch)
  * @log:	rate limit of the port's drop log lines (the switch's)
  */

@@ -462,6 +462,9 @@ static void switch_note_dad(struct port *src, const uint8_t *frame, size_t len)
 		if (!memcmp(s->ip6[i], t, PKT_IPV6_ALEN))
 			return;
 	memcpy(s->ip6[s->nip6++ % SWITCH_IP6_SEEN], t, PKT_IPV6_ALEN);
+	/* a full ring stays full and in order: no wrap to 0 */
+	if (s->nip6 >= 2 * SWITCH_IP6_SEEN)
+		s->nip6 -= SWITCH_IP6_SEEN;
 }
 
 /**
